@@ -1,0 +1,22 @@
+/*  gl_clock — the one clock for domain time (timestamps, deadlines, periods) in every process.
+    Wall time by default; in manual mode time stands still until it is set or advanced, so tests
+    and the county simulator can drive deadlines without sleeping. Internal timers (heartbeats,
+    retries) use zclock_mono instead and are not affected.  */
+#ifndef GL_CLOCK_H
+#define GL_CLOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/*  Milliseconds since the Unix epoch, UTC.  */
+int64_t gl_clock_now (void);
+/*  Switch to manual mode starting at start_ms (0: the current wall time).  */
+void gl_clock_manual (int64_t start_ms);
+bool gl_clock_is_manual (void);
+/*  Manual mode only: set or move the time. Time never moves backwards; returns the new now.  */
+int64_t gl_clock_set (int64_t ms);
+int64_t gl_clock_advance (int64_t ms);
+/*  Format ms as the county-local calendar date YYYYMMDD (utc_offset_min east of UTC).  */
+void gl_clock_date (int64_t ms, int utc_offset_min, char out [9]);
+
+#endif

@@ -1,0 +1,504 @@
+/*  gl_codec — strict msgpack checking, parsed documents and the counting map writer.  */
+#include "gl_codec.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *s_code_names [] = {
+    "OK", "MALFORMED", "TOO_LARGE", "INVALID", "UNSUPPORTED", "NOT_FOUND",
+    "CONFLICT", "FORBIDDEN", "UNAVAILABLE", "INTERNAL"
+};
+
+const char *
+gl_code_name (gl_code_t code)
+{
+    if ((size_t) code < sizeof s_code_names / sizeof s_code_names [0])
+        return s_code_names [code];
+    return "INTERNAL";
+}
+
+int
+gl_fail (gl_err_t *err, gl_code_t code, const char *format, ...)
+{
+    if (err) {
+        err->code = code;
+        va_list args;
+        va_start (args, format);
+        vsnprintf (err->message, sizeof err->message, format, args);
+        va_end (args);
+    }
+    return -1;
+}
+
+//  ---------------------------------------------------------------------------------------------
+//  The checker. It walks the bytes once, never allocating from a count it has not proved.
+
+typedef struct {
+    const uint8_t *start;       //  first byte, for offsets in messages
+    const uint8_t *end;         //  one past the last byte
+    gl_err_t *err;              //  where the first failure is described
+} s_walk_t;
+
+typedef struct {
+    const uint8_t *ptr;         //  key bytes
+    uint32_t len;               //  key length
+} s_key_t;
+
+static const uint8_t *s_value (s_walk_t *w, const uint8_t *p, int depth);
+
+static uint64_t
+s_be (const uint8_t *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        v = (v << 8) | p [i];
+    return v;
+}
+
+static int
+s_key_cmp (const void *a, const void *b)
+{
+    const s_key_t *x = a, *y = b;
+    if (x->len != y->len)
+        return x->len < y->len? -1: 1;
+    return memcmp (x->ptr, y->ptr, x->len);
+}
+
+//  Reads a str header at p; sets *len and returns the payload start, or NULL if p is no str.
+static const uint8_t *
+s_str_header (s_walk_t *w, const uint8_t *p, uint32_t *len)
+{
+    size_t left = (size_t) (w->end - p);
+    if (left < 1)
+        return NULL;
+    if (p [0] >= 0xa0 && p [0] <= 0xbf) {
+        *len = p [0] & 0x1f;
+        return p + 1;
+    }
+    int n = p [0] == 0xd9? 1: p [0] == 0xda? 2: p [0] == 0xdb? 4: 0;
+    if (n == 0 || left < (size_t) n + 1)
+        return NULL;
+    *len = (uint32_t) s_be (p + 1, n);
+    return p + 1 + n;
+}
+
+static const uint8_t *
+s_container (s_walk_t *w, const uint8_t *p, const uint8_t *body, uint64_t count, bool is_map,
+             int depth)
+{
+    size_t left = (size_t) (w->end - body);
+    size_t offset = (size_t) (p - w->start);
+    //  Every element needs at least one byte, so a count beyond the bytes left is a lie.
+    if (count > left / (is_map? 2: 1)) {
+        gl_fail (w->err, GL_MALFORMED,
+                 "malformed msgpack at byte %zu: %s claims %llu entries but only %zu bytes remain",
+                 offset, is_map? "map": "array", (unsigned long long) count, left);
+        return NULL;
+    }
+    if (count > GL_MAX_COUNT) {
+        gl_fail (w->err, GL_TOO_LARGE, "%s at byte %zu has %llu entries; at most %d are accepted",
+                 is_map? "map": "array", offset, (unsigned long long) count, GL_MAX_COUNT);
+        return NULL;
+    }
+    if (depth + 1 > GL_MAX_DEPTH) {
+        gl_fail (w->err, GL_MALFORMED, "malformed msgpack at byte %zu: nested deeper than %d levels",
+                 offset, GL_MAX_DEPTH);
+        return NULL;
+    }
+    if (!is_map) {
+        for (uint64_t i = 0; i < count && body; i++)
+            body = s_value (w, body, depth + 1);
+        return body;
+    }
+    s_key_t small [16];
+    s_key_t *keys = count <= 16? small: malloc (count * sizeof (s_key_t));
+    if (!keys) {
+        gl_fail (w->err, GL_INTERNAL, "out of memory checking a map of %llu entries",
+                 (unsigned long long) count);
+        return NULL;
+    }
+    for (uint64_t i = 0; i < count && body; i++) {
+        uint32_t len;
+        const uint8_t *key = s_str_header (w, body, &len);
+        if (!key) {
+            gl_fail (w->err, GL_MALFORMED,
+                     "malformed msgpack at byte %zu: map keys must be strings",
+                     (size_t) (body - w->start));
+            body = NULL;
+            break;
+        }
+        keys [i].ptr = key;
+        keys [i].len = len;
+        body = s_value (w, body, depth + 1);            //  checks the key's length too
+        if (body)
+            body = s_value (w, body, depth + 1);
+    }
+    if (body && count > 1) {
+        qsort (keys, count, sizeof (s_key_t), s_key_cmp);
+        for (uint64_t i = 1; i < count; i++)
+            if (s_key_cmp (&keys [i - 1], &keys [i]) == 0) {
+                gl_fail (w->err, GL_MALFORMED,
+                         "malformed msgpack: map at byte %zu has the key '%.*s' twice",
+                         offset, (int) (keys [i].len > 64? 64: keys [i].len),
+                         (const char *) keys [i].ptr);
+                body = NULL;
+                break;
+            }
+    }
+    if (keys != small)
+        free (keys);
+    return body;
+}
+
+static const uint8_t *
+s_value (s_walk_t *w, const uint8_t *p, int depth)
+{
+    size_t left = (size_t) (w->end - p);
+    size_t offset = (size_t) (p - w->start);
+    if (left < 1) {
+        gl_fail (w->err, GL_MALFORMED, "malformed msgpack: input ends at byte %zu inside a value",
+                 offset);
+        return NULL;
+    }
+    uint8_t b = p [0];
+    if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3)
+        return p + 1;
+    if (b >= 0x80 && b <= 0x8f)
+        return s_container (w, p, p + 1, b & 0x0f, true, depth);
+    if (b >= 0x90 && b <= 0x9f)
+        return s_container (w, p, p + 1, b & 0x0f, false, depth);
+
+    int fixed = 0;              //  bytes of payload after the type byte, for scalars
+    int lenbytes = 0;           //  bytes of length, for str/bin/array/map
+    int kind = 0;               //  0 scalar, 1 str/bin, 2 array, 3 map
+    if (b >= 0xa0 && b <= 0xbf) {
+        uint32_t len = b & 0x1f;
+        if (len > left - 1)
+            goto truncated;
+        return p + 1 + len;
+    }
+    switch (b) {
+        case 0xcc: case 0xd0: fixed = 1; break;
+        case 0xcd: case 0xd1: fixed = 2; break;
+        case 0xca: case 0xce: case 0xd2: fixed = 4; break;
+        case 0xcb: case 0xcf: case 0xd3: fixed = 8; break;
+        case 0xc4: case 0xd9: lenbytes = 1; kind = 1; break;
+        case 0xc5: case 0xda: lenbytes = 2; kind = 1; break;
+        case 0xc6: case 0xdb: lenbytes = 4; kind = 1; break;
+        case 0xdc: lenbytes = 2; kind = 2; break;
+        case 0xdd: lenbytes = 4; kind = 2; break;
+        case 0xde: lenbytes = 2; kind = 3; break;
+        case 0xdf: lenbytes = 4; kind = 3; break;
+        case 0xc1:
+            gl_fail (w->err, GL_MALFORMED,
+                     "malformed msgpack at byte %zu: 0xc1 is never used in msgpack", offset);
+            return NULL;
+        default:                //  c7-c9, d4-d8: extension types
+            gl_fail (w->err, GL_MALFORMED,
+                     "malformed msgpack at byte %zu: extension types (0x%02x) are not part of "
+                     "the gridloop protocol", offset, b);
+            return NULL;
+    }
+    if (kind == 0) {
+        if ((size_t) fixed > left - 1)
+            goto truncated;
+        return p + 1 + fixed;
+    }
+    if ((size_t) lenbytes > left - 1)
+        goto truncated;
+    uint64_t n = s_be (p + 1, lenbytes);
+    const uint8_t *body = p + 1 + lenbytes;
+    if (kind == 1) {
+        if (n > (uint64_t) (w->end - body)) {
+            gl_fail (w->err, GL_MALFORMED,
+                     "malformed msgpack at byte %zu: string or binary claims %llu bytes but only "
+                     "%zu remain", offset, (unsigned long long) n, (size_t) (w->end - body));
+            return NULL;
+        }
+        if (n > GL_MAX_STR) {
+            gl_fail (w->err, GL_TOO_LARGE,
+                     "string or binary at byte %zu is %llu bytes; at most %d are accepted",
+                     offset, (unsigned long long) n, GL_MAX_STR);
+            return NULL;
+        }
+        return body + n;
+    }
+    return s_container (w, p, body, n, kind == 3, depth);
+
+truncated:
+    gl_fail (w->err, GL_MALFORMED, "malformed msgpack: input ends inside the value at byte %zu",
+             offset);
+    return NULL;
+}
+
+int
+gl_codec_check (const void *buf, size_t len, gl_err_t *err)
+{
+    if (len == 0)
+        return gl_fail (err, GL_MALFORMED, "empty message: send one msgpack map");
+    s_walk_t w = { buf, (const uint8_t *) buf + len, err };
+    uint8_t first = w.start [0];
+    if (!((first >= 0x80 && first <= 0x8f) || first == 0xde || first == 0xdf))
+        return gl_fail (err, GL_MALFORMED,
+                        "malformed message: the top-level value must be a msgpack map "
+                        "(first byte is 0x%02x)", first);
+    const uint8_t *end = s_value (&w, w.start, 0);
+    if (!end)
+        return -1;
+    if (end != w.end)
+        return gl_fail (err, GL_MALFORMED,
+                        "malformed msgpack: %zu trailing bytes after the map ending at byte %zu",
+                        (size_t) (w.end - end), (size_t) (end - w.start));
+    return 0;
+}
+
+//  ---------------------------------------------------------------------------------------------
+
+int
+gl_doc_parse (gl_doc_t *doc, const void *buf, size_t len, gl_err_t *err)
+{
+    memset (doc, 0, sizeof *doc);
+    if (gl_codec_check (buf, len, err))
+        return -1;
+    //  A zone sized to the input holds the whole tree in a few chunks.
+    if (!msgpack_zone_init (&doc->zone, len < 2048? 2048: len))
+        return gl_fail (err, GL_INTERNAL, "out of memory parsing a %zu-byte message", len);
+    doc->live = true;
+    //  msgpack_unpack points str/bin objects into the data; copy it into the zone so the
+    //  document outlives the caller's buffer.
+    char *copy = msgpack_zone_malloc (&doc->zone, len);
+    if (!copy)
+        return gl_fail (err, GL_INTERNAL, "out of memory parsing a %zu-byte message", len);
+    memcpy (copy, buf, len);
+    size_t off = 0;
+    msgpack_unpack_return rc = msgpack_unpack (copy, len, &off, &doc->zone, &doc->root);
+    if (rc != MSGPACK_UNPACK_SUCCESS || doc->root.type != MSGPACK_OBJECT_MAP)
+        return gl_fail (err, GL_MALFORMED, "malformed msgpack (decoder result %d)", (int) rc);
+    return 0;
+}
+
+void
+gl_doc_fini (gl_doc_t *doc)
+{
+    if (doc->live)
+        msgpack_zone_destroy (&doc->zone);
+    doc->live = false;
+}
+
+bool
+gl_str_eq (const msgpack_object *obj, const char *cstr)
+{
+    size_t n = strlen (cstr);
+    return obj && obj->type == MSGPACK_OBJECT_STR && obj->via.str.size == n
+        && memcmp (obj->via.str.ptr, cstr, n) == 0;
+}
+
+const msgpack_object *
+gl_map_get (const msgpack_object *map, const char *key)
+{
+    if (!map || map->type != MSGPACK_OBJECT_MAP)
+        return NULL;
+    for (uint32_t i = 0; i < map->via.map.size; i++)
+        if (gl_str_eq (&map->via.map.ptr [i].key, key))
+            return &map->via.map.ptr [i].val;
+    return NULL;
+}
+
+bool
+gl_get_str (const msgpack_object *map, const char *key, const char **str, size_t *len)
+{
+    const msgpack_object *o = gl_map_get (map, key);
+    if (!o || o->type != MSGPACK_OBJECT_STR)
+        return false;
+    *str = o->via.str.ptr;
+    if (len)
+        *len = o->via.str.size;
+    return true;
+}
+
+bool
+gl_get_strbuf (const msgpack_object *map, const char *key, char *buf, size_t size)
+{
+    const char *s;
+    size_t n;
+    if (!gl_get_str (map, key, &s, &n) || n >= size)
+        return false;
+    memcpy (buf, s, n);
+    buf [n] = 0;
+    return true;
+}
+
+bool
+gl_get_u64 (const msgpack_object *map, const char *key, uint64_t *out)
+{
+    const msgpack_object *o = gl_map_get (map, key);
+    if (!o || o->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+        return false;
+    *out = o->via.u64;
+    return true;
+}
+
+bool
+gl_get_i64 (const msgpack_object *map, const char *key, int64_t *out)
+{
+    const msgpack_object *o = gl_map_get (map, key);
+    if (o && o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
+        *out = o->via.i64;
+        return true;
+    }
+    if (o && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && o->via.u64 <= INT64_MAX) {
+        *out = (int64_t) o->via.u64;
+        return true;
+    }
+    return false;
+}
+
+bool
+gl_get_bool (const msgpack_object *map, const char *key, bool *out)
+{
+    const msgpack_object *o = gl_map_get (map, key);
+    if (!o || o->type != MSGPACK_OBJECT_BOOLEAN)
+        return false;
+    *out = o->via.boolean;
+    return true;
+}
+
+//  ---------------------------------------------------------------------------------------------
+
+void
+gl_pack_cstr (msgpack_packer *pk, const char *s)
+{
+    size_t n = strlen (s);
+    msgpack_pack_str (pk, n);
+    msgpack_pack_str_body (pk, s, n);
+}
+
+void
+gl_mapw_init (gl_mapw_t *w)
+{
+    msgpack_sbuffer_init (&w->body);
+    msgpack_packer_init (&w->pk, &w->body, msgpack_sbuffer_write);
+    w->count = 0;
+}
+
+void
+gl_mapw_fini (gl_mapw_t *w)
+{
+    msgpack_sbuffer_destroy (&w->body);
+    w->count = 0;
+}
+
+void
+gl_mapw_reset (gl_mapw_t *w)
+{
+    w->body.size = 0;
+    w->count = 0;
+}
+
+void
+gl_mapw_key (gl_mapw_t *w, const char *key)
+{
+    w->count++;
+    gl_pack_cstr (&w->pk, key);
+}
+
+void
+gl_mapw_str (gl_mapw_t *w, const char *key, const char *value)
+{
+    gl_mapw_key (w, key);
+    gl_pack_cstr (&w->pk, value);
+}
+
+void
+gl_mapw_strn (gl_mapw_t *w, const char *key, const char *value, size_t len)
+{
+    gl_mapw_key (w, key);
+    msgpack_pack_str (&w->pk, len);
+    msgpack_pack_str_body (&w->pk, value, len);
+}
+
+void
+gl_mapw_u64 (gl_mapw_t *w, const char *key, uint64_t value)
+{
+    gl_mapw_key (w, key);
+    msgpack_pack_uint64 (&w->pk, value);
+}
+
+void
+gl_mapw_i64 (gl_mapw_t *w, const char *key, int64_t value)
+{
+    gl_mapw_key (w, key);
+    msgpack_pack_int64 (&w->pk, value);
+}
+
+void
+gl_mapw_bool (gl_mapw_t *w, const char *key, bool value)
+{
+    gl_mapw_key (w, key);
+    if (value)
+        msgpack_pack_true (&w->pk);
+    else
+        msgpack_pack_false (&w->pk);
+}
+
+void
+gl_mapw_nil (gl_mapw_t *w, const char *key)
+{
+    gl_mapw_key (w, key);
+    msgpack_pack_nil (&w->pk);
+}
+
+void
+gl_mapw_obj (gl_mapw_t *w, const char *key, const msgpack_object *value)
+{
+    gl_mapw_key (w, key);
+    msgpack_pack_object (&w->pk, *value);
+}
+
+void
+gl_mapw_raw (gl_mapw_t *w, const char *key, const void *bytes, size_t len)
+{
+    gl_mapw_key (w, key);
+    msgpack_sbuffer_write (&w->body, bytes, len);
+}
+
+void
+gl_mapw_map (gl_mapw_t *w, const char *key, gl_mapw_t *inner)
+{
+    gl_mapw_key (w, key);
+    gl_mapw_pack (inner, &w->pk);
+}
+
+void
+gl_mapw_pack (gl_mapw_t *w, msgpack_packer *pk)
+{
+    msgpack_pack_map (pk, w->count);
+    pk->callback (pk->data, w->body.data, w->body.size);
+}
+
+void
+gl_mapw_finish (gl_mapw_t *w, msgpack_sbuffer *out)
+{
+    msgpack_sbuffer_init (out);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, out, msgpack_sbuffer_write);
+    gl_mapw_pack (w, &pk);
+}
+
+void
+gl_be64_put (uint8_t *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p [i] = (uint8_t) v;
+}
+
+uint64_t
+gl_be64_get (const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | p [i];
+    return v;
+}

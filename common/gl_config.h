@@ -1,0 +1,69 @@
+/*  gl_config — gridloop.cfg (ZPL, read with zconfig) through one table of settings: path, type,
+    bounds, default and meaning. Validation, defaults and the documentation printed by
+    `gridloop config` all come from that table.  */
+#ifndef GL_CONFIG_H
+#define GL_CONFIG_H
+
+#include "gl_codec.h"
+#include <stdio.h>
+
+/*  The services that own a store and a ROUTER, in port order.  */
+typedef enum {
+    GL_SVC_INTAKE, GL_SVC_DISPATCHER, GL_SVC_ESCALATION, GL_SVC_ARCHIVE, GL_SVC_METRICS,
+    GL_SVC_COUNT
+} gl_svc_t;
+
+extern const char *const gl_svc_names [GL_SVC_COUNT];
+/*  The service called name, or -1.  */
+int gl_svc_lookup (const char *name, size_t len);
+
+typedef struct {
+    char endpoint [256];        //  the ROUTER it binds
+    char durability [16];       //  "sync" or "nosync"
+    int64_t map_mb;             //  initial LMDB map size
+    char reads [256];           //  producers it consumes, space-separated
+} gl_svc_config_t;
+
+typedef struct {
+    char path [512];            //  the file it came from ("" for defaults)
+    char county_code [16];      //  administrative code, first part of event ids
+    char county_name [64];      //  for people
+    int64_t utc_offset_min;     //  county local time, minutes east of UTC
+    char data_dir [256];        //  stores live in <data_dir>/<service>/
+    char log_level [16];        //  debug|info|notice|warning|error
+    char clock_mode [16];       //  wall|manual
+    int64_t clock_start_ms;     //  manual mode start (0 = now)
+    int64_t max_msg_bytes;      //  ZMQ_MAXMSGSIZE and decoder limit
+    int64_t pub_hwm;            //  publisher send high-water mark (messages)
+    int64_t sub_hwm;            //  subscriber receive high-water mark (messages)
+    int64_t batch;              //  most items in one write transaction
+    int64_t request_timeout_ms; //  client wait before retrying a request
+    int64_t retention_days;     //  outbox and answered-request retention
+    int64_t retention_max_mb;   //  outbox size cap
+    char bus_frontend [256];    //  XSUB, publishers connect
+    char bus_backend [256];     //  XPUB, subscribers connect
+    char bus_control [256];     //  the bus's ROUTER (status)
+    gl_svc_config_t svc [GL_SVC_COUNT];
+} gl_config_t;
+
+/*  Fill cfg with every default.  */
+void gl_config_defaults (gl_config_t *cfg);
+/*  Load a file (or, for tests, ZPL text): defaults, then the file's values, each checked. An
+    unknown key, a bad value or an unreadable file returns -1 with err naming the file, the key
+    and what is expected.  */
+int gl_config_load (gl_config_t *cfg, const char *path, gl_err_t *err);
+int gl_config_load_text (gl_config_t *cfg, const char *text, gl_err_t *err);
+/*  The start of every program's main(): reads --config FILE (default
+    /etc/gridloop/gridloop.cfg), --help (prints usage, which should say what prog does) and
+    --version, and loads the file. Returns -1 to go on; otherwise the exit status to return now
+    (having printed help, the version, or the problem). Leaves optind at the first other
+    argument; a program that takes none should check it.  */
+int gl_config_from_args (gl_config_t *cfg, int argc, char **argv, const char *prog,
+                         const char *usage);
+
+/*  Print every setting with its default and meaning, as ZPL comments and values.  */
+void gl_config_print (FILE *out);
+/*  Print the effective value of every setting.  */
+void gl_config_dump (const gl_config_t *cfg, FILE *out);
+
+#endif

@@ -1,0 +1,88 @@
+/*  gl_service — the skeleton every gridloop service runs in: configuration, logging, the store,
+    the ROUTER with the common operations (status, replay, clock), the publisher with its outbox
+    and heartbeat, the inbox for consumed streams, graceful stop on SIGINT/SIGTERM — and group
+    commit: whatever requests and messages are waiting (up to limits/batch) are applied in one
+    write transaction, and only after it is durably committed are the answers sent and the
+    resulting messages published.
+
+    A service supplies a table of operations and, if it consumes streams, an apply function.
+    Both run inside the batch's write transaction and may be run twice (when the map grows), so
+    they change nothing outside the transaction. A handler that refuses a request (returns -1)
+    must not have written anything: check first, then write.  */
+#ifndef GL_SERVICE_H
+#define GL_SERVICE_H
+
+#include "gl_clock.h"
+#include "gl_config.h"
+#include "gl_log.h"
+#include "gl_proto.h"
+#include "gl_store.h"
+#include "gl_stream.h"
+
+typedef struct gl_service_s gl_service_t;
+typedef struct gl_ctx_s gl_ctx_t;
+
+/*  An operation. Returns 0 with the answer's fields in reply, GL_REFUSED (-1) with err set (and
+    nothing written), or any other value: an LMDB or system error code, which fails the whole
+    batch (MDB_MAP_FULL: the map grows and the batch runs again).  */
+typedef int (gl_op_fn) (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply,
+                        gl_err_t *err);
+
+typedef struct {
+    const char *name;           //  "op" on the wire
+    gl_op_fn *fn;               //  the handler
+    bool mutating;              //  changes state: needs req_id, the answer is kept for retries
+    const gl_schema_t *schema;  //  checked before the handler runs (NULL: none)
+} gl_op_t;
+
+/*  A consumed message. Returns 0 applied, GL_REFUSED (-1) refused for good, or any other value:
+    an LMDB or system error code, which fails the whole batch.  */
+typedef int (gl_consume_fn) (gl_ctx_t *ctx, const char *topic, const gl_envelope_t *env);
+
+typedef struct {
+    const char *name;           //  process and producer name, e.g. "intake"
+    gl_svc_t svc;               //  its settings in gl_config_t
+    const char *const *dbs;     //  its own databases, NULL-terminated
+    const gl_op_t *ops;         //  its operations
+    size_t nops;
+    gl_consume_fn *consume;     //  NULL: consumes nothing
+    /*  After the store is open: load state. Returns 0 or -1 with err.  */
+    int (*open) (gl_service_t *self, gl_err_t *err);
+    /*  Extra status fields (may read the store). NULL: none.  */
+    void (*status) (gl_service_t *self, gl_mapw_t *w);
+    /*  Before the store closes.  */
+    void (*close) (gl_service_t *self);
+} gl_service_def_t;
+
+gl_service_t *gl_service_new (const gl_service_def_t *def, const gl_config_t *cfg,
+                              gl_err_t *err);
+void gl_service_destroy (gl_service_t **self_p);
+/*  Serve until SIGINT/SIGTERM or "$TERM" on pipe (may be NULL). Returns 0.  */
+int gl_service_run (gl_service_t *self, zsock_t *pipe);
+/*  The whole of a service's main(): --config FILE, --help, --version, then run.  */
+int gl_service_main (int argc, char **argv, const gl_service_def_t *def);
+/*  Run a service as an in-process actor (for tests): args is a gl_service_args_t.  */
+typedef struct {
+    const gl_service_def_t *def;
+    const gl_config_t *cfg;
+} gl_service_args_t;
+void gl_service_actor (zsock_t *pipe, void *args);
+
+void *gl_service_state (gl_service_t *self);
+void gl_service_set_state (gl_service_t *self, void *state);
+gl_store_t *gl_service_store (gl_service_t *self);
+const gl_config_t *gl_service_config (gl_service_t *self);
+
+/*  Inside a handler or consume function.  */
+MDB_txn *gl_ctx_txn (gl_ctx_t *ctx);
+gl_service_t *gl_ctx_service (gl_ctx_t *ctx);
+void *gl_ctx_state (gl_ctx_t *ctx);
+MDB_dbi gl_ctx_dbi (gl_ctx_t *ctx, const char *name);
+/*  The batch's time (domain clock, ms), the same for everything in the batch.  */
+int64_t gl_ctx_now (gl_ctx_t *ctx);
+/*  Emit a message on topic "<service>.<type>[.<qualifier>]" as part of this batch: written to
+    the outbox now, published after the commit. Returns 0 or an LMDB error.  */
+int gl_ctx_emit (gl_ctx_t *ctx, const char *type, const char *qualifier, const char *id,
+                 const void *body, size_t body_len);
+
+#endif

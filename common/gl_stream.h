@@ -1,0 +1,114 @@
+/*  gl_stream — the reliable stream of DESIGN.md section 3, producer side (outbox) and consumer
+    side (inbox), implemented once for every service.
+
+    PUB/SUB loses messages silently: at a high-water mark, before a subscriber has joined, while
+    a link is down, when a process dies. We never rely on it for anything but speed:
+
+    - A producer appends every message it causes to its LMDB outbox (key: big-endian seq) in
+      the same write transaction as the state change. Only after the commit are the messages
+      published, so nothing is ever published that a crash could take back.
+    - Once a second it publishes "<src>.hb" carrying its epoch and last seq, so a consumer also
+      notices a lost *last* message.
+    - A consumer keeps {epoch, last seq} per producer in the same transaction as the effects of
+      applying a message. seq <= last is a duplicate; last+1 is applied; anything beyond is a
+      gap, repaired by asking the producer's ROUTER for `replay` from last+1, page by page,
+      through the very same admit/apply path. Live messages past a gap are dropped meanwhile:
+      the replay brings them again, in order, from the durable outbox.
+    - A new epoch means the producer's store was replaced: the consumer starts it over from 1
+      (and ignores stragglers of the epoch it left).
+    - At start a consumer subscribes first, then replays from last+1 for every producer.
+
+    The result: every committed message is applied exactly once in effect by every consumer,
+    whatever the network and the processes do in between.  */
+#ifndef GL_STREAM_H
+#define GL_STREAM_H
+
+#include "gl_config.h"
+#include "gl_proto.h"
+#include "gl_store.h"
+
+//  ---------------------------------------------------------------------------------------------
+//  Producer side. The store must have the databases named in GL_OUTBOX_DBS.
+
+#define GL_OUTBOX_DBS "outbox"
+
+typedef struct gl_outbox_s gl_outbox_t;
+
+gl_outbox_t *gl_outbox_new (gl_store_t *store, const char *src);
+void gl_outbox_destroy (gl_outbox_t **self_p);
+/*  The last committed seq (0 when nothing was ever published).  */
+uint64_t gl_outbox_last (gl_outbox_t *self);
+uint64_t gl_outbox_epoch (gl_outbox_t *self);
+/*  Inside a write transaction: start a batch (forgets anything pending from an aborted try).  */
+void gl_outbox_begin (gl_outbox_t *self);
+/*  Inside a write transaction: assign the next seq, write the envelope to the outbox and keep
+    it to publish after the commit. topic is "<src>.<type>[.qualifiers]"; body one packed map;
+    id may be NULL. Returns 0 or an LMDB error.  */
+int gl_outbox_append (gl_outbox_t *self, MDB_txn *txn, const char *topic, const char *type,
+                      const char *id, const void *body, size_t body_len, int64_t ts);
+/*  Inside the write transaction, last: record the new last seq. Returns 0 or an LMDB error.  */
+int gl_outbox_end (gl_outbox_t *self, MDB_txn *txn);
+/*  After the commit: publish what the batch appended (never blocks; drops are repaired by
+    replay). Returns how many were handed to ZeroMQ.  */
+size_t gl_outbox_publish (gl_outbox_t *self, void *pub);
+/*  After a failed commit: forget what the batch appended.  */
+void gl_outbox_abort (gl_outbox_t *self);
+/*  Publish "<src>.hb" with the epoch and the last seq.  */
+void gl_outbox_heartbeat (gl_outbox_t *self, void *pub, int64_t ts);
+/*  Answer replay: fill reply with epoch, first, last and messages with seq >= from (at most max,
+    and stop before max_bytes). Returns 0 or an LMDB error.  */
+int gl_outbox_replay (gl_outbox_t *self, MDB_txn *txn, uint64_t from, uint64_t max,
+                      size_t max_bytes, gl_mapw_t *reply);
+/*  Retention: delete the oldest messages older than max_age_ms or beyond max_bytes, at most
+    limit of them. Returns 0 or an LMDB error; *deleted says how many went.  */
+int gl_outbox_trim (gl_outbox_t *self, MDB_txn *txn, int64_t now, int64_t max_age_ms,
+                    size_t max_bytes, size_t limit, size_t *deleted);
+
+//  ---------------------------------------------------------------------------------------------
+//  Consumer side. The store must have the database named in GL_INBOX_DBS.
+
+#define GL_INBOX_DBS "inbox"
+
+typedef struct gl_inbox_s gl_inbox_t;
+
+/*  Called for each message to apply, inside the write transaction. Returns 0 when applied,
+    GL_REFUSED (-1) when the message is refused for good (logged, counted and stepped over),
+    or any other value: an LMDB (negative) or system (positive) error code, which aborts the
+    whole batch so it is tried again.  */
+typedef int (gl_apply_fn) (void *arg, MDB_txn *txn, const char *topic,
+                           const gl_envelope_t *env);
+
+/*  Consume the streams of the producers named in cfg->svc[me].reads: subscribes on the bus
+    backend, then asks each producer to replay from where this store stands.  */
+gl_inbox_t *gl_inbox_new (gl_store_t *store, const gl_config_t *cfg, const char *reads,
+                          gl_apply_fn *apply, void *arg, gl_err_t *err);
+void gl_inbox_destroy (gl_inbox_t **self_p);
+/*  Add the inbox's sockets (the SUB and one DEALER per producer) to a poller.  */
+void gl_inbox_poll_on (gl_inbox_t *self, zpoller_t *poller);
+/*  Take one received item without blocking: a replay page first, else a live message; NULL if
+    none. The item is processed in a batch and freed by gl_inbox_item_destroy.  */
+typedef struct gl_inbox_item_s gl_inbox_item_t;
+gl_inbox_item_t *gl_inbox_recv (gl_inbox_t *self);
+void gl_inbox_item_destroy (gl_inbox_item_t **item_p);
+
+/*  Inside the write transaction: start a batch from the committed positions.  */
+void gl_inbox_begin (gl_inbox_t *self);
+/*  Inside the write transaction: admit and apply one item. Returns 0 or an LMDB error.  */
+int gl_inbox_process (gl_inbox_t *self, MDB_txn *txn, gl_inbox_item_t *item);
+/*  Inside the write transaction, last: store the positions that moved.  */
+int gl_inbox_end (gl_inbox_t *self, MDB_txn *txn);
+/*  After the commit: adopt the positions, and ask for replays where behind.  */
+void gl_inbox_commit (gl_inbox_t *self, gl_inbox_item_t **items, size_t count);
+/*  Timers: resend replay requests that went unanswered for timeout_ms.  */
+void gl_inbox_tick (gl_inbox_t *self);
+/*  Status: positions per producer, as a map producer -> {epoch, last, lag}.  */
+void gl_inbox_status (gl_inbox_t *self, gl_mapw_t *w);
+/*  Counters.  */
+uint64_t gl_inbox_applied (gl_inbox_t *self);
+uint64_t gl_inbox_refused (gl_inbox_t *self);
+/*  Of the applied messages, those that came by replay (gaps repaired, catch-up at start).  */
+uint64_t gl_inbox_replayed (gl_inbox_t *self);
+/*  True when every producer has been heard from and none is behind.  */
+bool gl_inbox_caught_up (gl_inbox_t *self);
+
+#endif

@@ -1,0 +1,125 @@
+#!/usr/bin/python3
+"""Interop: an independent client (Python's zmq and msgpack, nothing of gridloop's C code)
+sends a report to a running intake and decodes the published envelope using only proto/.
+
+usage: test_report.py BIN_DIR   (the directory holding gridloop-bus and gridloop-intake)
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+import msgpack
+import zmq
+
+BASE = 21600
+failures = []
+passed = 0
+
+
+def check(cond, what):
+    global passed
+    if cond:
+        passed += 1
+    else:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def main():
+    bin_dir = sys.argv[1]
+    work = tempfile.mkdtemp(prefix="gridloop-interop-")
+    cfg = os.path.join(work, "gridloop.cfg")
+    with open(cfg, "w") as f:
+        f.write(f"""data_dir = "{work}/var"
+bus
+    frontend = "tcp://127.0.0.1:{BASE}"
+    backend = "tcp://127.0.0.1:{BASE + 1}"
+    control = "tcp://127.0.0.1:{BASE + 9}"
+intake
+    endpoint = "tcp://127.0.0.1:{BASE + 10}"
+""")
+    procs = [subprocess.Popen([os.path.join(bin_dir, "gridloop-" + name), "--config", cfg],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             for name in ("bus", "intake")]
+    ctx = zmq.Context()
+    try:
+        sub = ctx.socket(zmq.SUB)
+        sub.connect(f"tcp://127.0.0.1:{BASE + 1}")
+        sub.setsockopt(zmq.SUBSCRIBE, b"intake.")
+        # Heartbeats come about once a second: the first one proves the subscription works.
+        deadline = time.time() + 15
+        topic = None
+        while time.time() < deadline and topic != b"intake.hb":
+            if sub.poll(500):
+                topic, _ = sub.recv_multipart()
+        check(topic == b"intake.hb", "no intake.hb heartbeat within 15 s")
+        hb = msgpack.unpackb(_, raw=False) if topic == b"intake.hb" else {}
+        check(hb.get("type") == "hb" and hb.get("src") == "intake" and hb.get("body") == {},
+              f"heartbeat envelope per proto/envelope.md: {hb}")
+
+        req = ctx.socket(zmq.REQ)
+        req.setsockopt(zmq.RCVTIMEO, 5000)
+        req.connect(f"tcp://127.0.0.1:{BASE + 10}")
+        report = {"op": "report", "req_id": str(uuid.uuid4()), "category": "01.02",
+                  "grid": "QL-02-03", "description": "青龙街道某小区邻里噪音纠纷，多次协商未果",
+                  "reporter": {"id": "GW-0417", "role": "grid_worker", "name": "张敏"},
+                  "channel": "app", "priority": "P3",
+                  "location": {"lat": 30.93, "lon": 108.70, "address": "青龙街道滨江路88号"},
+                  "people": 4}
+        req.send(msgpack.packb(report, use_bin_type=True))
+        answer = msgpack.unpackb(req.recv(), raw=False)
+        check(answer.get("ok") is True and isinstance(answer.get("id"), str),
+              f"report answered ok with an id: {answer}")
+        event_id = answer.get("id", "")
+
+        envelope = None
+        deadline = time.time() + 10
+        while time.time() < deadline and envelope is None:
+            if sub.poll(500):
+                topic, raw = sub.recv_multipart()
+                if topic == b"intake.event.reported":
+                    envelope = msgpack.unpackb(raw, raw=False, strict_map_key=True)
+        check(envelope is not None, "intake.event.reported was published")
+        envelope = envelope or {}
+        check(list(envelope.keys()) == ["v", "type", "src", "epoch", "seq", "ts", "id", "body"],
+              f"envelope keys in the documented order: {list(envelope.keys())}")
+        check(envelope.get("v") == 1 and envelope.get("type") == "event.reported"
+              and envelope.get("src") == "intake" and envelope.get("seq") == 1,
+              f"envelope header: {envelope}")
+        check(envelope.get("id") == event_id, "envelope id is the id intake answered")
+        body = envelope.get("body", {})
+        expected = {k: v for k, v in report.items() if k not in ("op", "req_id")}
+        check(list(body.keys()) == list(expected.keys()) + ["reported_at"],
+              f"body fields in the documented order: {list(body.keys())}")
+        check(all(body.get(k) == v for k, v in expected.items()), "body fields as given")
+        check(body.get("reported_at") == envelope.get("ts"), "reported_at equals ts")
+
+        # The same req_id again: the same answer, nothing new.
+        req.send(msgpack.packb(report, use_bin_type=True))
+        again = msgpack.unpackb(req.recv(), raw=False)
+        check(again == answer, f"a retried req_id gets the first answer: {again}")
+
+        bad = dict(report, req_id=str(uuid.uuid4()))
+        del bad["grid"]
+        req.send(msgpack.packb(bad, use_bin_type=True))
+        refused = msgpack.unpackb(req.recv(), raw=False)
+        check(refused.get("ok") is False and refused["error"]["code"] == "INVALID"
+              and "'grid'" in refused["error"]["message"],
+              f"a report without grid is refused INVALID naming the field: {refused}")
+    finally:
+        ctx.destroy(linger=0)
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(10)
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"{passed} passed, {len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,498 @@
+/*  testkit — real processes on loopback for tests.  */
+#define _GNU_SOURCE             //  nftw
+#include "testkit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static tk_net_t *s_current;     //  for tk_fail's clean-up
+
+static int
+s_rm (const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    return remove (path);
+}
+
+tk_net_t *
+tk_net_new (int port_base, const char *extra_cfg)
+{
+    zsys_init ();
+    zsys_set_logstream (stderr);
+    tk_net_t *self = calloc (1, sizeof *self);
+    snprintf (self->dir, sizeof self->dir, "/tmp/gridloop-test-XXXXXX");
+    if (!mkdtemp (self->dir)) {
+        fprintf (stderr, "FAIL: mkdtemp: %s\n", strerror (errno));
+        exit (1);
+    }
+    ssize_t n = readlink ("/proc/self/exe", self->bin_dir, sizeof self->bin_dir - 1);
+    self->bin_dir [n > 0? n: 0] = 0;
+    char *slash = strrchr (self->bin_dir, '/');
+    if (slash)
+        *slash = 0;
+    self->port_base = port_base;
+    snprintf (self->cfg_path, sizeof self->cfg_path, "%s/gridloop.cfg", self->dir);
+    FILE *f = fopen (self->cfg_path, "w");
+    int b = port_base;
+    fprintf (f,
+        "data_dir = \"%s/var\"\n"
+        "log\n    level = \"notice\"\n"
+        "limits\n    request_timeout_ms = 500\n"
+        "bus\n    frontend = \"tcp://127.0.0.1:%d\"\n    backend = \"tcp://127.0.0.1:%d\"\n"
+        "    control = \"tcp://127.0.0.1:%d\"\n"
+        "intake\n    endpoint = \"tcp://127.0.0.1:%d\"\n"
+        "dispatcher\n    endpoint = \"tcp://127.0.0.1:%d\"\n"
+        "escalation\n    endpoint = \"tcp://127.0.0.1:%d\"\n"
+        "archive\n    endpoint = \"tcp://127.0.0.1:%d\"\n    reads = \"intake\"\n"
+        "metrics\n    endpoint = \"tcp://127.0.0.1:%d\"\n",
+        self->dir, b, b + 1, b + 9, b + 10, b + 11, b + 12, b + 13, b + 14);
+    fclose (f);
+    //  Extra settings are appended as sections of their own: the loader applies every
+    //  setting in file order, so a later value overrides an earlier one.
+    if (extra_cfg) {
+        f = fopen (self->cfg_path, "a");
+        fputs (extra_cfg, f);
+        fclose (f);
+    }
+    gl_err_t err;
+    if (gl_config_load (&self->cfg, self->cfg_path, &err)) {
+        fprintf (stderr, "FAIL: test config: %s\n", err.message);
+        exit (1);
+    }
+    s_current = self;
+    return self;
+}
+
+static int
+s_index (tk_net_t *self, const char *name, bool create)
+{
+    for (int i = 0; i < TK_MAX_PROCS; i++)
+        if (self->names [i][0] && streq (self->names [i], name))
+            return i;
+    if (!create)
+        return -1;
+    for (int i = 0; i < TK_MAX_PROCS; i++)
+        if (!self->names [i][0]) {
+            snprintf (self->names [i], sizeof self->names [i], "%s", name);
+            return i;
+        }
+    return -1;
+}
+
+pid_t
+tk_spawn (tk_net_t *self, const char *name)
+{
+    int i = s_index (self, name, true);
+    char bin [600], log [400];
+    snprintf (bin, sizeof bin, "%s/gridloop-%s", self->bin_dir, name);
+    snprintf (log, sizeof log, "%s/%s.log", self->dir, name);
+    pid_t pid = fork ();
+    if (pid == 0) {
+        int fd = open (log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        dup2 (fd, 1);
+        dup2 (fd, 2);
+        execl (bin, bin, "--config", self->cfg_path, (char *) NULL);
+        fprintf (stderr, "cannot run %s: %s\n", bin, strerror (errno));
+        _exit (127);
+    }
+    self->pids [i] = pid;
+    return pid;
+}
+
+const char *
+tk_endpoint (tk_net_t *self, const char *name)
+{
+    if (streq (name, "bus"))
+        return self->cfg.bus_control;
+    int svc = gl_svc_lookup (name, strlen (name));
+    return svc < 0? NULL: self->cfg.svc [svc].endpoint;
+}
+
+pid_t
+tk_start (tk_net_t *self, const char *name)
+{
+    pid_t pid = tk_spawn (self, name);
+    int64_t end = zclock_mono () + 15000;
+    while (zclock_mono () < end) {
+        if (tk_status (self, name, "uptime_ms") >= 0)
+            return pid;
+        int status;
+        if (waitpid (pid, &status, WNOHANG) == pid) {
+            self->pids [s_index (self, name, false)] = 0;
+            tk_fail (self, "gridloop-%s exited at start (see %s/%s.log)", name, self->dir, name);
+        }
+    }
+    tk_fail (self, "gridloop-%s did not answer status within 15 s", name);
+    return -1;
+}
+
+void
+tk_kill (tk_net_t *self, const char *name, int sig)
+{
+    int i = s_index (self, name, false);
+    if (i < 0 || !self->pids [i])
+        return;
+    kill (self->pids [i], sig);
+    waitpid (self->pids [i], NULL, 0);
+    self->pids [i] = 0;
+}
+
+static int
+s_rmtree (const char *dir)
+{
+    return nftw (dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void
+tk_net_destroy (tk_net_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    tk_net_t *self = *self_p;
+    for (int i = 0; i < TK_MAX_PROCS; i++)
+        if (self->pids [i]) {
+            kill (self->pids [i], SIGTERM);
+            waitpid (self->pids [i], NULL, 0);
+            self->pids [i] = 0;
+        }
+    if (getenv ("GL_KEEP"))
+        fprintf (stderr, "kept %s\n", self->dir);
+    else
+        s_rmtree (self->dir);
+    if (s_current == self)
+        s_current = NULL;
+    free (self);
+    *self_p = NULL;
+}
+
+void
+tk_fail (tk_net_t *self, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    fprintf (stderr, "FAIL: ");
+    vfprintf (stderr, format, args);
+    fprintf (stderr, "\n");
+    va_end (args);
+    if (self) {
+        //  Show the tail of every log: the test's own evidence.
+        for (int i = 0; i < TK_MAX_PROCS; i++)
+            if (self->names [i][0]) {
+                char cmd [700];
+                snprintf (cmd, sizeof cmd, "echo '--- %s.log'; tail -n 20 %s/%s.log",
+                          self->names [i], self->dir, self->names [i]);
+                if (system (cmd)) {}
+            }
+        tk_net_destroy (&self);
+    }
+    exit (1);
+}
+
+int
+tk_call (tk_net_t *self, const char *name, const void *req, size_t len, gl_doc_t *answer,
+         int timeout_ms)
+{
+    gl_client_t *client = gl_client_new (tk_endpoint (self, name), timeout_ms,
+                                         self->cfg.max_msg_bytes);
+    gl_err_t err;
+    int rc = gl_client_call (client, req, len, answer, 1, &err);
+    gl_client_destroy (&client);
+    return rc;
+}
+
+int64_t
+tk_status (tk_net_t *self, const char *name, const char *key)
+{
+    msgpack_sbuffer req;
+    gl_request_build (&req, "status", false, NULL);
+    gl_doc_t answer;
+    int rc = tk_call (self, name, req.data, req.size, &answer, 300);
+    msgpack_sbuffer_destroy (&req);
+    int64_t value = -1;
+    if (rc == 0) {
+        const msgpack_object *o = &answer.root;
+        char path [128];
+        snprintf (path, sizeof path, "%s", key);
+        char *save = NULL;
+        for (char *part = strtok_r (path, ".", &save); part && o; part = strtok_r (NULL, ".", &save))
+            o = gl_map_get (o, part);
+        if (o && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+            value = (int64_t) o->via.u64;
+        else
+        if (!o && strchr (key, '.'))
+            value = 0;                  //  a producer not yet heard from: at 0
+    }
+    gl_doc_fini (&answer);
+    return value;
+}
+
+int
+tk_wait_caught_up (tk_net_t *self, const char *consumer, const char *producer,
+                   int64_t min_seq, int timeout_ms)
+{
+    char key [64];
+    snprintf (key, sizeof key, "inbox.%s.last", producer);
+    int64_t end = zclock_mono () + timeout_ms;
+    while (zclock_mono () < end) {
+        int64_t last = tk_status (self, producer, "last_seq");
+        int64_t have = tk_status (self, consumer, key);
+        if (last >= min_seq && have == last)
+            return 0;
+        zclock_sleep (50);              //  polling a remote process: nothing to wait on
+    }
+    return -1;
+}
+
+long
+tk_peak_rss_kb (pid_t pid)
+{
+    char path [64], line [256];
+    snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
+    FILE *f = fopen (path, "r");
+    long kb = -1;
+    while (f && fgets (line, sizeof line, f))
+        if (strncmp (line, "VmHWM:", 6) == 0)
+            kb = atol (line + 6);
+    if (f)
+        fclose (f);
+    return kb;
+}
+
+void
+tk_report_request (msgpack_sbuffer *out, const char *req_id, unsigned n, unsigned pad)
+{
+    static const char *grids [] = { "SJ-01-01", "QL-02-03", "RH-03-02", "PL-04-05" };
+    static const char *cats [] = { "03.01", "01.02", "05.03", "06.01" };
+    msgpack_sbuffer_init (out);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, out, msgpack_sbuffer_write);
+    char description [4000];
+    int len = snprintf (description, 200, "滨江社区%u栋楼道堆放杂物，存在消防隐患 (#%u)",
+                        n % 40 + 1, n);
+    if (pad > sizeof description - 200)
+        pad = sizeof description - 200;
+    memset (description + len, '.', pad);       //  a long account, to fill buffers fast
+    description [len + pad] = 0;
+    msgpack_pack_map (&pk, 7);
+    gl_pack_cstr (&pk, "op");
+    gl_pack_cstr (&pk, "report");
+    gl_pack_cstr (&pk, "req_id");
+    gl_pack_cstr (&pk, req_id);
+    gl_pack_cstr (&pk, "category");
+    gl_pack_cstr (&pk, cats [n % 4]);
+    gl_pack_cstr (&pk, "grid");
+    gl_pack_cstr (&pk, grids [n % 4]);
+    gl_pack_cstr (&pk, "description");
+    gl_pack_cstr (&pk, description);
+    gl_pack_cstr (&pk, "reporter");
+    msgpack_pack_map (&pk, 2);
+    gl_pack_cstr (&pk, "id");
+    gl_pack_cstr (&pk, "GW-0001");
+    gl_pack_cstr (&pk, "role");
+    gl_pack_cstr (&pk, "grid_worker");
+    gl_pack_cstr (&pk, "channel");
+    gl_pack_cstr (&pk, "app");
+}
+
+long
+tk_archive_events (tk_net_t *self, char ***ids_p, uint64_t **counts_p)
+{
+    size_t cap = 1024, n = 0;
+    char **ids = malloc (cap * sizeof (char *));
+    uint64_t *counts = malloc (cap * sizeof (uint64_t));
+    char after [GL_MAX_NAME + 1] = "";
+    for (;;) {
+        gl_mapw_t w;
+        gl_mapw_init (&w);
+        if (*after)
+            gl_mapw_str (&w, "after", after);
+        gl_mapw_u64 (&w, "limit", 1000);
+        msgpack_sbuffer req;
+        gl_request_build (&req, "list", false, &w);
+        gl_mapw_fini (&w);
+        gl_doc_t answer;
+        int rc = tk_call (self, "archive", req.data, req.size, &answer, 5000);
+        msgpack_sbuffer_destroy (&req);
+        gl_err_t err;
+        if (rc || gl_answer_check (&answer.root, &err)) {
+            gl_doc_fini (&answer);
+            free (ids);
+            free (counts);
+            return -1;
+        }
+        const msgpack_object *events = gl_map_get (&answer.root, "events");
+        for (uint32_t i = 0; events && i < events->via.array.size; i++) {
+            if (n == cap) {
+                cap *= 2;
+                ids = realloc (ids, cap * sizeof (char *));
+                counts = realloc (counts, cap * sizeof (uint64_t));
+            }
+            char id [GL_MAX_NAME + 1] = "";
+            gl_get_strbuf (&events->via.array.ptr [i], "id", id, sizeof id);
+            counts [n] = 0;
+            gl_get_u64 (&events->via.array.ptr [i], "count", &counts [n]);
+            ids [n++] = strdup (id);
+        }
+        bool more = gl_get_strbuf (&answer.root, "next", after, sizeof after);
+        gl_doc_fini (&answer);
+        if (!more)
+            break;
+    }
+    *ids_p = ids;
+    *counts_p = counts;
+    return (long) n;
+}
+
+//  ---------------------------------------------------------------------------------------------
+//  Load: concurrent clients that retry unanswered calls with the same req_id, as real ones do.
+
+typedef struct {
+    zsock_t *sock;              //  current connection
+    long index;                 //  report being sent, -1 when idle
+    msgpack_sbuffer req;        //  its bytes (same on every retry)
+    int64_t sent_at;            //  monotonic ms of the last try
+} s_slot_t;
+
+static void
+s_slot_send (tk_net_t *net, s_slot_t *slot, bool fresh)
+{
+    if (fresh || !slot->sock) {
+        zsock_destroy (&slot->sock);
+        slot->sock = zsock_new (ZMQ_DEALER);
+        gl_socket_limits (slot->sock, net->cfg.max_msg_bytes, 0);
+        zsock_connect (slot->sock, "%s", tk_endpoint (net, "intake"));
+    }
+    zmq_send (zsock_resolve (slot->sock), "", 0, ZMQ_SNDMORE);
+    zmq_send (zsock_resolve (slot->sock), slot->req.data, slot->req.size, 0);
+    slot->sent_at = zclock_mono ();
+}
+
+int
+tk_load_run (tk_net_t *net, tk_load_t *load)
+{
+    s_slot_t *slots = calloc (load->clients, sizeof (s_slot_t));
+    zmq_pollitem_t *items = calloc (load->clients, sizeof (zmq_pollitem_t));
+    load->ids = calloc (load->total, sizeof (char *));
+    unsigned next = 0, outstanding = 0;
+    //  req_ids unique per process and load: a second load must not look like retries.
+    static unsigned loads;
+    char tag [32];
+    snprintf (tag, sizeof tag, "%x.%u", (unsigned) getpid (), ++loads);
+    for (unsigned c = 0; c < load->clients; c++)
+        slots [c].index = -1;
+    while (load->acked + load->errors < load->total && !zsys_interrupted) {
+        for (unsigned c = 0; c < load->clients; c++) {
+            s_slot_t *slot = &slots [c];
+            if (slot->index < 0 && next < load->total) {
+                char req_id [64];
+                snprintf (req_id, sizeof req_id, "%s-%u", tag, next);
+                msgpack_sbuffer_destroy (&slot->req);
+                tk_report_request (&slot->req, req_id, next, load->pad);
+                slot->index = next++;
+                outstanding++;
+                s_slot_send (net, slot, false);
+            }
+            items [c].socket = slot->sock? zsock_resolve (slot->sock): NULL;
+            items [c].events = ZMQ_POLLIN;
+            items [c].revents = 0;
+        }
+        zmq_poll (items, (int) load->clients, 20);
+        int64_t now = zclock_mono ();
+        for (unsigned c = 0; c < load->clients; c++) {
+            s_slot_t *slot = &slots [c];
+            if (slot->index < 0)
+                continue;
+            if (items [c].revents & ZMQ_POLLIN) {
+                zmsg_t *msg = zmsg_recv (slot->sock);
+                zframe_t *payload = msg? zmsg_last (msg): NULL;
+                gl_doc_t doc;
+                gl_err_t err;
+                if (payload && gl_doc_parse (&doc, zframe_data (payload), zframe_size (payload),
+                                             &err) == 0) {
+                    char id [GL_MAX_NAME + 1];
+                    if (gl_answer_check (&doc.root, &err) == 0
+                    &&  gl_get_strbuf (&doc.root, "id", id, sizeof id)) {
+                        load->ids [slot->index] = strdup (id);
+                        load->acked++;
+                        slot->index = -1;
+                        outstanding--;
+                    }
+                    else
+                    if (err.code == GL_UNAVAILABLE)
+                        s_slot_send (net, slot, false);
+                    else {
+                        fprintf (stderr, "report %ld refused: %s %s\n", slot->index,
+                                 gl_code_name (err.code), err.message);
+                        load->errors++;
+                        slot->index = -1;
+                        outstanding--;
+                    }
+                }
+                gl_doc_fini (&doc);
+                zmsg_destroy (&msg);
+            }
+            else
+            if (now - slot->sent_at >= load->timeout_ms) {
+                load->retries++;
+                s_slot_send (net, slot, true);    //  same bytes, same req_id, fresh socket
+            }
+        }
+        if (load->between)
+            load->between (load->arg, load->acked);
+    }
+    for (unsigned c = 0; c < load->clients; c++) {
+        zsock_destroy (&slots [c].sock);
+        msgpack_sbuffer_destroy (&slots [c].req);
+    }
+    free (slots);
+    free (items);
+    return load->acked == load->total? 0: -1;
+}
+
+static int
+s_strcmp (const void *a, const void *b)
+{
+    return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+void
+tk_check_exactly_once (tk_net_t *net, tk_load_t *load)
+{
+    TK_CHECK (net, load->acked == load->total, "only %u of %u reports acknowledged",
+              load->acked, load->total);
+    TK_CHECK (net, tk_wait_caught_up (net, "archive", "intake", load->total, 60000) == 0,
+              "archive did not catch up with intake within 60 s (intake last_seq %lld, "
+              "archive at %lld)", (long long) tk_status (net, "intake", "last_seq"),
+              (long long) tk_status (net, "archive", "inbox.intake.last"));
+    int64_t last = tk_status (net, "intake", "last_seq");
+    TK_CHECK (net, last == (int64_t) load->total, "intake published %lld events for %u "
+              "reports: a retry created a second event", (long long) last, load->total);
+    char **ids;
+    uint64_t *counts;
+    long n = tk_archive_events (net, &ids, &counts);
+    TK_CHECK (net, n == (long) load->total, "archive holds %ld events, expected %u", n,
+              load->total);
+    for (long i = 0; i < n; i++)
+        TK_CHECK (net, counts [i] == 1, "archive holds event %s %llu times", ids [i],
+                  (unsigned long long) counts [i]);
+    //  The acknowledged ids, sorted, must be exactly the archive's (which list sorted).
+    char **acked = malloc (load->total * sizeof (char *));
+    memcpy (acked, load->ids, load->total * sizeof (char *));
+    qsort (acked, load->total, sizeof (char *), s_strcmp);
+    for (unsigned i = 0; i < load->total; i++) {
+        TK_CHECK (net, i == 0 || strcmp (acked [i - 1], acked [i]) != 0,
+                  "two reports were acknowledged with the same id %s", acked [i]);
+        TK_CHECK (net, strcmp (acked [i], ids [i]) == 0, "acknowledged %s but archive has %s "
+                  "in its place", acked [i], ids [i]);
+    }
+    free (acked);
+    for (long i = 0; i < n; i++)
+        free (ids [i]);
+    free (ids);
+    free (counts);
+}

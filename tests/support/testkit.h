@@ -1,0 +1,82 @@
+/*  testkit — real gridloop processes on loopback for integration and fault tests: a scratch
+    data directory, a config with the test's own ports, start/kill/restart, and calls through
+    the public protocol only.  */
+#ifndef TESTKIT_H
+#define TESTKIT_H
+
+#include "gl_client.h"
+#include "gl_config.h"
+#include <sys/types.h>
+
+#define TK_MAX_PROCS 8
+
+typedef struct {
+    char dir [256];             //  scratch directory (data, config, logs)
+    char cfg_path [320];        //  the config file written there
+    char bin_dir [512];         //  where the gridloop-* binaries are
+    gl_config_t cfg;            //  the same config, loaded
+    int port_base;              //  ports used: base+0..base+14
+    char names [TK_MAX_PROCS][32];  //  started processes
+    pid_t pids [TK_MAX_PROCS];  //  their pids (0: not running)
+} tk_net_t;
+
+/*  A scratch network on ports port_base.. with extra ZPL settings appended (may be NULL).
+    Exits the test with a message on failure.  */
+tk_net_t *tk_net_new (int port_base, const char *extra_cfg);
+/*  Kill every process and remove the scratch directory (kept if GL_KEEP is set).  */
+void tk_net_destroy (tk_net_t **self_p);
+/*  Start gridloop-<name>; wait until it answers status (bus: on its control). Returns pid.  */
+pid_t tk_start (tk_net_t *self, const char *name);
+/*  Start without waiting for it to answer.  */
+pid_t tk_spawn (tk_net_t *self, const char *name);
+/*  Send sig and reap the process.  */
+void tk_kill (tk_net_t *self, const char *name, int sig);
+/*  The ROUTER endpoint of a service (bus: its control).  */
+const char *tk_endpoint (tk_net_t *self, const char *name);
+/*  Call a service with a request; returns 0 and the answer, or -1 (no answer).  */
+int tk_call (tk_net_t *self, const char *name, const void *req, size_t len, gl_doc_t *answer,
+             int timeout_ms);
+/*  A number from a service's status: key like "last_seq" or "inbox.intake.last";
+    returns -1 when the service does not answer.  */
+int64_t tk_status (tk_net_t *self, const char *name, const char *key);
+/*  Wait until consumer's inbox position for producer equals producer's last_seq (and that is
+    at least min_seq). Returns 0, or -1 after timeout_ms.  */
+int tk_wait_caught_up (tk_net_t *self, const char *consumer, const char *producer,
+                       int64_t min_seq, int timeout_ms);
+/*  Peak resident memory of a process in KB (VmHWM), or -1.  */
+long tk_peak_rss_kb (pid_t pid);
+
+/*  A report request with the given req_id and a description mentioning n, padded with pad
+    more bytes.  */
+void tk_report_request (msgpack_sbuffer *out, const char *req_id, unsigned n, unsigned pad);
+
+/*  Every event id the archive holds with its message count: calls list page by page.
+    Returns the number of events, or -1; ids and counts are arrays the caller frees.  */
+long tk_archive_events (tk_net_t *self, char ***ids, uint64_t **counts);
+
+/*  A load of reports from concurrent clients, each retrying an unanswered call on a fresh
+    socket with the same req_id, as a real client does.  */
+typedef struct {
+    unsigned total;             //  reports to send
+    unsigned clients;           //  concurrent clients, one request outstanding each
+    int timeout_ms;             //  wait per try
+    unsigned pad;               //  bytes added to each description
+    void (*between) (void *arg, unsigned acked);   //  called between polls: fault injection
+    void *arg;                  //  its argument
+    char **ids;                 //  out: event id per report (NULL if not acknowledged)
+    unsigned acked;             //  out: reports acknowledged ok
+    unsigned retries;           //  out: tries that timed out and were sent again
+    unsigned errors;            //  out: reports refused for good
+} tk_load_t;
+
+/*  Run the load against intake. Returns 0 when every report was acknowledged.  */
+int tk_load_run (tk_net_t *net, tk_load_t *load);
+/*  The proof: archive caught up, intake made exactly one event per report, archive holds
+    every acknowledged id exactly once and nothing else. Fails the test otherwise.  */
+void tk_check_exactly_once (tk_net_t *net, tk_load_t *load);
+
+/*  Print and fail: "FAIL: ..." then exit(1) after cleaning up the network.  */
+void tk_fail (tk_net_t *self, const char *format, ...) __attribute__ ((format (printf, 2, 3)));
+#define TK_CHECK(net, cond, ...) do { if (!(cond)) tk_fail (net, __VA_ARGS__); } while (0)
+
+#endif

@@ -1,0 +1,303 @@
+/*  test_config — gl_config: documented defaults, loading ZPL text and files, and the error
+    sentences for unknown keys and bad values.  */
+#include "unit.h"
+#include "gl_config.h"
+
+#include <unistd.h>
+
+static gl_config_t s_cfg;
+
+static void
+s_load_ok (const char *text)
+{
+    gl_err_t err = { GL_OK, "" };
+    if (gl_config_load_text (&s_cfg, text, &err))
+        fail_msg ("refused: %s\n--- text:\n%s", err.message, text);
+}
+
+//  Refused, and the message contains every one of the NULL-terminated words.
+static void
+s_load_refused (const char *text, ...)
+{
+    gl_err_t err = { GL_OK, "" };
+    if (gl_config_load_text (&s_cfg, text, &err) != -1)
+        fail_msg ("accepted:\n%s", text);
+    assert_int_equal (err.code, GL_INVALID);
+    va_list words;
+    va_start (words, text);
+    for (const char *w = va_arg (words, const char *); w; w = va_arg (words, const char *))
+        if (!strstr (err.message, w))
+            fail_msg ("message \"%s\" does not contain \"%s\"", err.message, w);
+    va_end (words);
+}
+
+static void
+test_defaults_match_the_documented_values (void **state)
+{
+    gl_config_t *c = &s_cfg;
+    memset (c, 0x5a, sizeof *c);
+    gl_config_defaults (c);
+    assert_string_equal (c->path, "");
+    assert_string_equal (c->county_code, "500235");
+    assert_string_equal (c->county_name, "云阳县");
+    assert_int_equal (c->utc_offset_min, 480);
+    assert_string_equal (c->data_dir, "./var");
+    assert_string_equal (c->log_level, "info");
+    assert_string_equal (c->clock_mode, "wall");
+    assert_int_equal (c->clock_start_ms, 0);
+    assert_int_equal (c->max_msg_bytes, 1048576);
+    assert_int_equal (c->pub_hwm, 100000);
+    assert_int_equal (c->sub_hwm, 100000);
+    assert_int_equal (c->batch, 1024);
+    assert_int_equal (c->request_timeout_ms, 2000);
+    assert_int_equal (c->retention_days, 7);
+    assert_int_equal (c->retention_max_mb, 1024);
+    assert_string_equal (c->bus_frontend, "tcp://127.0.0.1:7400");
+    assert_string_equal (c->bus_backend, "tcp://127.0.0.1:7401");
+    assert_string_equal (c->bus_control, "tcp://127.0.0.1:7409");
+
+    struct {
+        gl_svc_t svc;
+        const char *endpoint, *durability;
+        int64_t map_mb;
+        const char *reads;
+    } want [] = {
+        { GL_SVC_INTAKE, "tcp://127.0.0.1:7410", "sync", 256, "" },
+        { GL_SVC_DISPATCHER, "tcp://127.0.0.1:7411", "sync", 256, "intake escalation" },
+        { GL_SVC_ESCALATION, "tcp://127.0.0.1:7412", "sync", 256, "dispatcher" },
+        { GL_SVC_ARCHIVE, "tcp://127.0.0.1:7413", "nosync", 1024,
+          "intake dispatcher escalation metrics" },
+        { GL_SVC_METRICS, "tcp://127.0.0.1:7414", "sync", 256,
+          "intake dispatcher escalation" },
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want [0]; i++) {
+        const gl_svc_config_t *s = &c->svc [want [i].svc];
+        assert_string_equal (s->endpoint, want [i].endpoint);
+        assert_string_equal (s->durability, want [i].durability);
+        assert_int_equal (s->map_mb, want [i].map_mb);
+        assert_string_equal (s->reads, want [i].reads);
+    }
+}
+
+static void
+test_service_names_and_lookup (void **state)
+{
+    const char *names [GL_SVC_COUNT] = { "intake", "dispatcher", "escalation", "archive",
+                                         "metrics" };
+    for (int i = 0; i < GL_SVC_COUNT; i++) {
+        assert_string_equal (gl_svc_names [i], names [i]);
+        assert_int_equal (gl_svc_lookup (names [i], strlen (names [i])), i);
+    }
+    //  By length: a prefix of a longer text is found, a longer name is not.
+    assert_int_equal (gl_svc_lookup ("intake.event", 6), GL_SVC_INTAKE);
+    assert_int_equal (gl_svc_lookup ("intakeX", 7), -1);
+    assert_int_equal (gl_svc_lookup ("bus", 3), -1);
+    assert_int_equal (gl_svc_lookup ("intak", 5), -1);
+    assert_int_equal (gl_svc_lookup ("", 0), -1);
+}
+
+static void
+test_load_text_overrides_only_what_it_sets (void **state)
+{
+    s_load_ok ("limits\n"
+               "    batch = 8\n"
+               "    request_timeout_ms = 10\n"
+               "county\n"
+               "    utc_offset_min = -300\n"
+               "    name = \"Test County\"\n"
+               "data_dir = \"/srv/gl\"\n"
+               "clock\n"
+               "    mode = \"manual\"\n"
+               "    start_ms = 1795795199000\n"
+               "intake\n"
+               "    endpoint = \"ipc:///tmp/gl-intake\"\n"
+               "archive\n"
+               "    durability = \"sync\"\n"
+               "    map_mb = 1\n"
+               "    reads = \"\"\n");
+    gl_config_t *c = &s_cfg;
+    assert_string_equal (c->path, "(text)");
+    assert_int_equal (c->batch, 8);
+    assert_int_equal (c->request_timeout_ms, 10);
+    assert_int_equal (c->utc_offset_min, -300);
+    assert_string_equal (c->county_name, "Test County");
+    assert_string_equal (c->data_dir, "/srv/gl");
+    assert_string_equal (c->clock_mode, "manual");
+    assert_true (c->clock_start_ms == 1795795199000ll);
+    assert_string_equal (c->svc [GL_SVC_INTAKE].endpoint, "ipc:///tmp/gl-intake");
+    assert_string_equal (c->svc [GL_SVC_ARCHIVE].durability, "sync");
+    assert_int_equal (c->svc [GL_SVC_ARCHIVE].map_mb, 1);
+    assert_string_equal (c->svc [GL_SVC_ARCHIVE].reads, "");
+    //  Everything else keeps its default.
+    assert_string_equal (c->county_code, "500235");
+    assert_int_equal (c->max_msg_bytes, 1048576);
+    assert_string_equal (c->svc [GL_SVC_DISPATCHER].endpoint, "tcp://127.0.0.1:7411");
+    assert_int_equal (c->svc [GL_SVC_INTAKE].map_mb, 256);
+
+    //  A second load starts again from the defaults.
+    s_load_ok ("limits\n    pub_hwm = 5\n");
+    assert_int_equal (c->pub_hwm, 5);
+    assert_int_equal (c->batch, 1024);
+    assert_string_equal (c->svc [GL_SVC_ARCHIVE].durability, "nosync");
+
+    //  An empty text is all defaults.
+    s_load_ok ("");
+    gl_config_t defaults;
+    gl_config_defaults (&defaults);
+    snprintf (defaults.path, sizeof defaults.path, "(text)");
+    assert_memory_equal (c, &defaults, sizeof defaults);
+}
+
+static void
+test_unknown_key_is_refused_naming_it (void **state)
+{
+    s_load_refused ("limits\n    batchh = 8\n", "(text)", "'limits/batchh'", "unknown", NULL);
+    s_load_refused ("nonsense = 1\n", "'nonsense'", NULL);
+    s_load_refused ("intake\n    endpoint = \"tcp://127.0.0.1:1\"\n    port = 1\n",
+                    "'intake/port'", NULL);
+    s_load_refused ("bus\n    frontend\n        deep = 1\n", "'bus/frontend/deep'", NULL);
+}
+
+static void
+test_bad_int_is_refused_naming_key_and_bounds (void **state)
+{
+    const char *bad [] = { "abc", "0", "100001", "12x", "-1", "99999999999999999999", "1.5",
+                           "" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        char text [128];
+        snprintf (text, sizeof text, "limits\n    batch = \"%s\"\n", bad [i]);
+        s_load_refused (text, "'limits/batch'", "from 1 to 100000", NULL);
+    }
+    s_load_refused ("county\n    utc_offset_min = 841\n", "'county/utc_offset_min'",
+                    "-720 to 840", NULL);
+    s_load_refused ("archive\n    map_mb = 0\n", "'archive/map_mb'", NULL);
+    //  Beyond 64 bits is refused, not clamped, even where the bound is INT64_MAX.
+    s_load_refused ("clock\n    start_ms = 99999999999999999999\n", "'clock/start_ms'", NULL);
+    s_load_refused ("clock\n    start_ms = -1\n", "'clock/start_ms'", NULL);
+    s_load_ok ("clock\n    start_ms = 9223372036854775807\n");
+    assert_true (s_cfg.clock_start_ms == INT64_MAX);
+    //  The bounds themselves are fine.
+    s_load_ok ("limits\n    batch = 1\n");
+    assert_int_equal (s_cfg.batch, 1);
+    s_load_ok ("limits\n    batch = 100000\n");
+    assert_int_equal (s_cfg.batch, 100000);
+    s_load_ok ("county\n    utc_offset_min = -720\n");
+    assert_int_equal (s_cfg.utc_offset_min, -720);
+}
+
+static void
+test_bad_enum_is_refused_listing_the_choices (void **state)
+{
+    s_load_refused ("archive\n    durability = \"fast\"\n", "'archive/durability'",
+                    "sync|nosync", NULL);
+    s_load_refused ("log\n    level = \"verbose\"\n", "'log/level'",
+                    "debug|info|notice|warning|error", NULL);
+    //  Prefixes and empty values are not choices.
+    s_load_refused ("clock\n    mode = \"wal\"\n", "'clock/mode'", NULL);
+    s_load_refused ("clock\n    mode = \"\"\n", "'clock/mode'", NULL);
+    s_load_refused ("archive\n    durability = \"syncx\"\n", "'archive/durability'", NULL);
+    s_load_ok ("log\n    level = \"error\"\n");
+    assert_string_equal (s_cfg.log_level, "error");
+}
+
+static void
+test_bad_endpoint_is_refused (void **state)
+{
+    s_load_refused ("intake\n    endpoint = \"http://127.0.0.1:7410\"\n", "'intake/endpoint'",
+                    "tcp://", NULL);
+    s_load_refused ("bus\n    backend = \"127.0.0.1:7401\"\n", "'bus/backend'", NULL);
+    s_load_refused ("bus\n    control = \"\"\n", "'bus/control'", NULL);
+    s_load_ok ("bus\n    control = \"inproc://control\"\n");
+    assert_string_equal (s_cfg.bus_control, "inproc://control");
+}
+
+static void
+test_too_long_string_is_refused (void **state)
+{
+    s_load_refused ("county\n    code = \"12345678901234567890\"\n", "'county/code'", "15",
+                    NULL);
+    s_load_ok ("county\n    code = \"123456789012345\"\n");
+    assert_string_equal (s_cfg.county_code, "123456789012345");
+}
+
+static void
+test_missing_file_is_refused_naming_the_path (void **state)
+{
+    gl_err_t err = { GL_OK, "" };
+    const char *path = "/nonexistent/gridloop/no-such.cfg";
+    assert_int_equal (gl_config_load (&s_cfg, path, &err), -1);
+    assert_int_equal (err.code, GL_INVALID);
+    assert_non_null (strstr (err.message, path));
+}
+
+static void
+test_bad_value_in_a_file_names_the_file_and_key (void **state)
+{
+    char path [] = "/tmp/gl-test-config-XXXXXX";
+    int fd = mkstemp (path);
+    assert_true (fd >= 0);
+    const char *text = "limits\n    batch = 0\n";
+    assert_int_equal (write (fd, text, strlen (text)), (ssize_t) strlen (text));
+    close (fd);
+    gl_err_t err = { GL_OK, "" };
+    int rc = gl_config_load (&s_cfg, path, &err);
+    unlink (path);
+    assert_int_equal (rc, -1);
+    assert_int_equal (err.code, GL_INVALID);
+    assert_non_null (strstr (err.message, path));
+    assert_non_null (strstr (err.message, "'limits/batch'"));
+}
+
+static void
+test_bundled_gridloop_cfg_loads_and_shows_the_defaults (void **state)
+{
+    const char *path = u_source_path ("deploy/gridloop.cfg");
+    gl_err_t err = { GL_OK, "" };
+    if (gl_config_load (&s_cfg, path, &err))
+        fail_msg ("%s", err.message);
+    assert_string_equal (s_cfg.path, path);
+    //  The file says every key in it shows its default value.
+    gl_config_t defaults;
+    gl_config_defaults (&defaults);
+    assert_true (strlen (path) < sizeof defaults.path);
+    memcpy (defaults.path, path, strlen (path) + 1);
+    assert_memory_equal (&s_cfg, &defaults, sizeof defaults);
+}
+
+static void
+test_server_cfg_differs_from_the_bundled_one_only_in_data_dir (void **state)
+{
+    const char *path = u_source_path ("deploy/gridloop.server.cfg");
+    char saved [1024];
+    snprintf (saved, sizeof saved, "%s", path);
+    gl_err_t err = { GL_OK, "" };
+    if (gl_config_load (&s_cfg, saved, &err))
+        fail_msg ("%s", err.message);
+    assert_string_equal (s_cfg.data_dir, "/var/lib/gridloop");
+    gl_config_t defaults;
+    gl_config_defaults (&defaults);
+    assert_true (strlen (saved) < sizeof defaults.path);
+    memcpy (defaults.path, saved, strlen (saved) + 1);
+    snprintf (defaults.data_dir, sizeof defaults.data_dir, "/var/lib/gridloop");
+    assert_memory_equal (&s_cfg, &defaults, sizeof defaults);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_defaults_match_the_documented_values),
+        cmocka_unit_test (test_service_names_and_lookup),
+        cmocka_unit_test (test_load_text_overrides_only_what_it_sets),
+        cmocka_unit_test (test_unknown_key_is_refused_naming_it),
+        cmocka_unit_test (test_bad_int_is_refused_naming_key_and_bounds),
+        cmocka_unit_test (test_bad_enum_is_refused_listing_the_choices),
+        cmocka_unit_test (test_bad_endpoint_is_refused),
+        cmocka_unit_test (test_too_long_string_is_refused),
+        cmocka_unit_test (test_missing_file_is_refused_naming_the_path),
+        cmocka_unit_test (test_bad_value_in_a_file_names_the_file_and_key),
+        cmocka_unit_test (test_bundled_gridloop_cfg_loads_and_shows_the_defaults),
+        cmocka_unit_test (test_server_cfg_differs_from_the_bundled_one_only_in_data_dir),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}

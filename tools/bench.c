@@ -1,0 +1,1228 @@
+/*  gridloop-bench — how fast gridloop is on this machine. It starts its own bus, intake and
+    archive on loopback (ports from --port-base, data in a scratch directory under /tmp), drives
+    them through the public protocol only, and prints figures: durable report throughput and
+    latency with and without the archive consuming, the archive's catch-up, and the bus against
+    raw libzmq PUB/SUB. It is a benchmark, not a test: it asserts nothing about speed and exits
+    0 when every measurement ran (1 when one could not be run, 2 on bad usage).  */
+#define _GNU_SOURCE                     //  nftw, statfs
+#include "gl_client.h"
+#include "gl_config.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *s_usage =
+    "usage: gridloop-bench [--reports N] [--clients N] [--bus-msgs N] [--port-base N] [--keep]\n"
+    "\n"
+    "Measures gridloop on this machine and prints the figures; asserts nothing about speed.\n"
+    "It starts its own gridloop-bus, gridloop-intake and gridloop-archive (found next to this\n"
+    "program) on 127.0.0.1 with a scratch data directory under /tmp, removed at the end.\n"
+    "\n"
+    "  1. durable reports: N clients, each with one report outstanding, against intake\n"
+    "     (durability sync), first alone, then with the archive consuming intake's stream;\n"
+    "     the archive's catch-up time is shown too\n"
+    "  2. the bus against raw libzmq: PUB -> SUB directly over tcp loopback, then\n"
+    "     PUB -> gridloop-bus -> SUB; two-frame messages with a ~300-byte payload\n"
+    "\n"
+    "Options:\n"
+    "  --reports N     reports per run of measurement 1 (default 200000)\n"
+    "  --clients N     concurrent clients (default 64)\n"
+    "  --bus-msgs N    messages per run of measurement 2 (default 1000000)\n"
+    "  --port-base N   ports used: N+0 bus frontend, N+1 backend, N+2 raw PUB/SUB test,\n"
+    "                  N+9 bus control, N+10 intake, N+11 dispatcher, N+12 escalation,\n"
+    "                  N+13 archive, N+14 metrics (default 27400; nothing is bound on\n"
+    "                  N+11, N+12, N+14)\n"
+    "  --keep          keep the scratch directory (stores, service logs, config)\n"
+    "  --help          this text\n"
+    "\n"
+    "Exit status: 0 done, 1 a measurement could not be run, 2 bad usage.\n";
+
+#define S_SOCKS_PER_THREAD  32      //  DEALERs one client thread drives
+#define S_ANSWER_TIMEOUT_MS 10000   //  a report unanswered this long counts as failed
+#define S_START_TIMEOUT_MS  15000   //  a service must answer status this soon after start
+#define S_CATCHUP_TIMEOUT_MS 120000 //  longest wait for the archive to catch up
+#define S_PAYLOAD_BYTES     300     //  published payload size in measurement 2
+#define S_BUS_HWM           1000000 //  HWM of the test sockets in measurement 2
+#define S_BUS_IDLE_MS       2000    //  after the last send, wait this long for stragglers
+#define S_TOPIC             "intake.event.reported"
+#define S_DESCRIPTION       "双江街道滨江社区3栋楼道堆放杂物，存在消防隐患"
+
+//  ---------------------------------------------------------------------------------------------
+//  Small helpers.
+
+static int64_t
+s_now_ns (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void
+s_sleep_ms (int ms)
+{
+    struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000L };
+    nanosleep (&ts, NULL);
+}
+
+static bool
+s_interrupted (void)
+{
+    return zsys_interrupted != 0;
+}
+
+//  Peak resident set (VmHWM) of a process in kB; -1 if it cannot be read.
+static long
+s_hwm_kb (pid_t pid)
+{
+    char path [64], line [256];
+    snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
+    FILE *file = fopen (path, "r");
+    long kb = -1;
+    if (!file)
+        return -1;
+    while (fgets (line, sizeof line, file))
+        if (strncmp (line, "VmHWM:", 6) == 0) {
+            kb = atol (line + 6);
+            break;
+        }
+    fclose (file);
+    return kb;
+}
+
+//  Start a new peak for a process (Linux: "5" to clear_refs resets VmHWM to the current RSS),
+//  so each measurement shows its own peak, not the largest since the process began.
+static bool
+s_hwm_reset (pid_t pid)
+{
+    char path [64];
+    snprintf (path, sizeof path, "/proc/%d/clear_refs", (int) pid);
+    int fd = open (path, O_WRONLY);
+    if (fd < 0)
+        return false;
+    bool ok = write (fd, "5", 1) == 1;
+    close (fd);
+    return ok;
+}
+
+static int
+s_cmp_u64 (const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+    return x < y? -1: x > y;
+}
+
+//  ---------------------------------------------------------------------------------------------
+//  Results: one per measurement, printed as a block and again in the summary.
+
+typedef struct {
+    char name [64];             //  what was measured
+    uint64_t count;             //  messages or acknowledged reports
+    uint64_t failed;            //  reports not acknowledged ok, or messages not received
+    uint64_t sent;              //  measurement 2: messages sent
+    double seconds;             //  wall time of the run
+    double rate;                //  count / seconds
+    bool has_latency;
+    double p50, p90, p99, max;  //  µs
+    char rss [160];             //  peak RSS of the relevant processes
+    double rss_mb;              //  their sum, for the summary
+} s_result_t;
+
+#define S_MAX_RESULTS 8
+static s_result_t s_results [S_MAX_RESULTS];
+static size_t s_nresults;
+
+//  Percentiles (nearest rank) of latencies in ns, as µs. Sorts the array.
+static void
+s_percentiles (s_result_t *r, uint64_t *lat, size_t n)
+{
+    r->has_latency = n > 0;
+    if (!n)
+        return;
+    qsort (lat, n, sizeof *lat, s_cmp_u64);
+    double q [3] = { 0.50, 0.90, 0.99 }, *out [3] = { &r->p50, &r->p90, &r->p99 };
+    for (int i = 0; i < 3; i++) {
+        size_t rank = (size_t) (q [i] * (double) n + 0.999999);
+        if (rank < 1)
+            rank = 1;
+        *out [i] = (double) lat [rank - 1] / 1000.0;
+    }
+    r->max = (double) lat [n - 1] / 1000.0;
+}
+
+static void
+s_print_result (const s_result_t *r)
+{
+    printf ("\n%s\n", r->name);
+    printf ("  count        %llu", (unsigned long long) r->count);
+    if (r->sent)
+        printf (" received of %llu sent", (unsigned long long) r->sent);
+    printf ("\n");
+    if (r->failed)
+        printf ("  failed       %llu%s\n", (unsigned long long) r->failed,
+                r->sent? " (dropped by PUB/SUB at a high-water mark or lost)": "");
+    else
+        printf ("  failed       0\n");
+    printf ("  seconds      %.3f\n", r->seconds);
+    printf ("  throughput   %.0f msg/s\n", r->rate);
+    if (r->has_latency)
+        printf ("  latency µs   p50 %.0f  p90 %.0f  p99 %.0f  max %.0f\n", r->p50, r->p90,
+                r->p99, r->max);
+    printf ("  peak RSS     %s\n", r->rss);
+    fflush (stdout);
+}
+
+static s_result_t *
+s_result_new (const char *name)
+{
+    assert (s_nresults < S_MAX_RESULTS);
+    s_result_t *r = &s_results [s_nresults++];
+    memset (r, 0, sizeof *r);
+    snprintf (r->name, sizeof r->name, "%s", name);
+    return r;
+}
+
+//  Append "name X.X MB" to the result's RSS line.
+static void
+s_result_rss (s_result_t *r, const char *who, pid_t pid)
+{
+    long kb = s_hwm_kb (pid);
+    size_t off = strlen (r->rss);
+    if (kb < 0)
+        snprintf (r->rss + off, sizeof r->rss - off, "%s%s ?", off? ", ": "", who);
+    else {
+        snprintf (r->rss + off, sizeof r->rss - off, "%s%s %.1f MB", off? ", ": "", who,
+                  (double) kb / 1024.0);
+        r->rss_mb += (double) kb / 1024.0;
+    }
+}
+
+//  ---------------------------------------------------------------------------------------------
+//  The scratch directory, the configuration and the services.
+
+typedef struct {
+    const char *name;           //  "bus", "intake", "archive"
+    pid_t pid;                  //  0 when not running
+    int starts;                 //  how many times started (log file per start)
+} s_proc_t;
+
+enum { S_BUS, S_INTAKE, S_ARCHIVE, S_NPROCS };
+
+static struct {
+    int64_t reports;
+    int clients;
+    int64_t bus_msgs;
+    int port_base;
+    bool keep;
+    char bindir [PATH_MAX];     //  where gridloop-bench and the services are
+    char scratch [PATH_MAX];    //  mkdtemp directory ("" when none)
+    char cfg_path [PATH_MAX + 32];
+    gl_config_t cfg;            //  what the services read
+    s_proc_t procs [S_NPROCS];
+} s_bench = {
+    .reports = 200000, .clients = 64, .bus_msgs = 1000000, .port_base = 27400,
+    .procs = { { "bus", 0, 0 }, { "intake", 0, 0 }, { "archive", 0, 0 } },
+};
+
+static int
+s_write_config (void)
+{
+    snprintf (s_bench.cfg_path, sizeof s_bench.cfg_path, "%s/gridloop.cfg", s_bench.scratch);
+    FILE *file = fopen (s_bench.cfg_path, "w");
+    if (!file) {
+        fprintf (stderr, "gridloop-bench: cannot write %s: %s\n", s_bench.cfg_path,
+                 strerror (errno));
+        return -1;
+    }
+    int b = s_bench.port_base;
+    //  Everything not named here keeps its default (intake durability sync, archive nosync).
+    fprintf (file,
+        "#   gridloop-bench: a private installation on loopback, ports from %d.\n"
+        "data_dir = \"%s/data\"\n"
+        "log\n"
+        "    level = \"notice\"\n"
+        "bus\n"
+        "    frontend = \"tcp://127.0.0.1:%d\"\n"
+        "    backend = \"tcp://127.0.0.1:%d\"\n"
+        "    control = \"tcp://127.0.0.1:%d\"\n"
+        "intake\n"
+        "    endpoint = \"tcp://127.0.0.1:%d\"\n"
+        "dispatcher\n"
+        "    endpoint = \"tcp://127.0.0.1:%d\"\n"
+        "escalation\n"
+        "    endpoint = \"tcp://127.0.0.1:%d\"\n"
+        "archive\n"
+        "    endpoint = \"tcp://127.0.0.1:%d\"\n"
+        "    reads = \"intake\"\n"
+        "metrics\n"
+        "    endpoint = \"tcp://127.0.0.1:%d\"\n",
+        b, s_bench.scratch, b, b + 1, b + 9, b + 10, b + 11, b + 12, b + 13, b + 14);
+    if (fclose (file)) {
+        fprintf (stderr, "gridloop-bench: cannot write %s: %s\n", s_bench.cfg_path,
+                 strerror (errno));
+        return -1;
+    }
+    gl_err_t err;
+    if (gl_config_load (&s_bench.cfg, s_bench.cfg_path, &err)) {
+        fprintf (stderr, "gridloop-bench: the generated configuration is refused: %s\n",
+                 err.message);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+s_rm_entry (const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void) st; (void) flag; (void) ftw;
+    return remove (path) && errno != ENOENT? -1: 0;
+}
+
+static void
+s_rm_tree (const char *path)
+{
+    if (access (path, F_OK))
+        return;                         //  nothing there
+    if (nftw (path, s_rm_entry, 16, FTW_DEPTH | FTW_PHYS))
+        fprintf (stderr, "gridloop-bench: could not remove all of %s: %s\n", path,
+                 strerror (errno));
+}
+
+static const char *
+s_endpoint_of (int which)
+{
+    if (which == S_BUS)
+        return s_bench.cfg.bus_control;
+    return s_bench.cfg.svc [which == S_INTAKE? GL_SVC_INTAKE: GL_SVC_ARCHIVE].endpoint;
+}
+
+//  Ask a process for its status. Returns 0 with the answer in doc (caller: gl_doc_fini).
+static int
+s_status (int which, gl_doc_t *doc, int64_t timeout_ms)
+{
+    gl_client_t *client = gl_client_new (s_endpoint_of (which), timeout_ms,
+                                         s_bench.cfg.max_msg_bytes);
+    msgpack_sbuffer req;
+    gl_request_build (&req, "status", false, NULL);
+    gl_err_t err;
+    int rc = gl_client_call (client, req.data, req.size, doc, 1, &err);
+    msgpack_sbuffer_destroy (&req);
+    gl_client_destroy (&client);
+    if (rc == 0 && gl_answer_check (&doc->root, &err)) {
+        gl_doc_fini (doc);
+        rc = -1;
+    }
+    return rc;
+}
+
+static void
+s_stop (int which)
+{
+    s_proc_t *p = &s_bench.procs [which];
+    if (!p->pid)
+        return;
+    kill (p->pid, SIGTERM);
+    int status = 0;
+    int64_t deadline = s_now_ns () + 10000000000LL;
+    pid_t rc;
+    while ((rc = waitpid (p->pid, &status, WNOHANG)) == 0 && s_now_ns () < deadline)
+        s_sleep_ms (10);
+    if (rc == 0) {
+        fprintf (stderr, "gridloop-bench: gridloop-%s (pid %d) did not stop within 10 s of "
+                 "SIGTERM; killing it\n", p->name, (int) p->pid);
+        kill (p->pid, SIGKILL);
+        waitpid (p->pid, &status, 0);
+    }
+    else
+    if (rc > 0 && !(WIFEXITED (status) && WEXITSTATUS (status) == 0)
+    &&  !(WIFSIGNALED (status) && WTERMSIG (status) == SIGTERM))
+        fprintf (stderr, "gridloop-bench: gridloop-%s (pid %d) ended with %s %d (its log is "
+                 "in %s)\n", p->name, (int) p->pid, WIFEXITED (status)? "status": "signal",
+                 WIFEXITED (status)? WEXITSTATUS (status): WTERMSIG (status),
+                 s_bench.scratch);
+    p->pid = 0;
+}
+
+static void
+s_stop_all (void)
+{
+    for (int i = S_NPROCS - 1; i >= 0; i--)
+        s_stop (i);
+}
+
+//  Start gridloop-<name> --config FILE with its output in <scratch>/<name>.<n>.log, and wait
+//  until it answers status.
+static int
+s_start (int which)
+{
+    s_proc_t *p = &s_bench.procs [which];
+    char exe [PATH_MAX + 32], log [PATH_MAX + 64];
+    snprintf (exe, sizeof exe, "%s/gridloop-%s", s_bench.bindir, p->name);
+    snprintf (log, sizeof log, "%s/%s.%d.log", s_bench.scratch, p->name, ++p->starts);
+    if (access (exe, X_OK)) {
+        fprintf (stderr, "gridloop-bench: %s is not there or not executable (%s); build the "
+                 "services first\n", exe, strerror (errno));
+        return -1;
+    }
+    fflush (stdout);
+    fflush (stderr);
+    pid_t pid = fork ();
+    if (pid < 0) {
+        fprintf (stderr, "gridloop-bench: fork: %s\n", strerror (errno));
+        return -1;
+    }
+    if (pid == 0) {
+        int fd = open (log, O_WRONLY | O_CREAT | O_TRUNC, 0640);
+        if (fd >= 0) {
+            dup2 (fd, STDOUT_FILENO);
+            dup2 (fd, STDERR_FILENO);
+            close (fd);
+        }
+        int null = open ("/dev/null", O_RDONLY);
+        if (null >= 0) {
+            dup2 (null, STDIN_FILENO);
+            close (null);
+        }
+        char *argv [] = { exe, "--config", s_bench.cfg_path, NULL };
+        execv (exe, argv);
+        _exit (127);
+    }
+    p->pid = pid;
+    int64_t deadline = s_now_ns () + (int64_t) S_START_TIMEOUT_MS * 1000000;
+    while (!s_interrupted () && s_now_ns () < deadline) {
+        int status;
+        if (waitpid (pid, &status, WNOHANG) == pid) {
+            p->pid = 0;
+            fprintf (stderr, "gridloop-bench: gridloop-%s exited at start (%s %d); its "
+                     "output is in %s\n", p->name, WIFEXITED (status)? "status": "signal",
+                     WIFEXITED (status)? WEXITSTATUS (status): WTERMSIG (status), log);
+            return -1;
+        }
+        gl_doc_t doc;
+        if (s_status (which, &doc, 200) == 0) {
+            gl_doc_fini (&doc);
+            return 0;
+        }
+    }
+    fprintf (stderr, "gridloop-bench: gridloop-%s did not answer status on %s within %d ms; "
+             "its output is in %s\n", p->name, s_endpoint_of (which), S_START_TIMEOUT_MS, log);
+    return -1;
+}
+
+//  ---------------------------------------------------------------------------------------------
+//  Measurement 1: durable reports. Client threads each drive up to S_SOCKS_PER_THREAD DEALERs
+//  with one report outstanding on each; every report has a fresh req_id.
+
+typedef struct {
+    void *sock;
+    int64_t sent_at;            //  ns; 0 when idle
+} s_client_t;
+
+typedef struct {
+    pthread_t thread;
+    int index;
+    int nclients;
+    void *ctx;
+    pthread_barrier_t *barrier;
+    atomic_int_fast64_t *tickets;   //  reports handed out so far, shared
+    int64_t total;
+    const char *tail;           //  the packed fields after req_id
+    size_t tail_len;
+    unsigned run;               //  run number, part of every req_id
+    uint64_t *lat;              //  ns per acknowledged report
+    size_t nlat;
+    size_t cap;
+    uint64_t ok, failed, timeouts;
+    int64_t last_answer;        //  ns
+    char first_error [400];     //  the first refusal seen, for the report
+    int setup_rc;               //  -1 when the warm-up failed
+} s_worker_t;
+
+static void *
+s_new_dealer (void *ctx, const char *endpoint)
+{
+    void *sock = zmq_socket (ctx, ZMQ_DEALER);
+    int64_t max = s_bench.cfg.max_msg_bytes;
+    int zero = 0;
+    zmq_setsockopt (sock, ZMQ_MAXMSGSIZE, &max, sizeof max);
+    zmq_setsockopt (sock, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_connect (sock, endpoint);
+    return sock;
+}
+
+//  Send [empty, payload].
+static int
+s_send_request (void *sock, const void *data, size_t len)
+{
+    if (zmq_send (sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return -1;
+    return zmq_send (sock, data, len, ZMQ_DONTWAIT) < 0? -1: 0;
+}
+
+//  Receive one answer ([empty,] payload) and tell whether it says ok: true. Returns 1 ok, 0 a
+//  refusal (first one described in err), -1 nothing there.
+static int
+s_recv_answer (void *sock, char *err, size_t err_size)
+{
+    zmq_msg_t part;
+    zmq_msg_init (&part);
+    if (zmq_msg_recv (&part, sock, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close (&part);
+        return -1;
+    }
+    while (zmq_msg_more (&part))
+        if (zmq_msg_recv (&part, sock, 0) < 0)
+            break;
+    gl_doc_t doc;
+    gl_err_t e;
+    int result = 0;
+    if (gl_doc_parse (&doc, zmq_msg_data (&part), zmq_msg_size (&part), &e) == 0
+    &&  gl_answer_check (&doc.root, &e) == 0)
+        result = 1;
+    else
+    if (err && !err [0])
+        snprintf (err, err_size, "%s: %s", gl_code_name (e.code), e.message);
+    gl_doc_fini (&doc);
+    zmq_msg_close (&part);
+    return result;
+}
+
+static void
+s_record (s_worker_t *w, int64_t ns)
+{
+    if (w->nlat == w->cap) {
+        w->cap = w->cap? w->cap * 2: 4096;
+        w->lat = realloc (w->lat, w->cap * sizeof *w->lat);
+    }
+    w->lat [w->nlat++] = (uint64_t) ns;
+}
+
+//  Build the next report in buf with a fresh req_id; 0 when no reports are left.
+static size_t
+s_next_report (s_worker_t *w, char *buf, size_t size)
+{
+    int64_t ticket = atomic_fetch_add (w->tickets, 1);
+    if (ticket >= w->total)
+        return 0;
+    //  {op, req_id, category, grid, description, reporter, channel}: header, op, req_id.
+    char req_id [48];
+    int n = snprintf (req_id, sizeof req_id, "bench-%08x-%u-%llu", (unsigned) getpid (), w->run,
+                      (unsigned long long) ticket);
+    static const char head [] = "\x87\xa2op\xa6report\xa6req_id";
+    size_t off = sizeof head - 1;
+    memcpy (buf, head, off);
+    buf [off++] = (char) (0xa0 | n);        //  fixstr: req_id is under 32 bytes
+    memcpy (buf + off, req_id, (size_t) n);
+    off += (size_t) n;
+    if (off + w->tail_len > size)
+        return 0;
+    memcpy (buf + off, w->tail, w->tail_len);
+    return off + w->tail_len;
+}
+
+static void *
+s_worker_run (void *arg)
+{
+    s_worker_t *w = arg;
+    const char *endpoint = s_bench.cfg.svc [GL_SVC_INTAKE].endpoint;
+    s_client_t *clients = calloc ((size_t) w->nclients, sizeof *clients);
+    zmq_pollitem_t *items = calloc ((size_t) w->nclients, sizeof *items);
+    char buf [1024];
+
+    //  Warm-up: every socket connected and answered once (status) before the clock starts.
+    static const char status_req [] = "\x81\xa2op\xa6status";
+    for (int i = 0; i < w->nclients; i++) {
+        clients [i].sock = s_new_dealer (w->ctx, endpoint);
+        s_send_request (clients [i].sock, status_req, sizeof status_req - 1);
+    }
+    for (int i = 0; i < w->nclients && w->setup_rc == 0; i++) {
+        zmq_pollitem_t item = { clients [i].sock, 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll (&item, 1, S_START_TIMEOUT_MS) != 1
+        ||  s_recv_answer (clients [i].sock, NULL, 0) < 0)
+            w->setup_rc = -1;
+    }
+    pthread_barrier_wait (w->barrier);
+    if (w->setup_rc)
+        goto done;
+
+    int busy = 0;
+    for (int i = 0; i < w->nclients; i++)
+        items [i] = (zmq_pollitem_t) { clients [i].sock, 0, ZMQ_POLLIN, 0 };
+    for (int i = 0; i < w->nclients; i++) {
+        size_t len = s_next_report (w, buf, sizeof buf);
+        if (!len)
+            break;
+        clients [i].sent_at = s_now_ns ();
+        if (s_send_request (clients [i].sock, buf, len) == 0)
+            busy++;
+        else {
+            clients [i].sent_at = 0;
+            w->failed++;
+        }
+    }
+    while (busy > 0 && !s_interrupted ()) {
+        int rc = zmq_poll (items, w->nclients, 100);
+        if (rc < 0 && errno != EINTR)
+            break;
+        int64_t now = s_now_ns ();
+        for (int i = 0; i < w->nclients; i++) {
+            s_client_t *c = &clients [i];
+            if (!c->sent_at)
+                continue;
+            int got = -1;
+            if (items [i].revents & ZMQ_POLLIN) {
+                got = s_recv_answer (c->sock, w->first_error, sizeof w->first_error);
+                if (got < 0)
+                    continue;
+                now = s_now_ns ();
+                w->last_answer = now;
+                if (got == 1) {
+                    w->ok++;
+                    s_record (w, now - c->sent_at);
+                }
+                else
+                    w->failed++;
+            }
+            else
+            if (now - c->sent_at > (int64_t) S_ANSWER_TIMEOUT_MS * 1000000) {
+                //  No answer: count it failed and go on with a fresh socket, so a late answer
+                //  cannot be taken for the next report's.
+                w->failed++;
+                w->timeouts++;
+                zmq_close (c->sock);
+                c->sock = s_new_dealer (w->ctx, endpoint);
+                items [i].socket = c->sock;
+            }
+            else
+                continue;
+            c->sent_at = 0;
+            busy--;
+            size_t len = s_next_report (w, buf, sizeof buf);
+            if (!len)
+                continue;
+            c->sent_at = s_now_ns ();
+            if (s_send_request (c->sock, buf, len) == 0)
+                busy++;
+            else {
+                c->sent_at = 0;
+                w->failed++;
+            }
+        }
+    }
+done:
+    for (int i = 0; i < w->nclients; i++)
+        if (clients [i].sock)
+            zmq_close (clients [i].sock);
+    free (clients);
+    free (items);
+    return NULL;
+}
+
+//  The report every client sends, minus op and req_id: realistic size and shape.
+static void
+s_report_tail (msgpack_sbuffer *out)
+{
+    msgpack_sbuffer_init (out);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, out, msgpack_sbuffer_write);
+    gl_pack_cstr (&pk, "category");
+    gl_pack_cstr (&pk, "03.01");
+    gl_pack_cstr (&pk, "grid");
+    gl_pack_cstr (&pk, "SJ-01-01");
+    gl_pack_cstr (&pk, "description");
+    gl_pack_cstr (&pk, S_DESCRIPTION);
+    gl_pack_cstr (&pk, "reporter");
+    msgpack_pack_map (&pk, 2);
+    gl_pack_cstr (&pk, "id");
+    gl_pack_cstr (&pk, "GW-0002");
+    gl_pack_cstr (&pk, "role");
+    gl_pack_cstr (&pk, "grid_worker");
+    gl_pack_cstr (&pk, "channel");
+    gl_pack_cstr (&pk, "app");
+}
+
+static uint64_t
+s_doc_u64 (const msgpack_object *map, const char *key)
+{
+    uint64_t v = 0;
+    gl_get_u64 (map, key, &v);
+    return v;
+}
+
+//  One run of measurement 1 against a fresh intake store (and archive when with_archive).
+static int
+s_reports_run (const char *name, bool with_archive, unsigned run)
+{
+    //  A fresh start: no earlier reports, answers or archive history in the stores.
+    s_stop (S_ARCHIVE);
+    s_stop (S_INTAKE);
+    char dir [PATH_MAX + 64];
+    snprintf (dir, sizeof dir, "%s/intake", s_bench.cfg.data_dir);
+    s_rm_tree (dir);
+    snprintf (dir, sizeof dir, "%s/archive", s_bench.cfg.data_dir);
+    s_rm_tree (dir);
+    if (s_start (S_INTAKE) || (with_archive && s_start (S_ARCHIVE)))
+        return -1;
+
+    printf ("\n[%s: %lld reports from %d clients ...]\n", name, (long long) s_bench.reports,
+            s_bench.clients);
+    fflush (stdout);
+    int nthreads = (s_bench.clients + S_SOCKS_PER_THREAD - 1) / S_SOCKS_PER_THREAD;
+    if (nthreads < 2 && s_bench.clients >= 2)
+        nthreads = 2;
+    void *ctx = zmq_ctx_new ();
+    msgpack_sbuffer tail;
+    s_report_tail (&tail);
+    atomic_int_fast64_t tickets = 0;
+    pthread_barrier_t barrier;
+    pthread_barrier_init (&barrier, NULL, (unsigned) nthreads + 1);
+    s_worker_t *workers = calloc ((size_t) nthreads, sizeof *workers);
+    for (int t = 0; t < nthreads; t++) {
+        s_worker_t *w = &workers [t];
+        w->index = t;
+        w->nclients = s_bench.clients / nthreads + (t < s_bench.clients % nthreads? 1: 0);
+        w->ctx = ctx;
+        w->barrier = &barrier;
+        w->tickets = &tickets;
+        w->total = s_bench.reports;
+        w->tail = tail.data;
+        w->tail_len = tail.size;
+        w->run = run;
+        pthread_create (&w->thread, NULL, s_worker_run, w);
+    }
+    for (int i = 0; i < S_NPROCS; i++)
+        if (s_bench.procs [i].pid)
+            s_hwm_reset (s_bench.procs [i].pid);
+    int64_t start = s_now_ns ();
+    pthread_barrier_wait (&barrier);
+    for (int t = 0; t < nthreads; t++)
+        pthread_join (workers [t].thread, NULL);
+
+    s_result_t *r = s_result_new (name);
+    size_t n = 0;
+    int64_t end = start;
+    int rc = 0;
+    char first_error [400] = "";
+    uint64_t timeouts = 0;
+    for (int t = 0; t < nthreads; t++) {
+        s_worker_t *w = &workers [t];
+        if (w->setup_rc)
+            rc = -1;
+        n += w->nlat;
+        r->count += w->ok;
+        r->failed += w->failed;
+        timeouts += w->timeouts;
+        if (w->last_answer > end)
+            end = w->last_answer;
+        if (!first_error [0] && w->first_error [0])
+            snprintf (first_error, sizeof first_error, "%s", w->first_error);
+    }
+    if (rc) {
+        fprintf (stderr, "gridloop-bench: %s: the clients could not reach intake on %s\n", name,
+                 s_bench.cfg.svc [GL_SVC_INTAKE].endpoint);
+        s_nresults--;
+    }
+    uint64_t *lat = malloc ((n? n: 1) * sizeof *lat);
+    size_t off = 0;
+    for (int t = 0; t < nthreads; t++) {
+        memcpy (lat + off, workers [t].lat, workers [t].nlat * sizeof *lat);
+        off += workers [t].nlat;
+        free (workers [t].lat);
+    }
+    free (workers);
+    pthread_barrier_destroy (&barrier);
+    msgpack_sbuffer_destroy (&tail);
+    zmq_ctx_term (ctx);
+    if (rc) {
+        free (lat);
+        return -1;
+    }
+    r->seconds = (double) (end - start) / 1e9;
+    r->rate = r->seconds > 0? (double) r->count / r->seconds: 0;
+    s_percentiles (r, lat, n);
+    free (lat);
+    s_result_rss (r, "intake", s_bench.procs [S_INTAKE].pid);
+    if (with_archive)
+        s_result_rss (r, "archive", s_bench.procs [S_ARCHIVE].pid);
+    s_result_rss (r, "bus", s_bench.procs [S_BUS].pid);
+    s_print_result (r);
+    if (r->failed)
+        printf ("  (%llu not acknowledged ok, %llu of them unanswered within %d ms%s%s)\n",
+                (unsigned long long) r->failed, (unsigned long long) timeouts,
+                S_ANSWER_TIMEOUT_MS, first_error [0]? "; first refusal: ": "", first_error);
+
+    //  What intake did: commits and the mean batch, from its status.
+    gl_doc_t doc;
+    uint64_t last_seq = 0, epoch = 0;
+    if (s_status (S_INTAKE, &doc, 2000) == 0) {
+        uint64_t batches = s_doc_u64 (&doc.root, "batches");
+        last_seq = s_doc_u64 (&doc.root, "last_seq");
+        epoch = s_doc_u64 (&doc.root, "epoch");
+        printf ("  intake       last_seq %llu, %llu commits (%.1f reports per commit), "
+                "map %llu MB\n", (unsigned long long) last_seq, (unsigned long long) batches,
+                batches? (double) last_seq / (double) batches: 0.0,
+                (unsigned long long) s_doc_u64 (&doc.root, "map_mb"));
+        gl_doc_fini (&doc);
+    }
+    else
+        printf ("  intake       did not answer status after the run\n");
+    if (!with_archive)
+        return 0;
+
+    //  The archive's catch-up: from the last acknowledged report until its inbox holds
+    //  intake's last seq (same epoch).
+    uint64_t at = 0, lag_at_end = 0;
+    bool first = true, caught = false;
+    int64_t deadline = s_now_ns () + (int64_t) S_CATCHUP_TIMEOUT_MS * 1000000, caught_at = 0;
+    while (!s_interrupted () && s_now_ns () < deadline) {
+        if (s_status (S_ARCHIVE, &doc, 2000) == 0) {
+            const msgpack_object *in = gl_map_get (gl_map_get (&doc.root, "inbox"), "intake");
+            uint64_t e = s_doc_u64 (in, "epoch");
+            at = s_doc_u64 (in, "last");
+            if (first)
+                lag_at_end = last_seq > at? last_seq - at: 0;
+            first = false;
+            gl_doc_fini (&doc);
+            if (e == epoch && at >= last_seq) {
+                caught = true;
+                caught_at = s_now_ns ();
+                break;
+            }
+        }
+        s_sleep_ms (10);
+    }
+    s_result_t *c = s_result_new ("archive catch-up after the last acknowledged report");
+    c->count = at;
+    c->seconds = caught? (double) (caught_at - end) / 1e9: (double) (s_now_ns () - end) / 1e9;
+    c->rate = 0;
+    c->failed = caught? 0: last_seq - at;
+    s_result_rss (c, "archive", s_bench.procs [S_ARCHIVE].pid);
+    printf ("\n%s\n", c->name);
+    printf ("  behind at the end of the run   %llu of %llu messages\n",
+            (unsigned long long) lag_at_end, (unsigned long long) last_seq);
+    if (caught)
+        printf ("  caught up after                %.3f s (archive applied %.0f msg/s over run "
+                "+ catch-up)\n", c->seconds,
+                (double) last_seq / ((double) (caught_at - start) / 1e9));
+    else
+        printf ("  NOT caught up after            %.3f s: at %llu of %llu\n", c->seconds,
+                (unsigned long long) at, (unsigned long long) last_seq);
+    printf ("  peak RSS                       %s\n", c->rss);
+    if (s_status (S_ARCHIVE, &doc, 2000) == 0) {
+        printf ("  archive      msgs_in %llu, %llu commits, errors %llu\n",
+                (unsigned long long) s_doc_u64 (&doc.root, "msgs_in"),
+                (unsigned long long) s_doc_u64 (&doc.root, "batches"),
+                (unsigned long long) s_doc_u64 (&doc.root, "errors"));
+        gl_doc_fini (&doc);
+    }
+    fflush (stdout);
+    return 0;
+}
+
+//  ---------------------------------------------------------------------------------------------
+//  Measurement 2: PUB -> SUB, directly and through the bus.
+
+typedef struct {
+    void *ctx;
+    const char *endpoint;       //  where the PUB goes
+    bool bind;                  //  the PUB binds (raw) or connects (to the bus frontend)
+    int64_t count;
+    atomic_int ready;           //  the receiver got a probe: subscription is in place
+    atomic_int done;            //  the sender has sent everything
+    atomic_int_fast64_t started;//  ns of the first measured send
+    atomic_int stop;            //  give up (receiver failed or interrupted)
+    int rc;                     //  sender: -1 if it could not start
+} s_pubsub_t;
+
+static void
+s_set_hwm (void *sock, int opt)
+{
+    int hwm = S_BUS_HWM;
+    zmq_setsockopt (sock, opt, &hwm, sizeof hwm);
+}
+
+static void *
+s_sender_run (void *arg)
+{
+    s_pubsub_t *ps = arg;
+    void *pub = zmq_socket (ps->ctx, ZMQ_PUB);
+    s_set_hwm (pub, ZMQ_SNDHWM);
+    int linger = 0;
+    zmq_setsockopt (pub, ZMQ_LINGER, &linger, sizeof linger);
+    if ((ps->bind? zmq_bind (pub, ps->endpoint): zmq_connect (pub, ps->endpoint)) < 0) {
+        fprintf (stderr, "gridloop-bench: cannot %s %s: %s\n", ps->bind? "bind": "connect",
+                 ps->endpoint, zmq_strerror (zmq_errno ()));
+        ps->rc = -1;
+        atomic_store (&ps->stop, 1);
+        zmq_close (pub);
+        return NULL;
+    }
+    uint8_t payload [S_PAYLOAD_BYTES];
+    memset (payload, 'x', sizeof payload);
+    //  Probes until the subscriber has one: its subscription has reached this PUB.
+    payload [0] = 'P';
+    while (!atomic_load (&ps->ready) && !atomic_load (&ps->stop) && !s_interrupted ()) {
+        zmq_send (pub, S_TOPIC, sizeof S_TOPIC - 1, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+        zmq_send (pub, payload, 17, ZMQ_DONTWAIT);
+        s_sleep_ms (5);
+    }
+    payload [0] = 'D';
+    atomic_store (&ps->started, s_now_ns ());
+    for (int64_t i = 0; i < ps->count && !atomic_load (&ps->stop); i++) {
+        int64_t now = s_now_ns ();
+        memcpy (payload + 1, &i, 8);
+        memcpy (payload + 9, &now, 8);
+        zmq_send (pub, S_TOPIC, sizeof S_TOPIC - 1, ZMQ_SNDMORE);
+        zmq_send (pub, payload, sizeof payload, 0);
+    }
+    atomic_store (&ps->done, 1);
+    //  Keep the PUB open until the receiver is finished: closing would drop what is queued.
+    while (!atomic_load (&ps->stop))
+        s_sleep_ms (5);
+    zmq_close (pub);
+    return NULL;
+}
+
+//  One run: returns 0 with the result filled in.
+static int
+s_pubsub_run (s_result_t *r, const char *pub_endpoint, bool bind, const char *sub_endpoint)
+{
+    s_pubsub_t ps = { .endpoint = pub_endpoint, .bind = bind, .count = s_bench.bus_msgs };
+    ps.ctx = zmq_ctx_new ();
+    void *sub = zmq_socket (ps.ctx, ZMQ_SUB);
+    s_set_hwm (sub, ZMQ_RCVHWM);
+    int timeout = 100, linger = 0;
+    zmq_setsockopt (sub, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
+    zmq_setsockopt (sub, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt (sub, ZMQ_SUBSCRIBE, S_TOPIC, sizeof S_TOPIC - 1);
+    zmq_connect (sub, sub_endpoint);
+    pthread_t sender;
+    pthread_create (&sender, NULL, s_sender_run, &ps);
+
+    uint64_t *lat = malloc ((size_t) ps.count * sizeof *lat);
+    size_t n = 0;
+    int64_t last = 0, idle_since = 0;
+    int64_t probe_deadline = s_now_ns () + 10000000000LL;
+    zmq_msg_t topic, body;
+    zmq_msg_init (&topic);
+    zmq_msg_init (&body);
+    int rc = 0;
+    while (!s_interrupted () && !atomic_load (&ps.stop)) {
+        if (zmq_msg_recv (&topic, sub, 0) < 0) {
+            int64_t now = s_now_ns ();
+            if (!atomic_load (&ps.ready) && now > probe_deadline) {
+                fprintf (stderr, "gridloop-bench: no probe from %s reached %s in 10 s\n",
+                         pub_endpoint, sub_endpoint);
+                rc = -1;
+                break;
+            }
+            if (atomic_load (&ps.done)) {
+                if (!idle_since)
+                    idle_since = now;
+                if (now - idle_since > (int64_t) S_BUS_IDLE_MS * 1000000)
+                    break;              //  the rest was dropped
+            }
+            continue;
+        }
+        idle_since = 0;
+        if (!zmq_msg_more (&topic) || zmq_msg_recv (&body, sub, 0) < 0)
+            continue;
+        int64_t now = s_now_ns ();
+        const uint8_t *p = zmq_msg_data (&body);
+        if (zmq_msg_size (&body) < 17)
+            continue;
+        if (p [0] == 'P') {
+            atomic_store (&ps.ready, 1);
+            continue;
+        }
+        int64_t sent;
+        memcpy (&sent, p + 9, 8);
+        if (n < (size_t) ps.count)
+            lat [n++] = (uint64_t) (now - sent);
+        last = now;
+        if (n == (size_t) ps.count)
+            break;
+    }
+    atomic_store (&ps.stop, 1);
+    pthread_join (sender, NULL);
+    zmq_msg_close (&topic);
+    zmq_msg_close (&body);
+    zmq_close (sub);
+    zmq_ctx_term (ps.ctx);
+    if (rc || ps.rc || s_interrupted ()) {
+        free (lat);
+        return -1;
+    }
+    int64_t started = atomic_load (&ps.started);
+    r->sent = (uint64_t) ps.count;
+    r->count = n;
+    r->failed = (uint64_t) ps.count - n;
+    r->seconds = n && last > started? (double) (last - started) / 1e9: 0;
+    r->rate = r->seconds > 0? (double) n / r->seconds: 0;
+    s_percentiles (r, lat, n);
+    free (lat);
+    return 0;
+}
+
+static int
+s_bus_runs (void)
+{
+    //  The bus alone: no service publishes or consumes meanwhile.
+    s_stop (S_ARCHIVE);
+    s_stop (S_INTAKE);
+    char raw [64], frontend_note [64];
+    snprintf (raw, sizeof raw, "tcp://127.0.0.1:%d", s_bench.port_base + 2);
+    snprintf (frontend_note, sizeof frontend_note, "%lld", (long long) s_bench.bus_msgs);
+    printf ("\n[bus: %s messages of 2 frames (\"%s\", %d bytes), raw libzmq then through "
+            "gridloop-bus ...]\n", frontend_note, S_TOPIC, S_PAYLOAD_BYTES);
+    fflush (stdout);
+
+    s_result_t *a = s_result_new ("raw libzmq PUB -> SUB (one process, tcp loopback)");
+    s_hwm_reset (getpid ());
+    if (s_pubsub_run (a, raw, true, raw)) {
+        s_nresults--;
+        return -1;
+    }
+    s_result_rss (a, "bench", getpid ());
+    s_print_result (a);
+
+    s_result_t *b = s_result_new ("PUB -> gridloop-bus -> SUB");
+    s_hwm_reset (getpid ());
+    s_hwm_reset (s_bench.procs [S_BUS].pid);
+    if (s_pubsub_run (b, s_bench.cfg.bus_frontend, false, s_bench.cfg.bus_backend)) {
+        s_nresults--;
+        return -1;
+    }
+    s_result_rss (b, "bus", s_bench.procs [S_BUS].pid);
+    s_result_rss (b, "bench", getpid ());
+    s_print_result (b);
+    gl_doc_t doc;
+    if (s_status (S_BUS, &doc, 2000) == 0) {
+        printf ("  bus          forwarded %llu (with probes), hwm frontend %lld / backend %lld "
+                "(limits/pub_hwm, limits/sub_hwm)\n",
+                (unsigned long long) s_doc_u64 (&doc.root, "forwarded"),
+                (long long) s_bench.cfg.pub_hwm, (long long) s_bench.cfg.sub_hwm);
+        gl_doc_fini (&doc);
+    }
+    printf ("\nbus / raw\n  throughput   %.2f\n  p50 latency  %.2f\n",
+            a->rate > 0? b->rate / a->rate: 0, a->p50 > 0? b->p50 / a->p50: 0);
+    if (a->failed || b->failed)
+        printf ("  note: PUB/SUB dropped messages (raw %llu, bus %llu): the throughput counts "
+                "only what arrived\n", (unsigned long long) a->failed,
+                (unsigned long long) b->failed);
+    fflush (stdout);
+    return 0;
+}
+
+//  ---------------------------------------------------------------------------------------------
+
+static void
+s_machine (char *model, size_t size)
+{
+    snprintf (model, size, "unknown");
+    FILE *file = fopen ("/proc/cpuinfo", "r");
+    char line [512];
+    while (file && fgets (line, sizeof line, file))
+        if (strncmp (line, "model name", 10) == 0) {
+            char *colon = strchr (line, ':');
+            if (colon) {
+                colon++;
+                while (*colon == ' ' || *colon == '\t')
+                    colon++;
+                colon [strcspn (colon, "\n")] = 0;
+                snprintf (model, size, "%s", colon);
+            }
+            break;
+        }
+    if (file)
+        fclose (file);
+}
+
+static const char *
+s_fs_type (const char *path)
+{
+    struct statfs st;
+    if (statfs (path, &st))
+        return "?";
+    switch ((unsigned long) st.f_type) {
+        case 0xEF53: return "ext2/3/4";
+        case 0x58465342: return "xfs";
+        case 0x9123683E: return "btrfs";
+        case 0x01021994: return "tmpfs (syncs cost nothing: durable figures are optimistic)";
+        case 0x794c7630: return "overlayfs";
+        case 0x2fc12fc1: return "zfs";
+        default: return "other";
+    }
+}
+
+static void
+s_summary (void)
+{
+    char model [256];
+    s_machine (model, sizeof model);
+    printf ("\n====================================================================================="
+            "===========\nsummary\n");
+    printf ("%-52s %9s %8s %9s %8s %8s %8s %8s %8s\n", "measurement", "count", "seconds",
+            "msg/s", "p50 µs", "p90 µs", "p99 µs", "max µs", "RSS MB");
+    for (size_t i = 0; i < s_nresults; i++) {
+        const s_result_t *r = &s_results [i];
+        printf ("%-52.52s %9llu %8.3f ", r->name, (unsigned long long) r->count, r->seconds);
+        if (r->rate > 0)
+            printf ("%9.0f ", r->rate);
+        else
+            printf ("%9s ", "-");
+        if (r->has_latency)
+            printf ("%8.0f %8.0f %8.0f %8.0f ", r->p50, r->p90, r->p99, r->max);
+        else
+            printf ("%8s %8s %8s %8s ", "-", "-", "-", "-");
+        printf ("%8.1f\n", r->rss_mb);
+    }
+    printf ("(RSS MB: sum of the peaks of the processes named in each block)\n");
+    printf ("machine:    %ld cores, %s\n", sysconf (_SC_NPROCESSORS_ONLN), model);
+    printf ("durability: intake %s, archive %s; limits/batch %lld; scratch on %s\n",
+            s_bench.cfg.svc [GL_SVC_INTAKE].durability,
+            s_bench.cfg.svc [GL_SVC_ARCHIVE].durability, (long long) s_bench.cfg.batch,
+            s_fs_type (s_bench.scratch));
+    double best = 0;
+    for (size_t i = 0; i < s_nresults; i++)
+        if (strncmp (s_results [i].name, "durable reports", 15) == 0
+        &&  s_results [i].rate > best)
+            best = s_results [i].rate;
+    printf ("target:     >= 50000 acknowledged durable reports/s (best here: %.0f/s, %.0f%% of "
+            "it)\n", best, best / 500.0);
+    fflush (stdout);
+}
+
+static int64_t
+s_parse_count (const char *flag, const char *text, int64_t min, int64_t max)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll (text, &end, 10);
+    if (errno || end == text || *end || v < min || v > max) {
+        fprintf (stderr, "gridloop-bench: %s must be a whole number from %lld to %lld, not "
+                 "'%s'\n(`gridloop-bench --help` lists the flags)\n", flag, (long long) min,
+                 (long long) max, text);
+        return -1;
+    }
+    return v;
+}
+
+int
+main (int argc, char **argv)
+{
+    static struct option options [] = {
+        { "reports", required_argument, NULL, 'r' },
+        { "clients", required_argument, NULL, 'c' },
+        { "bus-msgs", required_argument, NULL, 'b' },
+        { "port-base", required_argument, NULL, 'p' },
+        { "keep", no_argument, NULL, 'k' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    int c;
+    int64_t v;
+    while ((c = getopt_long (argc, argv, "", options, NULL)) != -1) {
+        switch (c) {
+            case 'r':
+                if ((v = s_parse_count ("--reports", optarg, 1, 100000000)) < 0)
+                    return 2;
+                s_bench.reports = v;
+                break;
+            case 'c':
+                if ((v = s_parse_count ("--clients", optarg, 1, 4096)) < 0)
+                    return 2;
+                s_bench.clients = (int) v;
+                break;
+            case 'b':
+                if ((v = s_parse_count ("--bus-msgs", optarg, 1, 100000000)) < 0)
+                    return 2;
+                s_bench.bus_msgs = v;
+                break;
+            case 'p':
+                if ((v = s_parse_count ("--port-base", optarg, 1024, 65535 - 14)) < 0)
+                    return 2;
+                s_bench.port_base = (int) v;
+                break;
+            case 'k':
+                s_bench.keep = true;
+                break;
+            case 'h':
+                fputs (s_usage, stdout);
+                return 0;
+            default:
+                fprintf (stderr, "(`gridloop-bench --help` lists the flags)\n");
+                return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf (stderr, "gridloop-bench: unexpected argument '%s'\n(`gridloop-bench --help` "
+                 "lists the flags)\n", argv [optind]);
+        return 2;
+    }
+    if (s_bench.clients > s_bench.reports)
+        s_bench.clients = (int) s_bench.reports;
+
+    //  The services live next to this program.
+    char self [PATH_MAX];
+    ssize_t len = readlink ("/proc/self/exe", self, sizeof self - 1);
+    if (len <= 0) {
+        fprintf (stderr, "gridloop-bench: cannot read /proc/self/exe: %s\n", strerror (errno));
+        return 1;
+    }
+    self [len] = 0;
+    char *slash = strrchr (self, '/');
+    *slash = 0;
+    snprintf (s_bench.bindir, sizeof s_bench.bindir, "%s", self [0]? self: "/");
+
+    zsys_init ();                       //  SIGINT/SIGTERM set zsys_interrupted
+    zsys_set_logstream (stderr);
+    snprintf (s_bench.scratch, sizeof s_bench.scratch, "/tmp/gridloop-bench-XXXXXX");
+    if (!mkdtemp (s_bench.scratch)) {
+        fprintf (stderr, "gridloop-bench: cannot create a scratch directory under /tmp: %s\n",
+                 strerror (errno));
+        return 1;
+    }
+    signal (SIGPIPE, SIG_IGN);
+    printf ("gridloop-bench %s: %lld reports x 2 runs from %d clients, %lld bus messages x 2 "
+            "runs\nservices from %s, scratch %s, ports %d..%d\n", GL_VERSION,
+            (long long) s_bench.reports, s_bench.clients, (long long) s_bench.bus_msgs,
+            s_bench.bindir, s_bench.scratch, s_bench.port_base, s_bench.port_base + 14);
+    fflush (stdout);
+
+    int rc = 0;
+    if (s_write_config () || s_start (S_BUS))
+        rc = 1;
+    if (rc == 0 && s_reports_run ("durable reports, intake alone", false, 1))
+        rc = 1;
+    if (rc == 0 && !s_interrupted ()
+    &&  s_reports_run ("durable reports, archive consuming intake", true, 2))
+        rc = 1;
+    if (rc == 0 && !s_interrupted () && s_bus_runs ())
+        rc = 1;
+    s_stop_all ();
+    if (s_interrupted ()) {
+        fprintf (stderr, "gridloop-bench: interrupted\n");
+        rc = 1;
+    }
+    if (s_nresults)
+        s_summary ();
+    if (s_bench.keep || rc)
+        printf ("scratch directory kept: %s\n", s_bench.scratch);
+    else
+        s_rm_tree (s_bench.scratch);
+    return rc;
+}
