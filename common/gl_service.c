@@ -147,6 +147,7 @@ s_status (gl_service_t *self, gl_mapw_t *w)
 {
     gl_mapw_str (w, "name", self->def->name);
     gl_mapw_str (w, "version", GL_VERSION);
+    gl_mapw_u64 (w, "pid", (uint64_t) getpid ());
     gl_mapw_u64 (w, "uptime_ms", (uint64_t) (zclock_mono () - self->started));
     gl_mapw_u64 (w, "epoch", gl_outbox_epoch (self->outbox));
     gl_mapw_u64 (w, "last_seq", gl_outbox_last (self->outbox));
@@ -188,6 +189,31 @@ s_clock (gl_service_t *self, const msgpack_object *req, gl_mapw_t *w, gl_err_t *
     return 0;
 }
 
+//  Online backup: a compacted copy of the live store, taken inside a read transaction, so the
+//  service goes on committing meanwhile (its loop waits for the copy, a few seconds per GB).
+static int
+s_backup (gl_service_t *self, const msgpack_object *req, gl_mapw_t *w, gl_err_t *err)
+{
+    char path [512];
+    if (!gl_get_strbuf (req, "path", path, sizeof path) || path [0] != '/')
+        return gl_fail (err, GL_INVALID, "field 'path' is required: an absolute path on the "
+                        "service's host for a new, empty directory to copy the store into");
+    char probe [600];
+    snprintf (probe, sizeof probe, "%s/data.mdb", path);
+    if (zsys_file_exists (probe))
+        return gl_fail (err, GL_CONFLICT, "%s already holds a store: give a new directory",
+                        path);
+    int64_t started = zclock_mono ();
+    if (gl_store_backup (self->store, path, err))
+        return -1;
+    gl_log_notice ("%s: backup written to %s in %lld ms", self->def->name, path,
+                   (long long) (zclock_mono () - started));
+    gl_mapw_str (w, "path", path);
+    gl_mapw_u64 (w, "epoch", gl_outbox_epoch (self->outbox));
+    gl_mapw_u64 (w, "last_seq", gl_outbox_last (self->outbox));
+    return 0;
+}
+
 static const gl_op_t *
 s_find_op (gl_service_t *self, const msgpack_object *name)
 {
@@ -203,7 +229,7 @@ s_find_op (gl_service_t *self, const msgpack_object *name)
 static void
 s_unsupported (gl_service_t *self, const msgpack_object *op, gl_err_t *err)
 {
-    char list [512] = "status, clock, replay";
+    char list [512] = "status, backup, clock, replay";
     size_t off = strlen (list);
     for (size_t i = 0; i < self->def->nops && off < sizeof list; i++)
         off += (size_t) snprintf (list + off, sizeof list - off, ", %s", self->def->ops [i].name);
@@ -265,6 +291,11 @@ s_take_request (gl_service_t *self)
     if (gl_str_eq (opname, "status")) {
         s_status (self, &self->fields);
         s_answer_now (self, &req, &self->fields, NULL);
+    }
+    else
+    if (gl_str_eq (opname, "backup")) {
+        int rc = s_backup (self, &doc.root, &self->fields, &err);
+        s_answer_now (self, &req, &self->fields, rc? &err: NULL);
     }
     else
     if (gl_str_eq (opname, "clock")) {

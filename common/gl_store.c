@@ -17,6 +17,7 @@ struct gl_store_s {
     char dir [512];             //  where it lives
     size_t mapsize;             //  current map size in bytes
     uint64_t epoch;             //  store identity, from meta "epoch"
+    bool restored;              //  opened from a backup copy for the first time
     size_t ndbs;                //  databases opened
     char *names [S_MAX_DBS];    //  their names
     MDB_dbi dbis [S_MAX_DBS];   //  their handles
@@ -66,10 +67,22 @@ gl_store_new (const char *dir, const char *const *dbnames, size_t map_mb, bool n
     mdb_reader_check (self->env, &dead);
     if (dead)
         gl_log_notice ("store %s: cleared %d stale reader slots", dir, dead);
+    //  LMDB opens an existing store with the map it asks for, or just the size of the data if
+    //  that is larger, which leaves no room at all: start with twice the data in hand.
     MDB_envinfo info;
+    MDB_stat st;
     mdb_env_info (self->env, &info);
+    mdb_env_stat (self->env, &st);
+    size_t used = (info.me_last_pgno + 1) * (size_t) st.ms_psize;
     if (info.me_mapsize > self->mapsize)
         self->mapsize = info.me_mapsize;
+    if (used * 2 > self->mapsize)
+        self->mapsize = used * 2;
+    if (self->mapsize > info.me_mapsize && (rc = mdb_env_set_mapsize (self->env, self->mapsize))) {
+        gl_fail (err, GL_INTERNAL, "cannot size the map of %s to %zu MB: %s", dir,
+                 self->mapsize >> 20, mdb_strerror (rc));
+        goto fail;
+    }
 
     MDB_txn *txn;
     if ((rc = mdb_txn_begin (self->env, NULL, 0, &txn))) {
@@ -83,15 +96,26 @@ gl_store_new (const char *dir, const char *const *dbnames, size_t map_mb, bool n
         rc = mdb_dbi_open (txn, self->names [i], MDB_CREATE, &self->dbis [i]);
     if (rc == 0) {
         //  The epoch names this store: a consumer seeing a new one starts this producer over.
-        MDB_val key = { 5, "epoch" }, val;
+        //  A store restored from a backup must not reuse the seqs its original went on to
+        //  publish after the copy: a backup carries a "fresh_epoch" mark, and opening it
+        //  makes a new epoch (consumers then start it over rather than drop its messages).
+        MDB_val key = { 5, "epoch" }, val, mark = { 11, "fresh_epoch" };
+        bool fresh = mdb_get (txn, self->dbis [0], &mark, &val) == 0;
+        if (fresh) {
+            self->restored = true;
+            mdb_del (txn, self->dbis [0], &mark, NULL);
+            gl_log_notice ("store %s was restored from a backup: it takes a new epoch", dir);
+        }
         rc = mdb_get (txn, self->dbis [0], &key, &val);
-        if (rc == 0 && val.mv_size == 8)
+        if (rc == 0 && val.mv_size == 8 && !fresh)
             self->epoch = gl_be64_get (val.mv_data);
         else {
             uint8_t buf [8];
+            //  Below 2^53, so clients that hold numbers as doubles (JSON, JavaScript) keep it.
             do
-                self->epoch = ((uint64_t) randof (0x7fffffff) << 33)
-                            ^ ((uint64_t) randof (0x7fffffff) << 2) ^ (uint64_t) zclock_usecs ();
+                self->epoch = (((uint64_t) randof (0x7fffffff) << 31)
+                            ^ (uint64_t) randof (0x7fffffff) ^ (uint64_t) zclock_usecs ())
+                            & ((1ULL << 53) - 1);
             while (self->epoch == 0);
             gl_be64_put (buf, self->epoch);
             val.mv_size = 8;
@@ -147,6 +171,12 @@ uint64_t
 gl_store_epoch (gl_store_t *self)
 {
     return self->epoch;
+}
+
+bool
+gl_store_restored (gl_store_t *self)
+{
+    return self->restored;
 }
 
 size_t
@@ -210,6 +240,25 @@ gl_store_backup (gl_store_t *self, const char *path, gl_err_t *err)
     if (rc)
         return gl_fail (err, GL_INTERNAL, "backup of %s to %s failed: %s", self->dir, path,
                         mdb_strerror (rc));
+    //  Mark the copy, so that a store restored from it takes a new epoch (see gl_store_new).
+    MDB_env *copy = NULL;
+    MDB_txn *txn = NULL;
+    MDB_dbi meta;
+    MDB_val mark = { 11, "fresh_epoch" }, one = { 1, "1" };
+    if ((rc = mdb_env_create (&copy)) == 0 && (rc = mdb_env_set_maxdbs (copy, S_MAX_DBS)) == 0
+    &&  (rc = mdb_env_open (copy, path, MDB_NOTLS, 0640)) == 0
+    &&  (rc = mdb_txn_begin (copy, NULL, 0, &txn)) == 0) {
+        if ((rc = mdb_dbi_open (txn, "meta", MDB_CREATE, &meta)) == 0
+        &&  (rc = mdb_put (txn, meta, &mark, &one, 0)) == 0)
+            rc = mdb_txn_commit (txn);
+        else
+            mdb_txn_abort (txn);
+    }
+    if (copy)
+        mdb_env_close (copy);
+    if (rc)
+        return gl_fail (err, GL_INTERNAL, "backup of %s to %s could not be marked: %s",
+                        self->dir, path, mdb_strerror (rc));
     return 0;
 }
 

@@ -22,7 +22,9 @@ MDB_dbi gl_store_dbi (gl_store_t *self, const char *name);
 MDB_env *gl_store_env (gl_store_t *self);
 /*  The store's identity: a random non-zero 64-bit number made when the store was created.  */
 uint64_t gl_store_epoch (gl_store_t *self);
-/*  Current map size in bytes, and how often it has grown.  */
+/*  True when this open is the first of a store restored from a backup (it took a new epoch).  */
+bool gl_store_restored (gl_store_t *self);
+/*  Current map size in bytes.  */
 size_t gl_store_mapsize (gl_store_t *self);
 
 /*  A unit of work inside a transaction. Returns 0 or an LMDB error code. It may be run more than
@@ -38,7 +40,8 @@ int gl_store_write (gl_store_t *self, gl_txn_fn *fn, void *arg);
 /*  Run fn in a read-only transaction.  */
 int gl_store_read (gl_store_t *self, gl_txn_fn *fn, void *arg);
 
-/*  Copy the live environment to path (a new directory), compacted. Returns 0 or -1 + err.  */
+/*  Copy the live environment to path (a new directory), compacted, and mark the copy so that
+    a store restored from it takes a new epoch. Returns 0 or -1 + err.  */
 int gl_store_backup (gl_store_t *self, const char *path, gl_err_t *err);
 
 /*  Small helpers for the common cases.  */

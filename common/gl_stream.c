@@ -41,8 +41,23 @@ gl_outbox_new (gl_store_t *store, const char *src)
     self->epoch = gl_store_epoch (store);
     msgpack_sbuffer_init (&self->arena);
     msgpack_sbuffer_init (&self->scratch);
-    //  The last seq is kept in meta, because retention may leave the outbox itself empty.
+    //  A store restored from a backup has a new epoch, so its stream starts again at seq 1:
+    //  the old messages, stamped with the old epoch, were delivered by the original already.
     MDB_txn *txn;
+    if (gl_store_restored (store) && mdb_txn_begin (gl_store_env (store), NULL, 0, &txn) == 0) {
+        MDB_val key = { 8, "last_seq" };
+        int rc = mdb_drop (txn, self->dbi, 0);
+        if (rc == 0)
+            rc = mdb_del (txn, self->meta, &key, NULL);
+        if (rc == 0 || rc == MDB_NOTFOUND)
+            rc = mdb_txn_commit (txn);
+        else
+            mdb_txn_abort (txn);
+        if (rc)
+            gl_log_error ("%s: cannot start the restored store's stream over: %s", src,
+                          mdb_strerror (rc));
+    }
+    //  The last seq is kept in meta, because retention may leave the outbox itself empty.
     if (mdb_txn_begin (gl_store_env (store), NULL, MDB_RDONLY, &txn) == 0) {
         const void *val;
         size_t len;

@@ -57,6 +57,8 @@ static const char *s_usage =
 #define S_PAYLOAD_BYTES     300     //  published payload size in measurement 2
 #define S_BUS_HWM           1000000 //  HWM of the test sockets in measurement 2
 #define S_BUS_IDLE_MS       2000    //  after the last send, wait this long for stragglers
+#define S_PACED_RATE        10000   //  messages per second of the paced bus runs
+#define S_PACED_SECONDS     1       //  how long each paced run sends
 #define S_TOPIC             "intake.event.reported"
 #define S_DESCRIPTION       "双江街道滨江社区3栋楼道堆放杂物，存在消防隐患"
 
@@ -141,7 +143,7 @@ typedef struct {
     double rss_mb;              //  their sum, for the summary
 } s_result_t;
 
-#define S_MAX_RESULTS 8
+#define S_MAX_RESULTS 12
 static s_result_t s_results [S_MAX_RESULTS];
 static size_t s_nresults;
 
@@ -833,17 +835,19 @@ s_reports_run (const char *name, bool with_archive, unsigned run)
 }
 
 //  ---------------------------------------------------------------------------------------------
-//  Measurement 2: PUB -> SUB, directly and through the bus.
+//  Measurement 2: PUB -> SUB, directly and through the bus. Each message is the topic and a
+//  payload: 'D' (data) or 'P' (probe), the u64 sequence number, the send time (ns), filler.
 
 typedef struct {
     void *ctx;
     const char *endpoint;       //  where the PUB goes
     bool bind;                  //  the PUB binds (raw) or connects (to the bus frontend)
-    int64_t count;
+    int64_t count;              //  data messages to send
+    int64_t rate;               //  messages per second; 0 = as fast as ZeroMQ takes them
     atomic_int ready;           //  the receiver got a probe: subscription is in place
     atomic_int done;            //  the sender has sent everything
     atomic_int_fast64_t started;//  ns of the first measured send
-    atomic_int stop;            //  give up (receiver failed or interrupted)
+    atomic_int stop;            //  the receiver is finished (or gave up)
     int rc;                     //  sender: -1 if it could not start
 } s_pubsub_t;
 
@@ -877,12 +881,22 @@ s_sender_run (void *arg)
     while (!atomic_load (&ps->ready) && !atomic_load (&ps->stop) && !s_interrupted ()) {
         zmq_send (pub, S_TOPIC, sizeof S_TOPIC - 1, ZMQ_SNDMORE | ZMQ_DONTWAIT);
         zmq_send (pub, payload, 17, ZMQ_DONTWAIT);
-        s_sleep_ms (5);
+        s_sleep_ms (2);
     }
     payload [0] = 'D';
-    atomic_store (&ps->started, s_now_ns ());
+    int64_t start = s_now_ns ();
+    atomic_store (&ps->started, start);
     for (int64_t i = 0; i < ps->count && !atomic_load (&ps->stop); i++) {
         int64_t now = s_now_ns ();
+        if (ps->rate) {
+            //  Paced: each message at its slot, so none waits behind another.
+            int64_t slot = start + i * 1000000000LL / ps->rate;
+            if (slot > now) {
+                struct timespec ts = { slot / 1000000000LL, slot % 1000000000LL };
+                clock_nanosleep (CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+                now = s_now_ns ();
+            }
+        }
         memcpy (payload + 1, &i, 8);
         memcpy (payload + 9, &now, 8);
         zmq_send (pub, S_TOPIC, sizeof S_TOPIC - 1, ZMQ_SNDMORE);
@@ -896,11 +910,12 @@ s_sender_run (void *arg)
     return NULL;
 }
 
-//  One run: returns 0 with the result filled in.
+//  One run: count messages at rate (0: full speed). Returns 0 with the result filled in.
 static int
-s_pubsub_run (s_result_t *r, const char *pub_endpoint, bool bind, const char *sub_endpoint)
+s_pubsub_run (s_result_t *r, const char *pub_endpoint, bool bind, const char *sub_endpoint,
+              int64_t count, int64_t rate)
 {
-    s_pubsub_t ps = { .endpoint = pub_endpoint, .bind = bind, .count = s_bench.bus_msgs };
+    s_pubsub_t ps = { .endpoint = pub_endpoint, .bind = bind, .count = count, .rate = rate };
     ps.ctx = zmq_ctx_new ();
     void *sub = zmq_socket (ps.ctx, ZMQ_SUB);
     s_set_hwm (sub, ZMQ_RCVHWM);
@@ -912,23 +927,24 @@ s_pubsub_run (s_result_t *r, const char *pub_endpoint, bool bind, const char *su
     pthread_t sender;
     pthread_create (&sender, NULL, s_sender_run, &ps);
 
-    uint64_t *lat = malloc ((size_t) ps.count * sizeof *lat);
+    uint64_t *lat = malloc ((size_t) count * sizeof *lat);
     size_t n = 0;
     int64_t last = 0, idle_since = 0;
-    int64_t probe_deadline = s_now_ns () + 10000000000LL;
+    int64_t probe_deadline = s_now_ns () + (int64_t) S_START_TIMEOUT_MS * 1000000;
     zmq_msg_t topic, body;
     zmq_msg_init (&topic);
     zmq_msg_init (&body);
     int rc = 0;
     while (!s_interrupted () && !atomic_load (&ps.stop)) {
-        if (zmq_msg_recv (&topic, sub, 0) < 0) {
-            int64_t now = s_now_ns ();
-            if (!atomic_load (&ps.ready) && now > probe_deadline) {
-                fprintf (stderr, "gridloop-bench: no probe from %s reached %s in 10 s\n",
-                         pub_endpoint, sub_endpoint);
-                rc = -1;
-                break;
-            }
+        bool got = zmq_msg_recv (&topic, sub, 0) >= 0;
+        int64_t now = s_now_ns ();
+        if (!atomic_load (&ps.ready) && now > probe_deadline) {
+            fprintf (stderr, "gridloop-bench: no probe from %s reached %s in %d ms\n",
+                     pub_endpoint, sub_endpoint, S_START_TIMEOUT_MS);
+            rc = -1;
+            break;
+        }
+        if (!got) {
             if (atomic_load (&ps.done)) {
                 if (!idle_since)
                     idle_since = now;
@@ -940,7 +956,7 @@ s_pubsub_run (s_result_t *r, const char *pub_endpoint, bool bind, const char *su
         idle_since = 0;
         if (!zmq_msg_more (&topic) || zmq_msg_recv (&body, sub, 0) < 0)
             continue;
-        int64_t now = s_now_ns ();
+        now = s_now_ns ();
         const uint8_t *p = zmq_msg_data (&body);
         if (zmq_msg_size (&body) < 17)
             continue;
@@ -950,10 +966,10 @@ s_pubsub_run (s_result_t *r, const char *pub_endpoint, bool bind, const char *su
         }
         int64_t sent;
         memcpy (&sent, p + 9, 8);
-        if (n < (size_t) ps.count)
+        if (n < (size_t) count)
             lat [n++] = (uint64_t) (now - sent);
         last = now;
-        if (n == (size_t) ps.count)
+        if (n == (size_t) count)
             break;
     }
     atomic_store (&ps.stop, 1);
@@ -967,14 +983,61 @@ s_pubsub_run (s_result_t *r, const char *pub_endpoint, bool bind, const char *su
         return -1;
     }
     int64_t started = atomic_load (&ps.started);
-    r->sent = (uint64_t) ps.count;
+    r->sent = (uint64_t) count;
     r->count = n;
-    r->failed = (uint64_t) ps.count - n;
+    r->failed = (uint64_t) count - n;
     r->seconds = n && last > started? (double) (last - started) / 1e9: 0;
     r->rate = r->seconds > 0? (double) n / r->seconds: 0;
     s_percentiles (r, lat, n);
     free (lat);
     return 0;
+}
+
+//  Raw, then through the bus, at one rate. Returns 0 with both results added.
+static int
+s_bus_pair (const char *label, int64_t count, int64_t rate, s_result_t **raw_p,
+            s_result_t **bus_p)
+{
+    char raw [64], name [64];
+    snprintf (raw, sizeof raw, "tcp://127.0.0.1:%d", s_bench.port_base + 2);
+    snprintf (name, sizeof name, "raw libzmq PUB -> SUB%s", label);
+    s_result_t *a = s_result_new (name);
+    s_hwm_reset (getpid ());
+    if (s_pubsub_run (a, raw, true, raw, count, rate)) {
+        s_nresults--;
+        return -1;
+    }
+    s_result_rss (a, "bench", getpid ());
+    s_print_result (a);
+
+    snprintf (name, sizeof name, "PUB -> gridloop-bus -> SUB%s", label);
+    s_result_t *b = s_result_new (name);
+    s_hwm_reset (getpid ());
+    s_hwm_reset (s_bench.procs [S_BUS].pid);
+    if (s_pubsub_run (b, s_bench.cfg.bus_frontend, false, s_bench.cfg.bus_backend, count,
+                      rate)) {
+        s_nresults--;
+        return -1;
+    }
+    s_result_rss (b, "bus", s_bench.procs [S_BUS].pid);
+    s_result_rss (b, "bench", getpid ());
+    s_print_result (b);
+    *raw_p = a;
+    *bus_p = b;
+    return 0;
+}
+
+static void
+s_bus_ratio (const char *label, const s_result_t *a, const s_result_t *b)
+{
+    printf ("\nbus / raw%s\n  throughput   %.2f\n  p50 latency  %.2f\n", label,
+            a->rate > 0? b->rate / a->rate: 0, a->p50 > 0? b->p50 / a->p50: 0);
+    if (a->failed || b->failed)
+        printf ("  note: PUB/SUB dropped messages (raw %llu, bus %llu of %llu each): "
+                "throughput and latency count only what arrived\n",
+                (unsigned long long) a->failed, (unsigned long long) b->failed,
+                (unsigned long long) a->sent);
+    fflush (stdout);
 }
 
 static int
@@ -983,47 +1046,37 @@ s_bus_runs (void)
     //  The bus alone: no service publishes or consumes meanwhile.
     s_stop (S_ARCHIVE);
     s_stop (S_INTAKE);
-    char raw [64], frontend_note [64];
-    snprintf (raw, sizeof raw, "tcp://127.0.0.1:%d", s_bench.port_base + 2);
-    snprintf (frontend_note, sizeof frontend_note, "%lld", (long long) s_bench.bus_msgs);
-    printf ("\n[bus: %s messages of 2 frames (\"%s\", %d bytes), raw libzmq then through "
-            "gridloop-bus ...]\n", frontend_note, S_TOPIC, S_PAYLOAD_BYTES);
+    printf ("\n[bus: %lld messages of 2 frames (\"%s\", %d-byte payload) at full speed, raw "
+            "libzmq then through gridloop-bus ...]\n", (long long) s_bench.bus_msgs, S_TOPIC,
+            S_PAYLOAD_BYTES);
     fflush (stdout);
-
-    s_result_t *a = s_result_new ("raw libzmq PUB -> SUB (one process, tcp loopback)");
-    s_hwm_reset (getpid ());
-    if (s_pubsub_run (a, raw, true, raw)) {
-        s_nresults--;
+    s_result_t *a, *b;
+    if (s_bus_pair (", full speed", s_bench.bus_msgs, 0, &a, &b))
         return -1;
-    }
-    s_result_rss (a, "bench", getpid ());
-    s_print_result (a);
-
-    s_result_t *b = s_result_new ("PUB -> gridloop-bus -> SUB");
-    s_hwm_reset (getpid ());
-    s_hwm_reset (s_bench.procs [S_BUS].pid);
-    if (s_pubsub_run (b, s_bench.cfg.bus_frontend, false, s_bench.cfg.bus_backend)) {
-        s_nresults--;
-        return -1;
-    }
-    s_result_rss (b, "bus", s_bench.procs [S_BUS].pid);
-    s_result_rss (b, "bench", getpid ());
-    s_print_result (b);
     gl_doc_t doc;
     if (s_status (S_BUS, &doc, 2000) == 0) {
-        printf ("  bus          forwarded %llu (with probes), hwm frontend %lld / backend %lld "
-                "(limits/pub_hwm, limits/sub_hwm)\n",
+        printf ("  bus          forwarded %llu since start (probes included); its queues: "
+                "limits/pub_hwm %lld, limits/sub_hwm %lld\n",
                 (unsigned long long) s_doc_u64 (&doc.root, "forwarded"),
                 (long long) s_bench.cfg.pub_hwm, (long long) s_bench.cfg.sub_hwm);
         gl_doc_fini (&doc);
     }
-    printf ("\nbus / raw\n  throughput   %.2f\n  p50 latency  %.2f\n",
-            a->rate > 0? b->rate / a->rate: 0, a->p50 > 0? b->p50 / a->p50: 0);
-    if (a->failed || b->failed)
-        printf ("  note: PUB/SUB dropped messages (raw %llu, bus %llu): the throughput counts "
-                "only what arrived\n", (unsigned long long) a->failed,
-                (unsigned long long) b->failed);
+    s_bus_ratio (", full speed", a, b);
+    printf ("  note: at full speed the sender runs ahead of the receiver, so latency is mostly "
+            "time spent queued;\n        the paced runs below show the cost of the hop itself\n");
+
+    //  Paced: the latency of one message through an idle path.
+    int64_t count = S_PACED_RATE * S_PACED_SECONDS;
+    if (count > s_bench.bus_msgs)
+        count = s_bench.bus_msgs;
+    printf ("\n[bus: %lld messages paced at %d msg/s, raw libzmq then through gridloop-bus "
+            "...]\n", (long long) count, S_PACED_RATE);
     fflush (stdout);
+    char label [48];
+    snprintf (label, sizeof label, ", paced %d/s", S_PACED_RATE);
+    if (s_bus_pair (label, count, S_PACED_RATE, &a, &b))
+        return -1;
+    s_bus_ratio (label, a, b);
     return 0;
 }
 

@@ -63,6 +63,7 @@ s_answer (s_bus_t *self)
         if (err.code == GL_OK) {
             gl_mapw_str (&w, "name", "bus");
             gl_mapw_str (&w, "version", GL_VERSION);
+            gl_mapw_u64 (&w, "pid", (uint64_t) getpid ());
             gl_mapw_u64 (&w, "uptime_ms", (uint64_t) (zclock_mono () - self->started));
             gl_mapw_u64 (&w, "epoch", 0);
             gl_mapw_u64 (&w, "last_seq", 0);

@@ -11,7 +11,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static tk_net_t *s_current;     //  for tk_fail's clean-up
 
 static int
 s_rm (const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -19,9 +18,26 @@ s_rm (const char *path, const struct stat *st, int flag, struct FTW *ftw)
     return remove (path);
 }
 
+//  Nets still alive at exit (a failed assertion jumps past their destroy): their processes
+//  must not outlive the test and hold its ports.
+static tk_net_t *s_live [8];
+
+static void
+s_kill_leftovers (void)
+{
+    for (int i = 0; i < 8; i++)
+        if (s_live [i])
+            tk_net_destroy (&s_live [i]);
+}
+
 tk_net_t *
 tk_net_new (int port_base, const char *extra_cfg)
 {
+    static bool registered;
+    if (!registered) {
+        atexit (s_kill_leftovers);
+        registered = true;
+    }
     zsys_init ();
     zsys_set_logstream (stderr);
     tk_net_t *self = calloc (1, sizeof *self);
@@ -64,7 +80,11 @@ tk_net_new (int port_base, const char *extra_cfg)
         fprintf (stderr, "FAIL: test config: %s\n", err.message);
         exit (1);
     }
-    s_current = self;
+    for (int i = 0; i < 8; i++)
+        if (!s_live [i]) {
+            s_live [i] = self;
+            break;
+        }
     return self;
 }
 
@@ -119,8 +139,12 @@ tk_start (tk_net_t *self, const char *name)
     pid_t pid = tk_spawn (self, name);
     int64_t end = zclock_mono () + 15000;
     while (zclock_mono () < end) {
-        if (tk_status (self, name, "uptime_ms") >= 0)
+        int64_t answered = tk_status (self, name, "pid");
+        if (answered == pid)
             return pid;
+        if (answered > 0)               //  a stray process from an earlier run holds the port
+            tk_fail (self, "port of %s is held by another process (pid %lld): kill it",
+                     name, (long long) answered);
         int status;
         if (waitpid (pid, &status, WNOHANG) == pid) {
             self->pids [s_index (self, name, false)] = 0;
@@ -164,8 +188,9 @@ tk_net_destroy (tk_net_t **self_p)
         fprintf (stderr, "kept %s\n", self->dir);
     else
         s_rmtree (self->dir);
-    if (s_current == self)
-        s_current = NULL;
+    for (int i = 0; i < 8; i++)
+        if (s_live [i] == self)
+            s_live [i] = NULL;
     free (self);
     *self_p = NULL;
 }
