@@ -3,6 +3,8 @@
 
 #include <czmq.h>
 #include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -60,6 +62,12 @@ static const s_setting_t s_settings [] = {
             "county local time in minutes east of UTC (China: 480); dates of event ids"),
     S_STRF ("data_dir", data_dir, "./var",
             "where stores live, one directory per service; relative to the working directory"),
+    S_STRF ("domain/org", org_path, "yunyang/org.json",
+            "the county's units and people (written by tools/gen-county.py); a relative path "
+            "is relative to the configuration file's directory"),
+    S_STRF ("domain/categories", categories_path, "yunyang/categories.json",
+            "event categories with their default board, handlers, priority and 三事 type; a "
+            "relative path is relative to the configuration file's directory"),
     S_ENUMF ("log/level", log_level, "debug|info|notice|warning|error", "info",
              "least severe log level written"),
     S_ENUMF ("clock/mode", clock_mode, "wall|manual", "wall",
@@ -196,6 +204,35 @@ s_load (gl_config_t *cfg, zconfig_t *root, const char *file, gl_err_t *err)
     return s_walk (cfg, root, "", file, err);
 }
 
+//  Make a relative domain path absolute against the directory of the configuration file
+//  (its real path when it can be found), so every process reads the same files whatever its
+//  working directory.
+static int
+s_resolve (const char *file, const char *key, char *value, size_t size, gl_err_t *err)
+{
+    if (!*value || *value == '/')
+        return 0;
+    char dir [PATH_MAX];
+    const char *slash = strrchr (file, '/');
+    if (!slash)
+        snprintf (dir, sizeof dir, ".");
+    else
+    if (slash == file)
+        snprintf (dir, sizeof dir, "/");
+    else
+        snprintf (dir, sizeof dir, "%.*s", (int) (slash - file), file);
+    char real [PATH_MAX];
+    const char *base = realpath (dir, real)? real: dir;
+    char joined [PATH_MAX + 512];
+    snprintf (joined, sizeof joined, "%s%s%s", base, streq (base, "/")? "": "/", value);
+    if (strlen (joined) >= size)
+        return gl_fail (err, GL_INVALID, "%s: setting '%s' is \"%s\", which is %zu bytes long "
+                        "once made absolute (%s); at most %zu are accepted", file, key, value,
+                        strlen (joined), joined, size - 1);
+    strcpy (value, joined);
+    return 0;
+}
+
 int
 gl_config_load (gl_config_t *cfg, const char *path, gl_err_t *err)
 {
@@ -208,6 +245,11 @@ gl_config_load (gl_config_t *cfg, const char *path, gl_err_t *err)
                         "(indent with 4 spaces; values as key = \"value\")", path);
     int rc = s_load (cfg, root, path, err);
     zconfig_destroy (&root);
+    if (rc == 0)
+        rc = s_resolve (path, "domain/org", cfg->org_path, sizeof cfg->org_path, err);
+    if (rc == 0)
+        rc = s_resolve (path, "domain/categories", cfg->categories_path,
+                        sizeof cfg->categories_path, err);
     return rc;
 }
 
@@ -238,7 +280,7 @@ s_print (const gl_config_t *cfg, FILE *out, bool docs)
         else
         if (!sec)
             section [0] = 0;
-        char value [300];
+        char value [600];
         if (cfg) {
             const char *field = (const char *) cfg + s->offset;
             if (s->type == S_INT)

@@ -561,8 +561,9 @@ gl_service_new (const gl_service_def_t *def, const gl_config_t *cfg, gl_err_t *e
     gl_socket_limits (self->pub, cfg->max_msg_bytes, 500);
     zsock_set_sndhwm (self->pub, (int) cfg->pub_hwm);
     zsock_connect (self->pub, "%s", cfg->bus_frontend);
-    if (def->consume && svc->reads [0]) {
-        self->inbox = gl_inbox_new (self->store, cfg, svc->reads, s_consume, self, err);
+    if (def->consume && (svc->reads [0] || def->passive)) {
+        self->inbox = gl_inbox_new (self->store, cfg, svc->reads, def->passive, s_consume,
+                                    self, err);
         if (!self->inbox)
             goto fail;
     }

@@ -46,6 +46,7 @@ typedef struct {
     const gl_op_t *ops;         //  its operations
     size_t nops;
     gl_consume_fn *consume;     //  NULL: consumes nothing
+    const char *passive;        //  topic prefix of outside publishers it consumes ("ext.")
     /*  After the store is open: load state. Returns 0 or -1 with err.  */
     int (*open) (gl_service_t *self, gl_err_t *err);
     /*  Extra status fields (may read the store). NULL: none.  */

@@ -313,6 +313,7 @@ struct gl_inbox_s {
     zsock_t *sub;               //  live traffic from the bus backend
     s_producer_t producers [GL_SVC_COUNT];
     size_t count;               //  producers followed
+    char passive [GL_MAX_NAME]; //  topic prefix applied without positions ("" for none)
     gl_apply_fn *apply;         //  the service's effect
     void *arg;                  //  its argument
     int64_t timeout_ms;         //  replay request timeout
@@ -347,7 +348,7 @@ s_producer (gl_inbox_t *self, const char *name, size_t len)
 
 gl_inbox_t *
 gl_inbox_new (gl_store_t *store, const gl_config_t *cfg, const char *reads,
-              gl_apply_fn *apply, void *arg, gl_err_t *err)
+              const char *passive, gl_apply_fn *apply, void *arg, gl_err_t *err)
 {
     gl_inbox_t *self = calloc (1, sizeof *self);
     self->store = store;
@@ -392,6 +393,10 @@ gl_inbox_new (gl_store_t *store, const gl_config_t *cfg, const char *reads,
         zsock_connect (p->dealer, "%s", p->endpoint);
     }
     free (names);
+    if (passive) {
+        snprintf (self->passive, sizeof self->passive, "%s", passive);
+        zsock_set_subscribe (self->sub, passive);
+    }
 
     MDB_txn *txn;
     if (mdb_txn_begin (gl_store_env (store), NULL, MDB_RDONLY, &txn) == 0) {
@@ -515,6 +520,23 @@ s_admit (gl_inbox_t *self, MDB_txn *txn, const char *topic, size_t topic_len,
         gl_log_warning ("dropped a malformed message on '%.*s': %s", (int) topic_len, topic,
                         err.message);
         self->batch_refused++;
+        goto done;
+    }
+    size_t plen = strlen (self->passive);
+    if (live && plen && topic_len >= plen && memcmp (topic, self->passive, plen) == 0
+    &&  env.src_len >= plen && memcmp (env.src, self->passive, plen) == 0) {
+        //  An outside publisher: no positions; the service deduplicates.
+        char topic_z [GL_MAX_TOPIC + 1];
+        snprintf (topic_z, sizeof topic_z, "%.*s", (int) (topic_len > GL_MAX_TOPIC?
+                  GL_MAX_TOPIC: topic_len), topic);
+        rc = self->apply (self->arg, txn, topic_z, &env);
+        if (rc == GL_REFUSED) {
+            self->batch_refused++;
+            rc = 0;
+        }
+        else
+        if (rc == 0)
+            self->batch_applied++;
         goto done;
     }
     s_producer_t *p = s_producer (self, env.src, env.src_len);

@@ -78,10 +78,13 @@ typedef struct gl_inbox_s gl_inbox_t;
 typedef int (gl_apply_fn) (void *arg, MDB_txn *txn, const char *topic,
                            const gl_envelope_t *env);
 
-/*  Consume the streams of the producers named in cfg->svc[me].reads: subscribes on the bus
-    backend, then asks each producer to replay from where this store stands.  */
+/*  Consume the streams of the producers named in reads (space-separated): subscribes on the
+    bus backend, then asks each producer to replay from where this store stands. passive, if
+    not NULL, is a topic prefix (e.g. "ext.") whose messages come from publishers outside
+    gridloop that keep no replayable outbox: they are handed to apply as they arrive, without
+    stream positions, and the service deduplicates them itself.  */
 gl_inbox_t *gl_inbox_new (gl_store_t *store, const gl_config_t *cfg, const char *reads,
-                          gl_apply_fn *apply, void *arg, gl_err_t *err);
+                          const char *passive, gl_apply_fn *apply, void *arg, gl_err_t *err);
 void gl_inbox_destroy (gl_inbox_t **self_p);
 /*  Add the inbox's sockets (the SUB and one DEALER per producer) to a poller.  */
 void gl_inbox_poll_on (gl_inbox_t *self, zpoller_t *poller);

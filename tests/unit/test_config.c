@@ -3,6 +3,8 @@
 #include "unit.h"
 #include "gl_config.h"
 
+#include <limits.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 static gl_config_t s_cfg;
@@ -42,6 +44,8 @@ test_defaults_match_the_documented_values (void **state)
     assert_string_equal (c->county_name, "云阳县");
     assert_int_equal (c->utc_offset_min, 480);
     assert_string_equal (c->data_dir, "./var");
+    assert_string_equal (c->org_path, "yunyang/org.json");
+    assert_string_equal (c->categories_path, "yunyang/categories.json");
     assert_string_equal (c->log_level, "info");
     assert_string_equal (c->clock_mode, "wall");
     assert_int_equal (c->clock_start_ms, 0);
@@ -248,6 +252,18 @@ test_bad_value_in_a_file_names_the_file_and_key (void **state)
     assert_non_null (strstr (err.message, "'limits/batch'"));
 }
 
+//  A default domain path as gl_config_load resolves it: beside the file at config_path.
+static void
+s_beside (char *out, size_t size, const char *config_path, const char *relative)
+{
+    char dir [PATH_MAX], real [PATH_MAX];
+    snprintf (dir, sizeof dir, "%s", config_path);
+    *strrchr (dir, '/') = 0;
+    assert_non_null (realpath (dir, real));
+    int n = snprintf (out, size, "%s/%s", real, relative);
+    assert_true (n > 0 && (size_t) n < size);
+}
+
 static void
 test_bundled_gridloop_cfg_loads_and_shows_the_defaults (void **state)
 {
@@ -256,16 +272,23 @@ test_bundled_gridloop_cfg_loads_and_shows_the_defaults (void **state)
     if (gl_config_load (&s_cfg, path, &err))
         fail_msg ("%s", err.message);
     assert_string_equal (s_cfg.path, path);
-    //  The file says every key in it shows its default value.
+    //  The file says every key in it shows its default value; the relative domain paths come
+    //  back resolved against deploy/, the file's directory.
     gl_config_t defaults;
     gl_config_defaults (&defaults);
     assert_true (strlen (path) < sizeof defaults.path);
     memcpy (defaults.path, path, strlen (path) + 1);
+    s_beside (defaults.org_path, sizeof defaults.org_path, path, "yunyang/org.json");
+    s_beside (defaults.categories_path, sizeof defaults.categories_path, path,
+              "yunyang/categories.json");
     assert_memory_equal (&s_cfg, &defaults, sizeof defaults);
+    //  And they name the bundled county's files.
+    assert_int_equal (access (s_cfg.org_path, R_OK), 0);
+    assert_int_equal (access (s_cfg.categories_path, R_OK), 0);
 }
 
 static void
-test_server_cfg_differs_from_the_bundled_one_only_in_data_dir (void **state)
+test_server_cfg_differs_from_bundled_only_in_data_dir_and_domain_paths (void **state)
 {
     const char *path = u_source_path ("deploy/gridloop.server.cfg");
     char saved [1024];
@@ -279,7 +302,40 @@ test_server_cfg_differs_from_the_bundled_one_only_in_data_dir (void **state)
     assert_true (strlen (saved) < sizeof defaults.path);
     memcpy (defaults.path, saved, strlen (saved) + 1);
     snprintf (defaults.data_dir, sizeof defaults.data_dir, "/var/lib/gridloop");
+    snprintf (defaults.org_path, sizeof defaults.org_path, "/etc/gridloop/yunyang/org.json");
+    snprintf (defaults.categories_path, sizeof defaults.categories_path,
+              "/etc/gridloop/yunyang/categories.json");
     assert_memory_equal (&s_cfg, &defaults, sizeof defaults);
+}
+
+static void
+test_domain_paths_are_relative_to_the_config_file (void **state)
+{
+    char dir [] = "/tmp/gl-test-config-dir-XXXXXX";
+    assert_non_null (mkdtemp (dir));
+    char path [PATH_MAX];
+    snprintf (path, sizeof path, "%s/county.cfg", dir);
+    FILE *file = fopen (path, "w");
+    assert_non_null (file);
+    fputs ("domain\n"
+           "    org = \"other/org.json\"\n"
+           "    categories = \"/srv/gl/categories.json\"\n", file);
+    fclose (file);
+    gl_err_t err = { GL_OK, "" };
+    int rc = gl_config_load (&s_cfg, path, &err);
+    char want [PATH_MAX];
+    s_beside (want, sizeof want, path, "other/org.json");
+    unlink (path);
+    rmdir (dir);
+    if (rc)
+        fail_msg ("%s", err.message);
+    //  Relative: joined to the file's (real) directory; absolute: kept as written.
+    assert_string_equal (s_cfg.org_path, want);
+    assert_string_equal (s_cfg.categories_path, "/srv/gl/categories.json");
+    //  Text has no directory: the values stay as given.
+    s_load_ok ("domain\n    org = \"a/org.json\"\n");
+    assert_string_equal (s_cfg.org_path, "a/org.json");
+    assert_string_equal (s_cfg.categories_path, "yunyang/categories.json");
 }
 
 int
@@ -297,7 +353,8 @@ main (void)
         cmocka_unit_test (test_missing_file_is_refused_naming_the_path),
         cmocka_unit_test (test_bad_value_in_a_file_names_the_file_and_key),
         cmocka_unit_test (test_bundled_gridloop_cfg_loads_and_shows_the_defaults),
-        cmocka_unit_test (test_server_cfg_differs_from_the_bundled_one_only_in_data_dir),
+        cmocka_unit_test (test_server_cfg_differs_from_bundled_only_in_data_dir_and_domain_paths),
+        cmocka_unit_test (test_domain_paths_are_relative_to_the_config_file),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -1,0 +1,387 @@
+#!/usr/bin/python3
+# gen-county.py: writes a county's organisation (org.json) and event categories (categories.json)
+# for gridloop's org model (common/gl_org.h), reproducibly from the tables below.
+#
+# Usage:  /usr/bin/python3 tools/gen-county.py --out deploy/yunyang [--seed N]
+#
+# The same tables and seed give the same bytes on every run (the files are committed and a unit
+# test regenerates them and compares). Python 3 standard library only.
+#
+# To make another county, copy this file and edit the knobs in the first section:
+#
+#   COUNTY       administrative division code (GB/T 2260) and name.
+#   STREETS      each street (街道): id (two capital letters, the prefix of every id below it),
+#                name, and its communities (社区) in order, each with its real name and the
+#                number of grids (网格) it is divided into. Community ids are <street>-NN, grid
+#                ids <community>-NN, numbered in the order given here.
+#   BOARDS       the four boards (板块) every street has, with their id suffix (<street>-B1 ...).
+#   DEPARTMENTS  county departments and public utilities that handle dispatched work.
+#   MEDIATION    the four mediation channels (四调衔接) and the unit each belongs to.
+#   STAFFING     how many people each kind of unit has: the grid's "1+3+N" team (N drawn from
+#                HELPER_WEIGHTS), community workers, centre and board posts, department
+#                liaisons, mediators.
+#   CATEGORIES   the event categories: code LL.SS, name, default board, default handler per
+#                tier, priority, typical 三事 type, and whether mediation applies.
+#   SURNAMES, GIVEN  the characters people's names are drawn from.
+#
+# Everything random (names, N per grid, posts per board) comes from one random.Random(seed); the
+# default seed is fixed. Changing a table changes the people drawn after that point, so
+# regenerate, review the diff and commit both files together.
+
+import argparse
+import json
+import os
+import random
+import sys
+
+# ---------------------------------------------------------------------------------------------
+# Knobs
+
+DEFAULT_SEED = 500235
+
+COUNTY = {"code": "500235", "name": "云阳县"}
+
+# Yunyang's four urban streets and their communities. 双江街道's nine communities are the ones
+# named in its published profile; 青龙街道's are the first ten of a published list of its
+# community names; 人和街道's and 盘龙街道's are plausible names for the urban communities of the
+# two former towns. Replace them from the county's register when it is at hand (ids follow the
+# order here, so keep existing ones in place and add new ones at the end). 242 grids in all.
+STREETS = [
+    ("SJ", "双江街道", [
+        ("外滩社区", 10), ("桂湾社区", 11), ("莲花池社区", 9), ("杏家湾社区", 10),
+        ("大雁社区", 9), ("黄金包社区", 10), ("梨园社区", 9), ("稻场社区", 10),
+        ("蜀光社区", 10),
+    ]),
+    ("QL", "青龙街道", [
+        ("青龙嘴社区", 9), ("磨子岭社区", 8), ("柏杨湾社区", 9), ("民德社区", 8),
+        ("张家坝社区", 8), ("天鹅社区", 9), ("白鹤社区", 8), ("白云社区", 8),
+        ("滨江社区", 9), ("复兴社区", 8),
+    ]),
+    ("RH", "人和街道", [
+        ("人和社区", 8), ("龙洞社区", 7), ("朝阳社区", 7), ("金竹社区", 6),
+        ("天台社区", 6), ("向阳社区", 6),
+    ]),
+    ("PL", "盘龙街道", [
+        ("盘龙社区", 7), ("长江社区", 6), ("龙湾社区", 6), ("五峰社区", 6),
+        ("月亮湾社区", 5),
+    ]),
+]
+TOTAL_GRIDS = 242           # checked below, so an edit to STREETS cannot change it silently
+
+# The four boards (板块) of every street, in dispatch order; "board" is the key categories use.
+BOARDS = [
+    ("B1", "party", "党的建设板块"),
+    ("B2", "economy", "经济发展板块"),
+    ("B3", "livelihood", "民生服务板块"),
+    ("B4", "safety", "平安法治板块"),
+]
+
+# County departments and utilities (kind "department"). Ids are stable: categories and other
+# configuration name them.
+DEPARTMENTS = [
+    ("D-POLICE", "县公安局"),
+    ("D-JUSTICE", "县司法局"),
+    ("D-PETITION", "县信访办"),
+    ("D-POLLAW", "县委政法委"),
+    ("D-URBAN", "县城市管理局"),
+    ("D-HOUSING", "县住房城乡建委"),
+    ("D-ENV", "县生态环境局"),
+    ("D-CIVIL", "县民政局"),
+    ("D-HEALTH", "县卫生健康委"),
+    ("D-EMERGENCY", "县应急管理局"),
+    ("D-FIRE", "县消防救援大队"),
+    ("D-MARKET", "县市场监管局"),
+    ("D-HRSS", "县人力社保局"),
+    ("D-NATRES", "县规划自然资源局"),
+    ("D-WATER", "县水利局"),
+    ("D-TRANSPORT", "县交通运输委"),
+    ("D-EDU", "县教委"),
+    ("D-ECON", "县经济信息委"),
+    ("D-AGRI", "县农业农村委"),
+    ("D-ORG", "县委组织部"),
+    ("D-CAC", "县委网信办"),
+    ("D-POWER", "国网云阳供电公司"),
+    ("D-WATERSUPPLY", "云阳县自来水公司"),
+    ("D-GAS", "云阳县燃气公司"),
+]
+
+# The four mediation channels (四调衔接): id, channel, name, owning unit (None: the county).
+MEDIATION = [
+    ("M-COURT", "court", "县人民法院诉调对接中心", None),
+    ("M-PROCURATORATE", "procuratorate", "县人民检察院检调对接工作室", None),
+    ("M-POLICE", "police", "县公安局警调对接室", "D-POLICE"),
+    ("M-PETITION", "petitions", "县信访办访调对接室", "D-PETITION"),
+]
+
+STAFFING = {
+    # Every grid: 1 网格长, 1 专职网格员, 1 兼职网格员, 1 网格指导员, then N helpers
+    # (在职党员、志愿者); N is drawn with these weights (mean 1.37: about 1300 grid staff).
+    "helper_weights": {1: 70, 2: 23, 3: 7},
+    "community_staff": (3, 5),      # 社区工作者 per community, inclusive range
+    "street_centre": {"commander": 1, "duty_officer": 2},   # 指挥长, 值班员
+    "board_staff": (2, 3),          # B岗 per board (plus 1 A岗, board_lead)
+    "county_centre": {"commander": 1, "duty_officer": 3},
+    "assessors": 2,                 # 考核办
+    "department_staff": 2,          # 联络员 who sign for and handle dispatched work
+    "mediators": 2,                 # per mediation channel
+}
+
+# Event categories. Columns: code, name, board, grid handler, community handler, street handler
+# ("C" = the street's command centre, otherwise the board's suffix), county handler (unit id),
+# priority, 三事 (major 大事 / minor 小事 / private 私事), dispute (mediation applies).
+GROUPS = {
+    "01": "矛盾纠纷", "02": "社会治安", "03": "安全隐患", "04": "特殊人群", "05": "城市管理",
+    "06": "民生服务", "07": "助企服务", "08": "党的建设", "09": "社情民意", "10": "突发事件",
+    "99": "其他",
+}
+GL, GW, GI, GH = "grid_leader", "grid_worker", "grid_instructor", "helper"
+CS = "community_staff"
+CATEGORIES = [
+    # 01 矛盾纠纷: mediated first at the grid, then the community, then 平安法治.
+    ("01.01", "婚姻家庭纠纷", "safety", GL, CS, "B4", "D-JUSTICE", "P3", "private", True),
+    ("01.02", "邻里纠纷", "safety", GL, CS, "B4", "D-JUSTICE", "P3", "private", True),
+    ("01.03", "房屋宅基地纠纷", "safety", GL, CS, "B4", "D-NATRES", "P3", "minor", True),
+    ("01.04", "山林土地纠纷", "safety", GL, CS, "B4", "D-NATRES", "P3", "minor", True),
+    ("01.05", "劳资纠纷（欠薪）", "safety", GW, CS, "B4", "D-HRSS", "P2", "major", True),
+    ("01.06", "征地拆迁纠纷", "safety", GW, CS, "B4", "D-HOUSING", "P4", "major", True),
+    ("01.07", "物业管理纠纷", "safety", GL, CS, "B4", "D-HOUSING", "P3", "minor", True),
+    ("01.08", "医患纠纷", "safety", GW, CS, "B4", "D-HEALTH", "P3", "major", True),
+    ("01.09", "合同和经济纠纷", "safety", GL, CS, "B4", "D-JUSTICE", "P3", "private", True),
+    ("01.10", "消费纠纷", "safety", GL, CS, "B4", "D-MARKET", "P3", "private", True),
+    ("01.11", "信访问题", "safety", GL, CS, "B4", "D-PETITION", "P3", "major", True),
+    ("01.12", "群体性纠纷苗头", "safety", GL, CS, "C", "D-POLLAW", "P1", "major", True),
+    ("01.99", "其他矛盾纠纷", "safety", GL, CS, "B4", "D-JUSTICE", "P3", "minor", True),
+    # 02 社会治安
+    ("02.01", "治安隐患和线索", "safety", GW, CS, "B4", "D-POLICE", "P3", "major", False),
+    ("02.02", "刑事治安案件", "safety", GW, CS, "B4", "D-POLICE", "P1", "major", False),
+    ("02.03", "涉毒线索", "safety", GW, CS, "B4", "D-POLICE", "P2", "major", False),
+    ("02.04", "邪教和非法宗教活动", "safety", GW, CS, "B4", "D-POLICE", "P2", "major", False),
+    ("02.05", "电信网络诈骗", "safety", GW, CS, "B4", "D-POLICE", "P2", "major", False),
+    ("02.99", "其他治安问题", "safety", GW, CS, "B4", "D-POLICE", "P3", "major", False),
+    # 03 安全隐患
+    ("03.01", "消防安全隐患", "safety", GW, CS, "B4", "D-FIRE", "P2", "major", False),
+    ("03.02", "安全生产隐患", "safety", GW, CS, "B4", "D-EMERGENCY", "P2", "major", False),
+    ("03.03", "燃气安全隐患", "safety", GW, CS, "B4", "D-GAS", "P1", "major", False),
+    ("03.04", "危房和房屋安全", "safety", GW, CS, "B4", "D-HOUSING", "P2", "major", False),
+    ("03.05", "地质灾害隐患", "safety", GW, CS, "B4", "D-NATRES", "P2", "major", False),
+    ("03.06", "防汛隐患", "safety", GW, CS, "B4", "D-WATER", "P2", "major", False),
+    ("03.07", "城市积水内涝", "safety", GW, CS, "B4", "D-URBAN", "P2", "major", False),
+    ("03.08", "食品药品安全", "safety", GW, CS, "B4", "D-MARKET", "P2", "major", False),
+    ("03.09", "电梯等特种设备安全", "safety", GW, CS, "B4", "D-MARKET", "P2", "major", False),
+    ("03.99", "其他安全隐患", "safety", GW, CS, "B4", "D-EMERGENCY", "P3", "major", False),
+    # 04 特殊人群服务管理
+    ("04.01", "严重精神障碍患者", "safety", GW, CS, "B4", "D-HEALTH", "P2", "major", False),
+    ("04.02", "社区矫正对象", "safety", GW, CS, "B4", "D-JUSTICE", "P3", "major", False),
+    ("04.03", "刑满释放人员", "safety", GW, CS, "B4", "D-JUSTICE", "P3", "major", False),
+    ("04.04", "吸毒人员", "safety", GW, CS, "B4", "D-POLICE", "P3", "major", False),
+    ("04.05", "重点青少年", "safety", GW, CS, "B4", "D-POLLAW", "P3", "major", False),
+    # 05 城市管理 (GB/T 30428.2 events: 市容环境, 宣传广告, 施工管理, 街面秩序; then 部件
+    # damage by class). Enforcement goes to 平安法治, upkeep to 民生服务.
+    ("05.01", "市容环境（暴露垃圾、道路不洁）", "livelihood", GW, CS, "B3", "D-URBAN", "P3",
+     "minor", False),
+    ("05.02", "宣传广告（非法小广告）", "livelihood", GW, CS, "B3", "D-URBAN", "P3", "minor",
+     False),
+    ("05.03", "施工管理（扰民、扬尘、占道）", "safety", GW, CS, "B4", "D-HOUSING", "P3", "major",
+     False),
+    ("05.04", "街面秩序（占道经营、流动摊贩）", "safety", GW, CS, "B4", "D-URBAN", "P3", "minor",
+     False),
+    ("05.05", "私搭乱建", "safety", GW, CS, "B4", "D-URBAN", "P3", "major", False),
+    ("05.06", "公用设施损坏（井盖、路灯、消火栓）", "livelihood", GW, CS, "B3", "D-URBAN", "P2",
+     "major", False),
+    ("05.07", "道路交通设施损坏", "livelihood", GW, CS, "B3", "D-TRANSPORT", "P3", "major",
+     False),
+    ("05.08", "噪声油烟扰民", "safety", GL, CS, "B4", "D-ENV", "P3", "minor", False),
+    # 06 民生服务
+    ("06.01", "社会保险", "livelihood", GW, CS, "B3", "D-HRSS", "P3", "major", False),
+    ("06.02", "就业创业", "livelihood", GW, CS, "B3", "D-HRSS", "P3", "major", False),
+    ("06.03", "医疗卫生", "livelihood", GW, CS, "B3", "D-HEALTH", "P3", "major", False),
+    ("06.04", "教育服务", "livelihood", GW, CS, "B3", "D-EDU", "P3", "major", False),
+    ("06.05", "住房保障", "livelihood", GW, CS, "B3", "D-HOUSING", "P3", "major", False),
+    ("06.06", "养老托育（一老一小）", "livelihood", GH, CS, "B3", "D-CIVIL", "P3", "minor",
+     False),
+    ("06.07", "社会救助（低保、残疾、特困）", "livelihood", GW, CS, "B3", "D-CIVIL", "P3",
+     "major", False),
+    ("06.08", "供电问题", "livelihood", GW, CS, "B3", "D-POWER", "P2", "major", False),
+    ("06.09", "供水问题", "livelihood", GW, CS, "B3", "D-WATERSUPPLY", "P2", "major", False),
+    ("06.10", "供气问题", "livelihood", GW, CS, "B3", "D-GAS", "P2", "major", False),
+    ("06.99", "其他民生诉求", "livelihood", GW, CS, "B3", "D-CIVIL", "P3", "minor", False),
+    # 07 助企服务
+    ("07.01", "企业诉求", "economy", GI, CS, "B2", "D-ECON", "P3", "major", False),
+    ("07.02", "项目推进", "economy", GI, CS, "B2", "D-ECON", "P4", "major", False),
+    ("07.03", "农业和产业发展", "economy", GI, CS, "B2", "D-AGRI", "P3", "major", False),
+    ("07.04", "市场主体登记和经营", "economy", GI, CS, "B2", "D-MARKET", "P3", "major", False),
+    # 08 党的建设
+    ("08.01", "党员管理和服务", "party", GL, CS, "B1", "D-ORG", "P3", "minor", False),
+    ("08.02", "在职党员报到服务", "party", GL, CS, "B1", "D-ORG", "P3", "minor", False),
+    ("08.03", "基层党组织建设", "party", GI, CS, "B1", "D-ORG", "P4", "minor", False),
+    # 09 社情民意
+    ("09.01", "意见建议", "livelihood", GL, CS, "B3", "D-PETITION", "P3", "minor", False),
+    ("09.02", "政策咨询", "livelihood", GW, CS, "B3", "D-CIVIL", "P3", "private", False),
+    ("09.03", "网络舆情", "party", GI, CS, "B1", "D-CAC", "P2", "major", False),
+    ("09.04", "社区议事协商", "livelihood", GL, CS, "B3", "D-CIVIL", "P4", "minor", False),
+    # 10 突发事件: straight to the street's command centre (and the county's), wartime capable.
+    ("10.01", "自然灾害", "safety", GW, CS, "C", "D-EMERGENCY", "P1", "major", False),
+    ("10.02", "事故灾难", "safety", GW, CS, "C", "D-EMERGENCY", "P1", "major", False),
+    ("10.03", "公共卫生事件", "livelihood", GW, CS, "C", "D-HEALTH", "P1", "major", False),
+    ("10.04", "社会安全事件", "safety", GW, CS, "C", "D-POLICE", "P1", "major", False),
+    ("10.05", "火灾", "safety", GW, CS, "C", "D-FIRE", "P1", "major", False),
+    # 99 其他: triaged by the command centres.
+    ("99.01", "其他事项", "livelihood", GW, CS, "C", "CTY-C", "P3", "minor", False),
+]
+
+# Common surnames in north-east Chongqing, the more frequent repeated.
+SURNAMES = (
+    "王王李李张张刘刘陈陈杨杨黄赵周吴徐孙胡朱高何郭马罗罗梁宋郑谢唐唐冯董程曹袁邓彭彭"
+    "谭谭向向冉冉牟秦秦熊熊廖邹余余蒋蔡魏叶杜夏钟汪田任姜范石姚江龚文雷黎易贺傅"
+)
+GIVEN = (
+    "建国华明军平芳丽敏静燕红霞伟勇强磊洋涛斌波杰鹏辉刚娟英梅琴兰玲蓉萍雪婷倩丹莉亮林"
+    "峰宇浩凯健超川渝春秋德富贵成祥福云海江金玉桂淑秀慧晓志文世永长正兴先光天中远思佳"
+    "欣怡雨梦红艳清松柏琳莹俊豪欢翠凤碧"
+)
+
+# ---------------------------------------------------------------------------------------------
+# Generation
+
+
+class County:
+    def __init__(self, seed):
+        self.rng = random.Random(seed)
+        self.units = []
+        self.people = []
+        self.names = set()
+        self.serial = {}
+
+    def unit(self, uid, name, kind, parent, level, **extra):
+        u = {"id": uid, "name": name, "kind": kind, "parent": parent, "level": level}
+        u.update(extra)
+        self.units.append(u)
+
+    def pick(self, choices):
+        return choices[int(self.rng.random() * len(choices))]
+
+    def span(self, lo, hi):
+        return lo + int(self.rng.random() * (hi - lo + 1))
+
+    def weighted(self, weights):
+        total = sum(weights.values())
+        x = self.rng.random() * total
+        for value in sorted(weights):
+            x -= weights[value]
+            if x < 0:
+                return value
+        return max(weights)
+
+    def name(self):
+        # A new full name: surname and one or two given characters, never repeated.
+        while True:
+            given = self.pick(GIVEN)
+            if self.rng.random() < 0.7:
+                given += self.pick(GIVEN)
+            full = self.pick(SURNAMES) + given
+            if full not in self.names and given[:1] != given[1:2]:
+                self.names.add(full)
+                return full
+
+    def person(self, prefix, role, unit):
+        self.serial[prefix] = self.serial.get(prefix, 0) + 1
+        pid = "%s-%04d" % (prefix, self.serial[prefix])
+        self.people.append({"id": pid, "name": self.name(), "role": role, "unit": unit})
+
+    def staff(self, prefix, unit, posts):
+        for role, count in posts.items():
+            for _ in range(count):
+                self.person(prefix, role, unit)
+
+
+def build(seed):
+    grids = sum(n for _, _, communities in STREETS for _, n in communities)
+    if grids != TOTAL_GRIDS:
+        sys.exit("gen-county.py: STREETS has %d grids; TOTAL_GRIDS says %d" % (grids, TOTAL_GRIDS))
+    c = County(seed)
+    s = STAFFING
+    # The county, its centre and its assessment office.
+    c.unit("CTY", COUNTY["name"], "county", None, "county")
+    c.unit("CTY-C", "县基层治理指挥中心", "centre", "CTY", "county")
+    c.staff("CY", "CTY-C", s["county_centre"])
+    c.unit("CTY-ASSESS", "县考核办", "office", "CTY", "county")
+    c.staff("CY", "CTY-ASSESS", {"assessor": s["assessors"]})
+    # Departments and utilities, then the mediation channels.
+    for did, name in DEPARTMENTS:
+        c.unit(did, name, "department", "CTY", "county")
+        c.staff("CY", did, {"department_staff": s["department_staff"]})
+    for mid, channel, name, owner in MEDIATION:
+        c.unit(mid, name, "mediation", owner or "CTY", "county", channel=channel)
+        c.staff("CY", mid, {"mediator": s["mediators"]})
+    # Streets: the centre, the four boards, then communities and their grids.
+    for sid, sname, communities in STREETS:
+        c.unit(sid, sname, "street", "CTY", "street")
+        c.unit(sid + "-C", sname + "基层治理指挥中心", "centre", sid, "street")
+        c.staff("ST", sid + "-C", s["street_centre"])
+        for suffix, board, bname in BOARDS:
+            bid = "%s-%s" % (sid, suffix)
+            c.unit(bid, sname + bname, "board", sid, "street", board=board)
+            c.staff("ST", bid, {"board_lead": 1, "board_staff": c.span(*s["board_staff"])})
+        for ci, (cname, ngrids) in enumerate(communities, 1):
+            cid = "%s-%02d" % (sid, ci)
+            c.unit(cid, cname, "community", sid, "community")
+            c.staff("CM", cid, {"community_staff": c.span(*s["community_staff"])})
+            for gi in range(1, ngrids + 1):
+                gid = "%s-%02d" % (cid, gi)
+                c.unit(gid, "%s第%d网格" % (cname, gi), "grid", cid, "grid")
+                c.staff("GW", gid, {
+                    "grid_leader": 1, "grid_worker": 1, "grid_worker_part_time": 1,
+                    "grid_instructor": 1, "helper": c.weighted(s["helper_weights"]),
+                })
+    return c
+
+
+def categories():
+    out = []
+    for code, name, board, grid, community, street, county, prio, sanshi, dispute in CATEGORIES:
+        out.append({
+            "code": code, "name": name, "group": GROUPS[code[:2]], "board": board,
+            "handler": {"grid": grid, "community": community, "street": street,
+                        "county": county},
+            "priority": prio, "sanshi": sanshi, "dispute": dispute,
+        })
+    return out
+
+
+def dumps(value):
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def write(path, head, lists):
+    # One entry per line, so a diff shows exactly which units, people or categories changed.
+    parts = ["{"]
+    for key, value in head:
+        parts.append('"%s": %s,' % (key, dumps(value)))
+    for li, (key, items) in enumerate(lists):
+        parts.append('"%s": [' % key)
+        parts.append(",\n".join("    " + dumps(item) for item in items))
+        parts.append("]" + ("," if li + 1 < len(lists) else ""))
+    parts.append("}")
+    text = "\n".join(parts) + "\n"
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description="Write a county's org.json and categories.json for gridloop.")
+    parser.add_argument("--out", required=True, help="directory to write the two files into")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                        help="random seed for names and staffing (default %d)" % DEFAULT_SEED)
+    args = parser.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    c = build(args.seed)
+    write(os.path.join(args.out, "org.json"), [("county", COUNTY)],
+          [("units", c.units), ("people", c.people)])
+    write(os.path.join(args.out, "categories.json"), [], [("categories", categories())])
+
+
+if __name__ == "__main__":
+    main()
