@@ -96,7 +96,11 @@ static const s_setting_t s_settings [] = {
     S_EP ("bus/backend", bus_backend, "tcp://127.0.0.1:7401",
           "where subscribers connect (the bus binds XPUB here)"),
     S_EP ("bus/control", bus_control, "tcp://127.0.0.1:7409", "the bus's ROUTER (status)"),
-    S_SERVICE ("intake", GL_SVC_INTAKE, "7410", "sync", "256", ""),
+    S_SERVICE ("intake", GL_SVC_INTAKE, "7410", "sync", "256", "dispatcher"),
+    S_STRF ("intake/sources", intake_sources, "",
+            "departmental systems allowed to publish reports on ext.<source>.report, "
+            "space-separated source ids (e.g. \"police-110 hotline-12345\"); others are "
+            "refused with FORBIDDEN and counted"),
     S_SERVICE ("dispatcher", GL_SVC_DISPATCHER, "7411", "sync", "256", "intake escalation"),
     S_SERVICE ("escalation", GL_SVC_ESCALATION, "7412", "sync", "256", "dispatcher"),
     S_SERVICE ("archive", GL_SVC_ARCHIVE, "7413", "nosync", "1024",

@@ -46,6 +46,7 @@ typedef struct {
     char bus_backend [256];     //  XPUB, subscribers connect
     char bus_control [256];     //  the bus's ROUTER (status)
     gl_svc_config_t svc [GL_SVC_COUNT];
+    char intake_sources [1024]; //  registered departmental sources, space-separated
 } gl_config_t;
 
 /*  Fill cfg with every default.  */

@@ -1,7 +1,9 @@
-/*  intake — the report operation (proto/intake.md).  */
+/*  intake — where every event starts (proto/intake.md, proto/departments.md): the report
+    operation, reports published by departmental systems on ext.<source>.report, validation
+    against the county's organisation and categories, initial triage, dedup keys.  */
 #include "intake.h"
+#include "gl_org.h"
 
-#include <math.h>
 #include <string.h>
 
 static const char *const s_channels [] = {
@@ -13,7 +15,8 @@ static const gl_field_t s_reporter_fields [] = {
     { .key = "id", .type = GL_F_STR, .required = true, .min = 1, .max = 64,
       .hint = "the reporter's id, e.g. \"GW-0001\" for a grid worker" },
     { .key = "role", .type = GL_F_STR, .required = true, .min = 1, .max = 32,
-      .hint = "e.g. \"grid_worker\", \"resident\", \"department\", \"sensor\"" },
+      .hint = "a staff role such as \"grid_worker\", or \"resident\", \"enterprise\", "
+              "\"department\", \"sensor\", \"hotline\"" },
     { .key = "name", .type = GL_F_STR, .max = 64, .hint = "the reporter's name" },
     { .key = "phone", .type = GL_F_STR, .max = 32, .hint = "a number to call back" },
 };
@@ -60,6 +63,45 @@ static const gl_field_t s_report_fields [] = {
 };
 static const gl_schema_t s_report = GL_SCHEMA ("report", s_report_fields);
 
+//  Roles of reporters who are not on the county's staff list.
+static const char *const s_outside_roles [] = {
+    "resident", "enterprise", "department", "sensor", "hotline", NULL
+};
+
+typedef struct {
+    gl_org_t *org;              //  units, people, categories
+    char sources [1100];        //  registered departmental sources, " a b c " for lookups
+} s_intake_t;
+
+//  ---------------------------------------------------------------------------------------------
+//  Small store helpers: named counters (stats), in the batch's transaction.
+
+static uint64_t
+s_get_u64 (gl_ctx_t *ctx, const char *db, const void *key, size_t len)
+{
+    const void *val;
+    size_t vlen;
+    if (gl_db_get (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, db), key, len, &val, &vlen) == 0
+    &&  vlen == 8)
+        return gl_be64_get (val);
+    return 0;
+}
+
+static int
+s_put_u64 (gl_ctx_t *ctx, const char *db, const void *key, size_t len, uint64_t value)
+{
+    uint8_t buf [8];
+    gl_be64_put (buf, value);
+    return gl_db_put (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, db), key, len, buf, 8, 0);
+}
+
+static int
+s_count (gl_ctx_t *ctx, const char *name)
+{
+    return s_put_u64 (ctx, "stats", name, strlen (name),
+                      s_get_u64 (ctx, "stats", name, strlen (name)) + 1);
+}
+
 //  Ids: county code, county-local date, 9-digit counter per date kept in "counters".
 static int
 s_next_id (gl_ctx_t *ctx, char id [GL_MAX_NAME + 1])
@@ -67,36 +109,68 @@ s_next_id (gl_ctx_t *ctx, char id [GL_MAX_NAME + 1])
     const gl_config_t *cfg = gl_service_config (gl_ctx_service (ctx));
     char date [9];
     gl_clock_date (gl_ctx_now (ctx), (int) cfg->utc_offset_min, date);
-    MDB_dbi counters = gl_ctx_dbi (ctx, "counters");
-    const void *val;
-    size_t len;
-    uint64_t n = 0;
-    int rc = gl_db_get (gl_ctx_txn (ctx), counters, date, 8, &val, &len);
-    if (rc == 0 && len == 8)
-        n = gl_be64_get (val);
-    else
-    if (rc != MDB_NOTFOUND && rc != 0)
-        return rc;
-    uint8_t next [8];
-    gl_be64_put (next, ++n);
-    if ((rc = gl_db_put (gl_ctx_txn (ctx), counters, date, 8, next, 8, 0)))
-        return rc;
-    snprintf (id, GL_MAX_NAME + 1, "%s-%s-%09llu", cfg->county_code, date,
-              (unsigned long long) n);
-    return 0;
+    uint64_t n = s_get_u64 (ctx, "counters", date, 8) + 1;
+    int rc = s_put_u64 (ctx, "counters", date, 8, n);
+    if (rc == 0)
+        snprintf (id, GL_MAX_NAME + 1, "%s-%s-%09llu", cfg->county_code, date,
+                  (unsigned long long) n);
+    return rc;
 }
 
+//  ---------------------------------------------------------------------------------------------
+//  Checks against the county: the grid, the category, the reporter.
+
+typedef struct {
+    const gl_unit_t *grid;      //  where
+    const gl_category_t *category;  //  what
+} s_where_t;
+
 static int
-s_check_report (const msgpack_object *req, gl_err_t *err)
+s_check_report (s_intake_t *self, const msgpack_object *req, s_where_t *where, gl_err_t *err)
 {
-    const char *c;
-    size_t n;
-    gl_get_str (req, "category", &c, &n);
-    if (!(n == 5 && c [0] >= '0' && c [0] <= '9' && c [1] >= '0' && c [1] <= '9' && c [2] == '.'
-    &&  c [3] >= '0' && c [3] <= '9' && c [4] >= '0' && c [4] <= '9'))
-        return gl_fail (err, GL_INVALID, "field 'category' is \"%.*s\": it must be a code "
-                        "\"LL.SS\" (two digits, a dot, two digits), e.g. \"01.02\"",
-                        (int) (n > 16? 16: n), c);
+    char text [GL_MAX_NAME + 1] = "";
+    gl_get_strbuf (req, "category", text, sizeof text);
+    where->category = gl_org_category (self->org, text);
+    if (!where->category)
+        return gl_fail (err, GL_INVALID, "field 'category' is \"%s\": not on %s's category "
+                        "list; use a code \"LL.SS\" such as \"01.02\" (`gridloop org "
+                        "--categories` lists them)", text, gl_org_county_name (self->org));
+    gl_get_strbuf (req, "grid", text, sizeof text);
+    where->grid = gl_org_unit (self->org, text);
+    if (!where->grid)
+        return gl_fail (err, GL_INVALID, "field 'grid' is \"%s\": no such grid in %s; give the "
+                        "id of the grid the problem is in, e.g. \"SJ-01-01\" (`gridloop org` "
+                        "lists them)", text, gl_org_county_name (self->org));
+    if (where->grid->kind != GL_UNIT_GRID)
+        return gl_fail (err, GL_INVALID, "field 'grid' is \"%s\", which is a %s (%s), not a "
+                        "grid: give the id of one of its grids", text,
+                        gl_unit_kind_name (where->grid->kind), where->grid->name);
+    const msgpack_object *reporter = gl_map_get (req, "reporter");
+    char role [40] = "", who [GL_MAX_NAME + 1] = "";
+    gl_get_strbuf (reporter, "role", role, sizeof role);
+    gl_get_strbuf (reporter, "id", who, sizeof who);
+    if (gl_role_lookup (role) >= 0) {
+        if (!gl_org_person (self->org, who))
+            return gl_fail (err, GL_INVALID, "field 'reporter.id' is \"%s\": nobody with role "
+                            "%s has that id on %s's staff list; residents and outside systems "
+                            "report with role \"resident\", \"department\" …", who, role,
+                            gl_org_county_name (self->org));
+    }
+    else {
+        bool known = false;
+        for (const char *const *r = s_outside_roles; *r && !known; r++)
+            known = streq (*r, role);
+        if (!known)
+            return gl_fail (err, GL_INVALID, "field 'reporter.role' is \"%s\": it must be a "
+                            "staff role (grid_worker, grid_leader, community_staff, …) or one "
+                            "of resident, enterprise, department, sensor, hotline", role);
+    }
+    bool on_site = false;
+    gl_get_bool (req, "handled_on_site", &on_site);
+    if (on_site && !gl_map_get (req, "evidence"))
+        return gl_fail (err, GL_INVALID, "field 'evidence' is required when handled_on_site "
+                        "is true: say what was done on the spot and what shows it");
+    //  The shape check the schema cannot express.
     const msgpack_object *loc = gl_map_get (req, "location");
     if (loc && loc->type == MSGPACK_OBJECT_MAP) {
         const msgpack_object *lat = gl_map_get (loc, "lat"), *lon = gl_map_get (loc, "lon");
@@ -109,38 +183,327 @@ s_check_report (const msgpack_object *req, gl_err_t *err)
     return 0;
 }
 
-static int
-s_op_report (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t *err)
+//  Initial triage (初步分流) from the category's rules, for the dispatcher to confirm or
+//  override: 三事 type, priority, the street's board or centre, the county handler.
+static void
+s_triage (s_intake_t *self, const s_where_t *where, gl_mapw_t *body)
 {
-    if (s_check_report (req, err))
-        return -1;
+    const gl_category_t *cat = where->category;
+    const gl_unit_t *street = gl_unit_street (where->grid);
+    const gl_unit_t *community = gl_unit_community (where->grid);
+    const gl_unit_t *handler = gl_org_street_handler (self->org, cat, street);
+    gl_mapw_t t;
+    gl_mapw_init (&t);
+    gl_mapw_str (&t, "street", street->id);
+    gl_mapw_str (&t, "community", community->id);
+    gl_mapw_str (&t, "sanshi", gl_sanshi_name (cat->sanshi));
+    char priority [4];
+    snprintf (priority, sizeof priority, "P%d", cat->priority);
+    gl_mapw_str (&t, "priority", priority);
+    gl_mapw_str (&t, "board", gl_board_name (cat->board));
+    gl_mapw_str (&t, "street_handler", handler? handler->id: street->id);
+    gl_mapw_str (&t, "county_handler", cat->county_handler->id);
+    gl_mapw_bool (&t, "dispute", cat->dispute);
+    gl_mapw_map (body, "triage", &t);
+    gl_mapw_fini (&t);
+}
+
+//  Accept a checked report (from the report operation or a department): a new event, or, while
+//  an event with the same dedup key is open, an attachment to it. Fills reply with id (and
+//  duplicate, attached). Returns 0, GL_REFUSED with err, or a storage error.
+static int
+s_accept (gl_ctx_t *ctx, const msgpack_object *req, const char *source, gl_mapw_t *reply,
+          gl_err_t *err)
+{
+    s_intake_t *self = gl_ctx_state (ctx);
+    s_where_t where = { NULL, NULL };
+    if (s_check_report (self, req, &where, err))
+        return GL_REFUSED;
+    MDB_txn *txn = gl_ctx_txn (ctx);
+    const char *key = NULL;
+    size_t key_len = 0;
     char id [GL_MAX_NAME + 1];
-    int rc = s_next_id (ctx, id);
-    if (rc)
+    int rc;
+    if (gl_get_str (req, "key", &key, &key_len) && key_len > 0) {
+        const void *val;
+        size_t len;
+        rc = gl_db_get (txn, gl_ctx_dbi (ctx, "keys"), key, key_len, &val, &len);
+        if (rc == 0 && len <= GL_MAX_NAME) {
+            //  Open event with this key: attach, count, and keep the report in its history.
+            memcpy (id, val, len);
+            id [len] = 0;
+            uint64_t count = s_get_u64 (ctx, "attached", id, len) + 1;
+            gl_mapw_t body;
+            gl_mapw_init (&body);
+            gl_mapw_strn (&body, "key", key, key_len);
+            gl_mapw_u64 (&body, "attached", count);
+            gl_mapw_t report;
+            gl_mapw_init (&report);
+            gl_schema_copy (&s_report, req, &report);
+            gl_mapw_map (&body, "report", &report);
+            gl_mapw_fini (&report);
+            if (source)
+                gl_mapw_str (&body, "source", source);
+            gl_mapw_i64 (&body, "reported_at", gl_ctx_now (ctx));
+            msgpack_sbuffer bytes;
+            gl_mapw_finish (&body, &bytes);
+            gl_mapw_fini (&body);
+            rc = s_put_u64 (ctx, "attached", id, len, count);
+            if (rc == 0)
+                rc = gl_ctx_emit (ctx, "event.attached", NULL, id, bytes.data, bytes.size);
+            if (rc == 0)
+                rc = s_count (ctx, "attached");
+            msgpack_sbuffer_destroy (&bytes);
+            if (rc == 0) {
+                gl_mapw_str (reply, "id", id);
+                gl_mapw_bool (reply, "duplicate", true);
+                gl_mapw_u64 (reply, "attached", count);
+            }
+            return rc;
+        }
+        if (rc && rc != MDB_NOTFOUND)
+            return rc;
+    }
+    if ((rc = s_next_id (ctx, id)))
         return rc;
     gl_mapw_t body;
     gl_mapw_init (&body);
     gl_schema_copy (&s_report, req, &body);
     gl_mapw_i64 (&body, "reported_at", gl_ctx_now (ctx));
+    if (source)
+        gl_mapw_str (&body, "source", source);
+    s_triage (self, &where, &body);
     msgpack_sbuffer bytes;
     gl_mapw_finish (&body, &bytes);
     gl_mapw_fini (&body);
-    rc = gl_db_put (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "reports"), id, strlen (id), bytes.data,
-                    bytes.size, 0);
+    size_t id_len = strlen (id);
+    rc = gl_db_put (txn, gl_ctx_dbi (ctx, "reports"), id, id_len, bytes.data, bytes.size, 0);
+    if (rc == 0 && key_len > 0) {
+        rc = gl_db_put (txn, gl_ctx_dbi (ctx, "keys"), key, key_len, id, id_len, 0);
+        if (rc == 0)
+            rc = gl_db_put (txn, gl_ctx_dbi (ctx, "event_keys"), id, id_len, key, key_len, 0);
+    }
     if (rc == 0)
         rc = gl_ctx_emit (ctx, "event.reported", NULL, id, bytes.data, bytes.size);
     msgpack_sbuffer_destroy (&bytes);
+    if (rc == 0)
+        gl_mapw_str (reply, "id", id);
+    return rc;
+}
+
+static int
+s_op_report (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t *err)
+{
+    return s_accept (ctx, req, NULL, reply, err);
+}
+
+//  ---------------------------------------------------------------------------------------------
+//  Departmental systems: ext.<source>.report, deduplicated by (source, epoch, seq), each
+//  answered on intake.ack.<source> — again for a resent one, so the department can stop.
+
+static bool
+s_registered (s_intake_t *self, const char *source)
+{
+    char needle [GL_MAX_NAME + 3];
+    snprintf (needle, sizeof needle, " %s ", source);
+    return strstr (self->sources, needle) != NULL;
+}
+
+static int
+s_department_report (gl_ctx_t *ctx, const gl_envelope_t *env)
+{
+    s_intake_t *self = gl_ctx_state (ctx);
+    char source [GL_MAX_NAME + 1];
+    snprintf (source, sizeof source, "%.*s", (int) (env->src_len - 4), env->src + 4);
+    //  Seen before: the same answer again.
+    uint8_t seen [GL_MAX_NAME + 17];
+    size_t source_len = strlen (source);
+    memcpy (seen, source, source_len);
+    seen [source_len] = 0;
+    gl_be64_put (seen + source_len + 1, env->epoch);
+    gl_be64_put (seen + source_len + 9, env->seq);
+    size_t seen_len = source_len + 17;
+    const void *val;
+    size_t len;
+    int rc = gl_db_get (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "ext_seen"), seen, seen_len, &val,
+                        &len);
+    if (rc == 0) {
+        rc = gl_ctx_emit (ctx, "ack", source, NULL, val, len);
+        return rc? rc: s_count (ctx, "ext_duplicates");
+    }
+    if (rc != MDB_NOTFOUND)
+        return rc;
+
+    gl_mapw_t answer;
+    gl_mapw_init (&answer);
+    gl_err_t err = { GL_OK, "" };
+    if (!s_registered (self, source)) {
+        gl_fail (&err, GL_FORBIDDEN, "source '%s' is not registered with intake: ask the "
+                 "county centre to add it to the setting intake/sources", source);
+        gl_log_warning ("refused a report from unregistered source '%s'", source);
+        rc = s_count (ctx, "ext_refused");
+    }
+    else
+    if (gl_schema_check (&s_report, env->body, &err) == 0)
+        rc = s_accept (ctx, env->body, source, &answer, &err);
+    else
+        rc = GL_REFUSED;
+    if (rc != 0 && rc != GL_REFUSED) {
+        gl_mapw_fini (&answer);
+        return rc;
+    }
+    if (err.code == GL_OK && rc == 0)
+        rc = s_count (ctx, "ext_accepted");
+    else
+    if (err.code != GL_FORBIDDEN)
+        rc = s_count (ctx, "ext_invalid");
+    if (rc) {
+        gl_mapw_fini (&answer);
+        return rc;
+    }
+    gl_mapw_t ack;
+    gl_mapw_init (&ack);
+    gl_mapw_str (&ack, "source", source);
+    gl_mapw_u64 (&ack, "epoch", env->epoch);
+    gl_mapw_u64 (&ack, "seq", env->seq);
+    gl_mapw_bool (&ack, "ok", err.code == GL_OK);
+    if (err.code == GL_OK) {            //  the answer's pairs: id (duplicate, attached)
+        msgpack_sbuffer_write (&ack.body, answer.body.data, answer.body.size);
+        ack.count += answer.count;
+    }
+    else {
+        gl_mapw_t e;
+        gl_mapw_init (&e);
+        gl_mapw_str (&e, "code", gl_code_name (err.code));
+        gl_mapw_str (&e, "message", err.message);
+        gl_mapw_map (&ack, "error", &e);
+        gl_mapw_fini (&e);
+    }
+    gl_mapw_fini (&answer);
+    msgpack_sbuffer bytes;
+    gl_mapw_finish (&ack, &bytes);
+    gl_mapw_fini (&ack);
+    rc = gl_db_put (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "ext_seen"), seen, seen_len, bytes.data,
+                    bytes.size, 0);
+    if (rc == 0)
+        rc = gl_ctx_emit (ctx, "ack", source, NULL, bytes.data, bytes.size);
+    msgpack_sbuffer_destroy (&bytes);
+    return rc;
+}
+
+//  An event closed or cancelled (by the dispatcher): its dedup key may open a new event.
+static int
+s_event_ended (gl_ctx_t *ctx, const gl_envelope_t *env)
+{
+    if (!env->id)
+        return 0;
+    MDB_txn *txn = gl_ctx_txn (ctx);
+    MDB_dbi event_keys = gl_ctx_dbi (ctx, "event_keys"), keys = gl_ctx_dbi (ctx, "keys");
+    const void *key;
+    size_t key_len;
+    int rc = gl_db_get (txn, event_keys, env->id, env->id_len, &key, &key_len);
+    if (rc == MDB_NOTFOUND)
+        return 0;
     if (rc)
         return rc;
-    gl_mapw_str (reply, "id", id);
+    char copy [256];
+    if (key_len > sizeof copy)
+        return 0;
+    memcpy (copy, key, key_len);
+    const void *owner;
+    size_t owner_len;
+    rc = gl_db_get (txn, keys, copy, key_len, &owner, &owner_len);
+    if (rc == 0 && owner_len == env->id_len && memcmp (owner, env->id, owner_len) == 0)
+        rc = mdb_del (txn, keys, &(MDB_val) { key_len, copy }, NULL);
+    if (rc == 0 || rc == MDB_NOTFOUND)
+        rc = mdb_del (txn, event_keys, &(MDB_val) { env->id_len, (void *) env->id }, NULL);
+    return rc == MDB_NOTFOUND? 0: rc;
+}
+
+static int
+s_consume (gl_ctx_t *ctx, const char *topic, const gl_envelope_t *env)
+{
+    if (env->src_len > 4 && memcmp (env->src, "ext.", 4) == 0) {
+        if (gl_envelope_is (env, "report"))
+            return s_department_report (ctx, env);
+        return 0;
+    }
+    if (gl_envelope_is (env, "event.closed") || gl_envelope_is (env, "event.cancelled"))
+        return s_event_ended (ctx, env);
+    return 0;                           //  other dispatcher messages: not intake's business
+}
+
+//  ---------------------------------------------------------------------------------------------
+
+static int
+s_open (gl_service_t *service, gl_err_t *err)
+{
+    const gl_config_t *cfg = gl_service_config (service);
+    s_intake_t *self = calloc (1, sizeof *self);
+    self->org = gl_org_load (cfg->org_path, cfg->categories_path, err);
+    if (!self->org) {
+        free (self);
+        return -1;
+    }
+    if (strcmp (gl_org_county_code (self->org), cfg->county_code))
+        gl_log_warning ("county/code is %s but %s describes county %s", cfg->county_code,
+                        cfg->org_path, gl_org_county_code (self->org));
+    snprintf (self->sources, sizeof self->sources, " %s ", cfg->intake_sources);
+    for (char *p = self->sources; *p; p++)
+        if (*p == ',' || *p == '\t')
+            *p = ' ';
+    gl_service_set_state (service, self);
     return 0;
+}
+
+static void
+s_close (gl_service_t *service)
+{
+    s_intake_t *self = gl_service_state (service);
+    if (self) {
+        gl_org_destroy (&self->org);
+        free (self);
+    }
+    gl_service_set_state (service, NULL);
+}
+
+typedef struct {
+    MDB_dbi stats;              //  the counters
+    gl_mapw_t *w;               //  where they go
+} s_stats_t;
+
+static int
+s_read_stats (MDB_txn *txn, void *arg)
+{
+    s_stats_t *s = arg;
+    const char *names [] = { "ext_accepted", "ext_refused", "ext_invalid", "ext_duplicates",
+                             "attached" };
+    for (size_t i = 0; i < sizeof names / sizeof names [0]; i++) {
+        const void *val;
+        size_t len;
+        uint64_t v = 0;
+        if (gl_db_get (txn, s->stats, names [i], strlen (names [i]), &val, &len) == 0
+        &&  len == 8)
+            v = gl_be64_get (val);
+        gl_mapw_u64 (s->w, names [i], v);
+    }
+    return 0;
+}
+
+static void
+s_status (gl_service_t *service, gl_mapw_t *w)
+{
+    s_stats_t s = { gl_store_dbi (gl_service_store (service), "stats"), w };
+    gl_store_read (gl_service_store (service), s_read_stats, &s);
 }
 
 static const gl_op_t s_ops [] = {
     { "report", s_op_report, true, &s_report },
 };
 
-static const char *const s_dbs [] = { "reports", "counters", NULL };
+static const char *const s_dbs [] = {
+    "reports", "counters", "keys", "event_keys", "attached", "ext_seen", "stats", NULL
+};
 
 const gl_service_def_t intake_service = {
     .name = "intake",
@@ -148,4 +511,9 @@ const gl_service_def_t intake_service = {
     .dbs = s_dbs,
     .ops = s_ops,
     .nops = sizeof s_ops / sizeof s_ops [0],
+    .consume = s_consume,
+    .passive = "ext.",
+    .open = s_open,
+    .close = s_close,
+    .status = s_status,
 };

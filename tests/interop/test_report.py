@@ -2,7 +2,8 @@
 """Interop: an independent client (Python's zmq and msgpack, nothing of gridloop's C code)
 sends a report to a running intake and decodes the published envelope using only proto/.
 
-usage: test_report.py BIN_DIR   (the directory holding gridloop-bus and gridloop-intake)
+usage: test_report.py BIN_DIR SOURCE_DIR   (the directory holding gridloop-bus and
+       gridloop-intake, and the repository, whose deploy/yunyang the processes load)
 """
 import os
 import shutil
@@ -30,7 +31,7 @@ def check(cond, what):
 
 
 def main():
-    bin_dir = sys.argv[1]
+    bin_dir, source_dir = sys.argv[1], sys.argv[2]
     work = tempfile.mkdtemp(prefix="gridloop-interop-")
     cfg = os.path.join(work, "gridloop.cfg")
     with open(cfg, "w") as f:
@@ -41,6 +42,9 @@ bus
     control = "tcp://127.0.0.1:{BASE + 9}"
 intake
     endpoint = "tcp://127.0.0.1:{BASE + 10}"
+domain
+    org = "{source_dir}/deploy/yunyang/org.json"
+    categories = "{source_dir}/deploy/yunyang/categories.json"
 """)
     procs = [subprocess.Popen([os.path.join(bin_dir, "gridloop-" + name), "--config", cfg],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -93,10 +97,18 @@ intake
         check(envelope.get("id") == event_id, "envelope id is the id intake answered")
         body = envelope.get("body", {})
         expected = {k: v for k, v in report.items() if k not in ("op", "req_id")}
-        check(list(body.keys()) == list(expected.keys()) + ["reported_at"],
+        check(list(body.keys()) == list(expected.keys()) + ["reported_at", "triage"],
               f"body fields in the documented order: {list(body.keys())}")
         check(all(body.get(k) == v for k, v in expected.items()), "body fields as given")
         check(body.get("reported_at") == envelope.get("ts"), "reported_at equals ts")
+        # Triage from the county's rules: QL-02-03 is in 青龙街道 (QL), community QL-02;
+        # 01.02 (neighbour dispute) is a dispute for the safety board.
+        triage = body.get("triage", {})
+        check(triage.get("street") == "QL" and triage.get("community") == "QL-02"
+              and triage.get("board") == "safety" and triage.get("dispute") is True
+              and triage.get("sanshi") in ("major", "minor", "private")
+              and triage.get("priority") in ("P1", "P2", "P3", "P4"),
+              f"triage per proto/intake.md: {triage}")
 
         # The same req_id again: the same answer, nothing new.
         req.send(msgpack.packb(report, use_bin_type=True))

@@ -65,8 +65,11 @@ tk_net_new (int port_base, const char *extra_cfg)
         "dispatcher\n    endpoint = \"tcp://127.0.0.1:%d\"\n"
         "escalation\n    endpoint = \"tcp://127.0.0.1:%d\"\n"
         "archive\n    endpoint = \"tcp://127.0.0.1:%d\"\n    reads = \"intake\"\n"
-        "metrics\n    endpoint = \"tcp://127.0.0.1:%d\"\n",
-        self->dir, b, b + 1, b + 9, b + 10, b + 11, b + 12, b + 13, b + 14);
+        "metrics\n    endpoint = \"tcp://127.0.0.1:%d\"\n"
+        "domain\n    org = \"%s/deploy/yunyang/org.json\"\n"
+        "    categories = \"%s/deploy/yunyang/categories.json\"\n",
+        self->dir, b, b + 1, b + 9, b + 10, b + 11, b + 12, b + 13, b + 14, GL_SOURCE_DIR,
+        GL_SOURCE_DIR);
     fclose (f);
     //  Extra settings are appended as sections of their own: the loader applies every
     //  setting in file order, so a later value overrides an earlier one.

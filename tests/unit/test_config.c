@@ -66,7 +66,7 @@ test_defaults_match_the_documented_values (void **state)
         int64_t map_mb;
         const char *reads;
     } want [] = {
-        { GL_SVC_INTAKE, "tcp://127.0.0.1:7410", "sync", 256, "" },
+        { GL_SVC_INTAKE, "tcp://127.0.0.1:7410", "sync", 256, "dispatcher" },
         { GL_SVC_DISPATCHER, "tcp://127.0.0.1:7411", "sync", 256, "intake escalation" },
         { GL_SVC_ESCALATION, "tcp://127.0.0.1:7412", "sync", 256, "dispatcher" },
         { GL_SVC_ARCHIVE, "tcp://127.0.0.1:7413", "nosync", 1024,
@@ -281,6 +281,10 @@ test_bundled_gridloop_cfg_loads_and_shows_the_defaults (void **state)
     s_beside (defaults.org_path, sizeof defaults.org_path, path, "yunyang/org.json");
     s_beside (defaults.categories_path, sizeof defaults.categories_path, path,
               "yunyang/categories.json");
+    //  The one setting that is not a default: the bundled county registers its departments.
+    assert_string_equal (s_cfg.intake_sources, "police-110 hotline-12345 sensors-flood");
+    snprintf (defaults.intake_sources, sizeof defaults.intake_sources, "%s",
+              s_cfg.intake_sources);
     assert_memory_equal (&s_cfg, &defaults, sizeof defaults);
     //  And they name the bundled county's files.
     assert_int_equal (access (s_cfg.org_path, R_OK), 0);
@@ -305,6 +309,8 @@ test_server_cfg_differs_from_bundled_only_in_data_dir_and_domain_paths (void **s
     snprintf (defaults.org_path, sizeof defaults.org_path, "/etc/gridloop/yunyang/org.json");
     snprintf (defaults.categories_path, sizeof defaults.categories_path,
               "/etc/gridloop/yunyang/categories.json");
+    snprintf (defaults.intake_sources, sizeof defaults.intake_sources,
+              "police-110 hotline-12345 sensors-flood");
     assert_memory_equal (&s_cfg, &defaults, sizeof defaults);
 }
 
