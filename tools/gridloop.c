@@ -3,6 +3,7 @@
 #include "gl_client.h"
 #include "gl_config.h"
 #include "gl_json.h"
+#include "gl_org.h"
 
 #include <getopt.h>
 #include <string.h>
@@ -30,6 +31,9 @@ static const char *s_usage =
     "  backup SERVICE DIR    online backup of a service's store into a new directory DIR\n"
     "                        (absolute, on the service's host); restore by stopping the\n"
     "                        service and putting DIR's files in its data directory\n"
+    "  org [UNIT] [--depth N]   the county's units and staff as a tree (from the domain\n"
+    "                        files in the configuration), from UNIT (default the county)\n"
+    "  org --categories      the category list: code, name, board, priority, 三事, handlers\n"
     "  call SERVICE JSON     send any request (JSON) to a service; prints the answer\n"
     "  config                every setting with its default and meaning\n"
     "\n"
@@ -476,6 +480,52 @@ s_backup (int argc, char **argv)
 }
 
 static int
+s_org (int argc, char **argv)
+{
+    const char *root = NULL;
+    int depth = 2;
+    bool categories = false;
+    for (int i = 1; i < argc; i++) {
+        if (streq (argv [i], "--categories"))
+            categories = true;
+        else
+        if (streq (argv [i], "--depth") && i + 1 < argc)
+            depth = atoi (argv [++i]);
+        else
+        if (argv [i][0] != '-')
+            root = argv [i];
+        else
+            return s_usage_error ("org takes [UNIT] [--depth N] or --categories");
+    }
+    gl_err_t err;
+    gl_org_t *org = gl_org_load (s_cfg.org_path, s_cfg.categories_path, &err);
+    if (!org) {
+        fprintf (stderr, "gridloop: org: %s\n", err.message);
+        return 1;
+    }
+    int rc = 0;
+    if (categories) {
+        //  The Chinese name last: terminals give its characters two columns each.
+        printf ("%-6s %-10s %-3s %-8s %-7s %-6s %-12s %s\n", "code", "board", "pri", "sanshi",
+                "dispute", "street", "county", "name");
+        for (size_t i = 0; i < gl_org_category_count (org); i++) {
+            const gl_category_t *c = gl_org_category_at (org, i);
+            printf ("%-6s %-10s P%d  %-8s %-7s %-6s %-12s %s\n", c->code,
+                    gl_board_name (c->board), c->priority, gl_sanshi_name (c->sanshi),
+                    c->dispute? "yes": "no", c->street_handler, c->county_handler->id, c->name);
+        }
+    }
+    else
+    if (gl_org_print_tree (org, stdout, root, depth)) {
+        fprintf (stderr, "gridloop: org: no unit '%s' (try `gridloop org` for the top)\n",
+                 root? root: "");
+        rc = 1;
+    }
+    gl_org_destroy (&org);
+    return rc;
+}
+
+static int
 s_generic (int argc, char **argv)
 {
     if (argc != 3 || !s_endpoint (argv [1]))
@@ -525,7 +575,7 @@ main (int argc, char **argv)
     if (rc >= 0)
         return rc;
     if (optind >= argc)
-        return s_usage_error ("which command? (report, show, list, status, tail, backup, call, config)");
+        return s_usage_error ("which command? (report, show, list, status, tail, org, backup, call, config)");
     zsys_init ();
     zsys_set_logstream (NULL);
     char **args = argv + optind;
@@ -545,6 +595,8 @@ main (int argc, char **argv)
         return s_generic (nargs, args);
     if (streq (command, "backup"))
         return s_backup (nargs, args);
+    if (streq (command, "org"))
+        return s_org (nargs, args);
     if (streq (command, "config")) {
         gl_config_print (stdout);
         return 0;
