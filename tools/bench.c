@@ -30,7 +30,7 @@
 
 static const char *s_usage =
     "usage: gridloop-bench [--reports N] [--clients N] [--window N] [--bus-msgs N]\n"
-    "                      [--port-base N] [--keep]\n"
+    "                      [--port-base N] [--domain DIR] [--keep]\n"
     "\n"
     "Measures gridloop on this machine and prints the figures; asserts nothing about speed.\n"
     "It starts its own gridloop-bus, gridloop-intake and gridloop-archive (found next to this\n"
@@ -53,6 +53,8 @@ static const char *s_usage =
     "                  N+9 bus control, N+10 intake, N+11 dispatcher, N+12 escalation,\n"
     "                  N+13 archive, N+14 metrics (default 27400; nothing is bound on\n"
     "                  N+11, N+12, N+14)\n"
+    "  --domain DIR    the county's org.json and categories.json, which intake checks every\n"
+    "                  report against (default: deploy/yunyang of the source tree)\n"
     "  --keep          keep the scratch directory (stores, service logs, config)\n"
     "  --help          this text\n"
     "\n"
@@ -238,6 +240,7 @@ static struct {
     int clients;
     int window;                 //  reports each client keeps outstanding in the current run
     int pipelined;              //  window of the pipelined runs (1: skip them)
+    const char *domain;         //  directory of the county's org.json and categories.json
     int64_t bus_msgs;
     int port_base;
     bool keep;
@@ -247,7 +250,7 @@ static struct {
     gl_config_t cfg;            //  what the services read
     s_proc_t procs [S_NPROCS];
 } s_bench = {
-    .reports = 200000, .clients = 64, .window = 1, .pipelined = 16, .bus_msgs = 1000000, .port_base = 27400,
+    .reports = 200000, .clients = 64, .window = 1, .pipelined = 16, .domain = GL_SOURCE_DIR "/deploy/yunyang", .bus_msgs = 1000000, .port_base = 27400,
     .procs = { { "bus", 0, 0 }, { "intake", 0, 0 }, { "archive", 0, 0 } },
 };
 
@@ -282,8 +285,12 @@ s_write_config (void)
         "    endpoint = \"tcp://127.0.0.1:%d\"\n"
         "    reads = \"intake\"\n"
         "metrics\n"
-        "    endpoint = \"tcp://127.0.0.1:%d\"\n",
-        b, s_bench.scratch, b, b + 1, b + 9, b + 10, b + 11, b + 12, b + 13, b + 14);
+        "    endpoint = \"tcp://127.0.0.1:%d\"\n"
+        "domain\n"
+        "    org = \"%s/org.json\"\n"
+        "    categories = \"%s/categories.json\"\n",
+        b, s_bench.scratch, b, b + 1, b + 9, b + 10, b + 11, b + 12, b + 13, b + 14,
+        s_bench.domain, s_bench.domain);
     if (fclose (file)) {
         fprintf (stderr, "gridloop-bench: cannot write %s: %s\n", s_bench.cfg_path,
                  strerror (errno));
@@ -1277,6 +1284,7 @@ main (int argc, char **argv)
         { "reports", required_argument, NULL, 'r' },
         { "clients", required_argument, NULL, 'c' },
         { "window", required_argument, NULL, 'w' },
+        { "domain", required_argument, NULL, 'd' },
         { "bus-msgs", required_argument, NULL, 'b' },
         { "port-base", required_argument, NULL, 'p' },
         { "keep", no_argument, NULL, 'k' },
@@ -1296,6 +1304,9 @@ main (int argc, char **argv)
                 if ((v = s_parse_count ("--clients", optarg, 1, 4096)) < 0)
                     return 2;
                 s_bench.clients = (int) v;
+                break;
+            case 'd':
+                s_bench.domain = optarg;
                 break;
             case 'w':
                 if ((v = s_parse_count ("--window", optarg, 1, S_MAX_WINDOW)) < 0)
