@@ -472,6 +472,14 @@ gl_mapw_map (gl_mapw_t *w, const char *key, gl_mapw_t *inner)
 }
 
 void
+gl_mapw_array (gl_mapw_t *w, const char *key, uint32_t count, const msgpack_sbuffer *items)
+{
+    gl_mapw_key (w, key);
+    msgpack_pack_array (&w->pk, count);
+    msgpack_sbuffer_write (&w->body, items->data, items->size);
+}
+
+void
 gl_mapw_pack (gl_mapw_t *w, msgpack_packer *pk)
 {
     msgpack_pack_map (pk, w->count);

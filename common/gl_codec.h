@@ -99,6 +99,8 @@ void gl_mapw_obj (gl_mapw_t *w, const char *key, const msgpack_object *value);
 void gl_mapw_raw (gl_mapw_t *w, const char *key, const void *bytes, size_t len);
 /*  A nested map built with another writer.  */
 void gl_mapw_map (gl_mapw_t *w, const char *key, gl_mapw_t *inner);
+/*  An array value whose count elements are already packed, one after another, in items.  */
+void gl_mapw_array (gl_mapw_t *w, const char *key, uint32_t count, const msgpack_sbuffer *items);
 /*  Emit the whole map (header + pairs) into a packer.  */
 void gl_mapw_pack (gl_mapw_t *w, msgpack_packer *pk);
 /*  Emit the whole map into a fresh sbuffer the caller owns (msgpack_sbuffer_destroy).  */

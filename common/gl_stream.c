@@ -233,9 +233,7 @@ gl_outbox_replay (gl_outbox_t *self, MDB_txn *txn, uint64_t from, uint64_t max,
     gl_mapw_u64 (reply, "epoch", self->epoch);
     gl_mapw_u64 (reply, "first", first);
     gl_mapw_u64 (reply, "last", self->last + self->npending);
-    gl_mapw_key (reply, "messages");
-    msgpack_pack_array (&reply->pk, count);
-    msgpack_sbuffer_write (&reply->body, items.data, items.size);
+    gl_mapw_array (reply, "messages", count, &items);
     msgpack_sbuffer_destroy (&items);
     return 0;
 }

@@ -140,9 +140,7 @@ s_op_get (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t *
                         (int) id_len, id);
     }
     gl_mapw_strn (reply, "id", id, id_len);
-    gl_mapw_key (reply, "messages");
-    msgpack_pack_array (&reply->pk, count);
-    msgpack_sbuffer_write (&reply->body, items.data, items.size);
+    gl_mapw_array (reply, "messages", count, &items);
     if (truncated)
         gl_mapw_bool (reply, "truncated", true);
     msgpack_sbuffer_destroy (&items);
@@ -197,9 +195,7 @@ s_op_list (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t 
         msgpack_sbuffer_destroy (&items);
         return rc;
     }
-    gl_mapw_key (reply, "events");
-    msgpack_pack_array (&reply->pk, count);
-    msgpack_sbuffer_write (&reply->body, items.data, items.size);
+    gl_mapw_array (reply, "events", count, &items);
     if (more)
         gl_mapw_strn (reply, "next", last.mv_data, last.mv_size);
     else
