@@ -13,7 +13,7 @@ static const char *const s_priorities [] = { "P1", "P2", "P3", "P4", NULL };
 
 static const gl_field_t s_reporter_fields [] = {
     { .key = "id", .type = GL_F_STR, .required = true, .min = 1, .max = 64,
-      .hint = "the reporter's id, e.g. \"GW-0001\" for a grid worker" },
+      .hint = "the reporter's id, e.g. \"GW-0002\" for a grid worker" },
     { .key = "role", .type = GL_F_STR, .required = true, .min = 1, .max = 32,
       .hint = "a staff role such as \"grid_worker\", or \"resident\", \"enterprise\", "
               "\"department\", \"sensor\", \"hotline\"" },
@@ -149,12 +149,18 @@ s_check_report (s_intake_t *self, const msgpack_object *req, s_where_t *where, g
     char role [40] = "", who [GL_MAX_NAME + 1] = "";
     gl_get_strbuf (reporter, "role", role, sizeof role);
     gl_get_strbuf (reporter, "id", who, sizeof who);
-    if (gl_role_lookup (role) >= 0) {
-        if (!gl_org_person (self->org, who))
+    int staff_role = gl_role_lookup (role);
+    if (staff_role >= 0) {
+        const gl_person_t *person = gl_org_person (self->org, who);
+        if (!person)
             return gl_fail (err, GL_INVALID, "field 'reporter.id' is \"%s\": nobody with role "
                             "%s has that id on %s's staff list; residents and outside systems "
                             "report with role \"resident\", \"department\" …", who, role,
                             gl_org_county_name (self->org));
+        if ((int) person->role != staff_role)
+            return gl_fail (err, GL_INVALID, "field 'reporter.role' is \"%s\", but %s (%s) is "
+                            "a %s on the staff list: give the reporter's own role", role, who,
+                            person->name, gl_role_name (person->role));
     }
     else {
         bool known = false;

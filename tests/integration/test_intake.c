@@ -114,6 +114,7 @@ test_every_field_is_checked_with_a_plain_reason (void **state)
         { "reporter.id=\"GW-9999\"", GL_INVALID, "nobody with role grid_worker" },
         { "reporter.role", GL_INVALID, "'reporter.role' is required" },
         { "reporter.role=\"mayor\"", GL_INVALID, "'reporter.role' is \"mayor\"" },
+        { "reporter.role=\"grid_leader\"", GL_INVALID, "is a grid_worker on the staff list" },
         { "reporter.name=\"" "一二三四五六七八九十一二三四五六七八九十一二三" "\"", GL_TOO_LARGE,
           "'reporter.name' is 69 bytes" },
         { "reporter.phone=12345", GL_INVALID, "'reporter.phone' must be a string" },

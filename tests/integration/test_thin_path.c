@@ -43,7 +43,7 @@ s_report (msgpack_sbuffer *out, const char *req_id, const char *skip, const char
     if (!skip || strcmp (skip, "reporter")) {
         gl_mapw_t r;
         gl_mapw_init (&r);
-        gl_mapw_str (&r, "id", "GW-0001");
+        gl_mapw_str (&r, "id", "GW-0002");
         gl_mapw_str (&r, "role", "grid_worker");
         gl_mapw_map (&w, "reporter", &r);
         gl_mapw_fini (&r);
@@ -128,7 +128,7 @@ test_archive_holds_the_reported_event_with_its_body (void **state)
     assert_true (gl_str_eq (gl_map_get (env, "id"), id));
     const msgpack_object *body = gl_map_get (env, "body");
     assert_true (gl_str_eq (gl_map_get (body, "grid"), "SJ-01-01"));
-    assert_true (gl_str_eq (gl_map_get (gl_map_get (body, "reporter"), "id"), "GW-0001"));
+    assert_true (gl_str_eq (gl_map_get (gl_map_get (body, "reporter"), "id"), "GW-0002"));
     int64_t at;
     assert_true (gl_get_i64 (body, "reported_at", &at));
     assert_true (at > 1700000000000LL);

@@ -70,7 +70,7 @@ domain
         req.connect(f"tcp://127.0.0.1:{BASE + 10}")
         report = {"op": "report", "req_id": str(uuid.uuid4()), "category": "01.02",
                   "grid": "QL-02-03", "description": "青龙街道某小区邻里噪音纠纷，多次协商未果",
-                  "reporter": {"id": "GW-0417", "role": "grid_worker", "name": "张敏"},
+                  "reporter": {"id": "GW-0540", "role": "grid_worker", "name": "张敏"},
                   "channel": "app", "priority": "P3",
                   "location": {"lat": 30.93, "lon": 108.70, "address": "青龙街道滨江路88号"},
                   "people": 4}

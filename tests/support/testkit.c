@@ -322,7 +322,7 @@ tk_report_request (msgpack_sbuffer *out, const char *req_id, unsigned n, unsigne
     gl_pack_cstr (&pk, "id");
     gl_pack_cstr (&pk, "GW-0001");
     gl_pack_cstr (&pk, "role");
-    gl_pack_cstr (&pk, "grid_worker");
+    gl_pack_cstr (&pk, "grid_leader");
     gl_pack_cstr (&pk, "channel");
     gl_pack_cstr (&pk, "app");
 }
