@@ -16,6 +16,7 @@ typedef struct {
     gl_doc_t doc;               //  S_REQUEST: the parsed payload
     const gl_op_t *op;          //  S_REQUEST: its operation
     msgpack_sbuffer answer;     //  S_REQUEST: the answer, once processed
+    bool refused;               //  S_REQUEST: the answer is an error (counted in status)
     gl_inbox_item_t *in;        //  S_MESSAGE: live message or replay page
 } s_item_t;
 
@@ -354,6 +355,7 @@ s_handle (gl_service_t *self, s_item_t *item)
     const char *req_id = NULL;
     size_t req_id_len = 0;
     item->answer.size = 0;
+    item->refused = true;               //  until an answer says ok
     if (op->mutating) {
         if (!gl_get_str (req, "req_id", &req_id, &req_id_len) || req_id_len == 0
         ||  req_id_len > GL_MAX_NAME) {
@@ -367,6 +369,7 @@ s_handle (gl_service_t *self, s_item_t *item)
         int rc = gl_db_get (self->ctx.txn, self->answers, req_id, req_id_len, &val, &len);
         if (rc == 0 && len >= 8) {      //  a retry: the same answer, nothing changes
             msgpack_sbuffer_write (&item->answer, (const char *) val + 8, len - 8);
+            item->refused = false;      //  only successful answers are kept
             return 0;
         }
         if (rc && rc != MDB_NOTFOUND)
@@ -384,6 +387,7 @@ s_handle (gl_service_t *self, s_item_t *item)
         gl_reply_ok (&item->answer, &self->fields);
     else
         gl_reply_error (&item->answer, &err);
+    item->refused = rc != 0;
     //  Keep successful answers for retries: a refused request changed nothing, and its retry
     //  is checked afresh (so "not now" can become "done").
     if (op->mutating && rc == 0) {
@@ -459,6 +463,8 @@ s_run_batch (gl_service_t *self)
             }
             gl_request_answer (&item->req, router, item->answer.data, item->answer.size);
             self->requests++;
+            if (rc || item->refused)
+                self->errors++;
             gl_doc_fini (&item->doc);
         }
         else

@@ -103,8 +103,19 @@ def envelope(type_, src, epoch, seq, ts, body, event_id=None):
 # Intake's store was created 2026-09-01 08:00:00 local; its epoch is that time in ms (the epoch is
 # an opaque u64 to consumers; using a creation time is just how these vectors were made up).
 # On 2026-11-27 grid worker GW-0002 reports a fire hazard with the minimum fields (event 41,
-# seq 4107); at 09:15:30.250 grid worker GW-0001 reports a neighbours' dispute with every optional
-# field (event 42, seq 4108); the next heartbeat carries seq 4108.
+# seq 4107); at 09:15:30.250 she reports a neighbours' dispute she has already mediated, with
+# every optional field (event 42, seq 4108); the next heartbeat carries seq 4108. At 09:41:07.316
+# the 12345 hotline passes on a resident's call about a missing manhole cover, keyed with the
+# hotline's merged work-order number (event 43, seq 4109); two more callers report the same cover
+# under the same key and are attached to event 43 (seq 4110, attached 1; seq 4111 at
+# 10:06:18.905, attached 2). Community worker CM-0001 reports an elderly resident living alone.
+#
+# Everything agrees with the bundled county (deploy/yunyang/org.json and categories.json):
+# GW-0002 is the grid worker (专职网格员) of grid SJ-01-01, CM-0001 a community worker of SJ-01;
+# grids SJ-01-01, SJ-01-02 and SJ-01-03 lie in community SJ-01 (外滩社区) of street SJ (双江街道),
+# whose boards are SJ-B1 (party) .. SJ-B4 (safety) and whose centre is SJ-C. The triage of each
+# event.reported body is what intake derives from the category's rules for that street
+# (tests/interop/check_vectors.py recomputes it from those two files).
 
 COUNTY = "500235"
 INTAKE_EPOCH = 1788220800000          # 2026-09-01 08:00:00.000 +08:00
@@ -115,43 +126,116 @@ ARCHIVE_EPOCH = 1788220805117
 T_MINIMAL = 1795741331804             # 2026-11-27 09:02:11.804 +08:00
 T_FULL = 1795742130250                # 2026-11-27 09:15:30.250 +08:00
 T_HB = 1795742131002                  # 2026-11-27 09:15:31.002 +08:00
+T_RESIDENT = 1795743667316            # 2026-11-27 09:41:07.316 +08:00
+T_ATTACHED = 1795745178905            # 2026-11-27 10:06:18.905 +08:00
+T_STATUS = 1795749603512              # 2026-11-27 11:20:03.512 +08:00
 ID_40 = "%s-20261127-000000040" % COUNTY
 ID_41 = "%s-20261127-000000041" % COUNTY
 ID_42 = "%s-20261127-000000042" % COUNTY
+ID_43 = "%s-20261127-000000043" % COUNTY
 
 REQ_FULL = "7d1f3a52-0c4e-4b8a-9f21-6e3b5c8d2a47"
 REQ_MINIMAL = "c2b9e6f0-41d3-4a7c-8e5f-93a1d0b7c614"
+REQ_RESIDENT = "hotline-12345-000183"
+REQ_STAFF = "5e0c8b7a-93d2-4f61-b0a4-2c7d9e1f6a38"
 
+# Report fields are written in the order of proto/intake.md §1 (intake's schema order), which is
+# also the order of the published body.
 REPORT_FULL_FIELDS = {
     "category": "01.02",
     "grid": "SJ-01-01",
-    "description": "双江街道滨江社区3栋502室卫生间漏水，渗到楼下402室天花板，两户就维修费用发生争执",
-    "reporter": {"id": "GW-0001", "role": "grid_worker", "name": "陈晓燕", "phone": "13900001234"},
+    "description": "双江街道外滩社区3栋502室卫生间漏水，渗到楼下402室天花板，两户就维修费用发生争执",
+    "reporter": {"id": "GW-0002", "role": "grid_worker", "name": "马俊怡", "phone": "13900001234"},
     "channel": "app",
     "priority": "P3",
-    "location": {"lat": 30.9306, "lon": 108.6972, "address": "云阳县双江街道滨江社区3栋2单元402室"},
+    "location": {"lat": 30.9306, "lon": 108.6972, "address": "云阳县双江街道外滩社区3栋2单元402室"},
     "people": 2,
     "amount": 3200.5,
     "attachments": [
-        "https://oss.yunyang.example/intake/2026/11/27/GW-0001-0915-1.jpg",
-        "https://oss.yunyang.example/intake/2026/11/27/GW-0001-0915-2.jpg",
+        "https://oss.yunyang.example/intake/2026/11/27/GW-0002-0915-1.jpg",
+        "https://oss.yunyang.example/intake/2026/11/27/GW-0002-0915-2.jpg",
     ],
     "handled_on_site": True,
     "evidence": "网格员现场调解，双方同意由502室承担维修费3200.5元并于3日内完成防水维修，已签订调解协议",
-    "key": "GW-0001-20261127-0003",
+    "key": "GW-0002-20261127-0003",
 }
 
 REPORT_MINIMAL_FIELDS = {
     "category": "03.01",
     "grid": "SJ-01-01",
-    "description": "双江街道滨江社区3栋楼道堆放杂物，存在消防隐患",
+    "description": "双江街道外滩社区3栋楼道堆放杂物，存在消防隐患",
     "reporter": {"id": "GW-0002", "role": "grid_worker"},
     "channel": "app",
 }
 
+# A resident's call taken by the 12345 hotline: an outside role, so reporter.id is the hotline's
+# own reference for the caller and is not looked up; the key is the hotline's merged work order.
+HOTLINE_KEY = "12345-GD-20261127-0581"
 
-def reported_body(fields, reported_at):
+REPORT_RESIDENT_FIELDS = {
+    "category": "05.06",
+    "grid": "SJ-01-02",
+    "description": "滨江路与新城路交叉口人行道井盖缺失，夜间有行人踏空危险",
+    "reporter": {"id": "12345-caller-0581", "role": "resident", "name": "李女士",
+                 "phone": "13512340581"},
+    "channel": "hotline",
+    "priority": "P1",
+    "location": {"address": "云阳县双江街道滨江路与新城路交叉口东北角"},
+    "key": HOTLINE_KEY,
+}
+
+# The third call about the same cover (the second one attached to event 43).
+REPORT_ATTACHED_FIELDS = {
+    "category": "05.06",
+    "grid": "SJ-01-02",
+    "description": "滨江路新城路口井盖还没有盖上，刚才有老人差点踩空，请尽快处理",
+    "reporter": {"id": "12345-caller-0617", "role": "resident", "name": "王先生",
+                 "phone": "13996540217"},
+    "channel": "hotline",
+    "key": HOTLINE_KEY,
+}
+
+# A staff reporter: reporter.id must be on the county's staff list.
+REPORT_STAFF_FIELDS = {
+    "category": "06.06",
+    "grid": "SJ-01-03",
+    "description": "外滩社区8栋独居老人行动不便，近一周无人照料，需要上门助餐和定期探访",
+    "reporter": {"id": "CM-0001", "role": "community_staff", "name": "周兰雪"},
+    "channel": "app",
+    "people": 1,
+}
+
+
+def triage(street, community, sanshi, priority, board, street_handler, county_handler, dispute):
+    """The triage map of an event.reported body, keys in the order intake writes them."""
+    return {"street": street, "community": community, "sanshi": sanshi, "priority": priority,
+            "board": board, "street_handler": street_handler, "county_handler": county_handler,
+            "dispute": dispute}
+
+
+# From categories.json: 01.02 邻里纠纷 (private, P3, safety, street B4, D-JUSTICE, dispute);
+# 03.01 消防安全隐患 (major, P2, safety, B4, D-FIRE); 05.06 公用设施损坏 (major, P2, livelihood,
+# B3, D-URBAN).
+TRIAGE_FULL = triage("SJ", "SJ-01", "private", "P3", "safety", "SJ-B4", "D-JUSTICE", True)
+TRIAGE_MINIMAL = triage("SJ", "SJ-01", "major", "P2", "safety", "SJ-B4", "D-FIRE", False)
+TRIAGE_RESIDENT = triage("SJ", "SJ-01", "major", "P2", "livelihood", "SJ-B3", "D-URBAN", False)
+
+
+def reported_body(fields, reported_at, triage_, source=None):
+    """event.reported body: the report fields, reported_at, source (departmental only), triage."""
     body = dict(fields)
+    body["reported_at"] = reported_at
+    if source is not None:
+        body["source"] = source
+    body["triage"] = triage_
+    return body
+
+
+def attached_body(key, attached, fields, reported_at, source=None):
+    """event.attached body: key, attached, report, source (departmental only), reported_at."""
+    body = {"key": key, "attached": attached, "report": dict(fields)}
+    if source is not None:
+        body["source"] = source
     body["reported_at"] = reported_at
     return body
 
@@ -159,12 +243,20 @@ def reported_body(fields, reported_at):
 def build_valid():
     # -- envelopes ----------------------------------------------------------------------------
     env_full = envelope("event.reported", "intake", INTAKE_EPOCH, 4108, T_FULL,
-                        reported_body(REPORT_FULL_FIELDS, T_FULL), ID_42)
+                        reported_body(REPORT_FULL_FIELDS, T_FULL, TRIAGE_FULL), ID_42)
     env_full_bytes = valid("envelope.intake.event.reported.full", "envelope", env_full)
 
     env_minimal = envelope("event.reported", "intake", INTAKE_EPOCH, 4107, T_MINIMAL,
-                           reported_body(REPORT_MINIMAL_FIELDS, T_MINIMAL), ID_41)
+                           reported_body(REPORT_MINIMAL_FIELDS, T_MINIMAL, TRIAGE_MINIMAL), ID_41)
     valid("envelope.intake.event.reported.minimal", "envelope", env_minimal)
+
+    valid("envelope.intake.event.reported.resident", "envelope",
+          envelope("event.reported", "intake", INTAKE_EPOCH, 4109, T_RESIDENT,
+                   reported_body(REPORT_RESIDENT_FIELDS, T_RESIDENT, TRIAGE_RESIDENT), ID_43))
+
+    valid("envelope.intake.event.attached", "envelope",
+          envelope("event.attached", "intake", INTAKE_EPOCH, 4111, T_ATTACHED,
+                   attached_body(HOTLINE_KEY, 2, REPORT_ATTACHED_FIELDS, T_ATTACHED), ID_43))
 
     valid("envelope.intake.hb", "envelope",
           envelope("hb", "intake", INTAKE_EPOCH, 4108, T_HB, {}))
@@ -173,68 +265,117 @@ def build_valid():
           envelope("hb", "archive", ARCHIVE_EPOCH, 0, T_HB + 411, {}))
 
     # -- intake: report -------------------------------------------------------------------------
-    req = {"op": "report", "req_id": REQ_FULL}
-    req.update(REPORT_FULL_FIELDS)
-    valid("request.report.full", "request", req)
-
-    req = {"op": "report", "req_id": REQ_MINIMAL}
-    req.update(REPORT_MINIMAL_FIELDS)
-    valid("request.report.minimal", "request", req)
+    for variant, req_id, fields in (("full", REQ_FULL, REPORT_FULL_FIELDS),
+                                    ("minimal", REQ_MINIMAL, REPORT_MINIMAL_FIELDS),
+                                    ("resident", REQ_RESIDENT, REPORT_RESIDENT_FIELDS),
+                                    ("staff", REQ_STAFF, REPORT_STAFF_FIELDS)):
+        req = {"op": "report", "req_id": req_id}
+        req.update(fields)
+        valid("request.report." + variant, "request", req)
 
     valid("reply.report.ok", "reply", {"ok": True, "id": ID_42})
+    valid("reply.report.attached", "reply",
+          {"ok": True, "id": ID_43, "duplicate": True, "attached": 2})
 
-    # -- error replies ----------------------------------------------------------------------------
+    # -- error replies (messages as the C services word them) -----------------------------------
     def error(code, message):
         return {"ok": False, "error": {"code": code, "message": message}}
 
     valid("reply.error.INVALID", "reply", error(
         "INVALID",
-        "field 'grid' is required: the id of the grid the problem is in, e.g. \"SJ-01-01\""))
+        "field 'grid' is required (a string): the id of the grid the problem is in, "
+        "e.g. \"SJ-01-01\""))
     valid("reply.error.INVALID.enum", "reply", error(
         "INVALID",
-        "field 'channel' is \"wechat\": it must be one of \"app\", \"hotline\", \"department\", "
-        "\"sensor\", \"walkin\", \"cli\""))
+        "field 'channel' must be one of \"app\", \"hotline\", \"department\", \"sensor\", "
+        "\"walkin\", \"cli\": how the report came in"))
+    valid("reply.error.INVALID.category", "reply", error(
+        "INVALID",
+        "field 'category' is \"01.55\": not on 云阳县's category list; use a code \"LL.SS\" "
+        "such as \"01.02\" (`gridloop org --categories` lists them)"))
+    valid("reply.error.INVALID.reporter", "reply", error(
+        "INVALID",
+        "field 'reporter.id' is \"GW-9999\": nobody with role grid_worker has that id on "
+        "云阳县's staff list; residents and outside systems report with role \"resident\", "
+        "\"department\" …"))
     valid("reply.error.MALFORMED", "reply", error(
         "MALFORMED",
-        "the request is not one well-formed msgpack map: key 'grid' appears twice in the same map "
-        "(byte 61); send each key once"))
+        "malformed msgpack: map at byte 0 has the key 'grid' twice"))
     valid("reply.error.TOO_LARGE", "reply", error(
         "TOO_LARGE",
-        "field 'description' is 5130 bytes; the limit is 4000 bytes of UTF-8 (about 1333 Chinese "
-        "characters): shorten it and put further detail in an attachment"))
+        "field 'description' is 5130 bytes; the limit is 4000 bytes: what is wrong, where, since "
+        "when; at most 4000 bytes of UTF-8 (about 1333 Chinese characters): put further detail "
+        "in an attachment"))
     valid("reply.error.UNSUPPORTED", "reply", error(
         "UNSUPPORTED",
-        "op 'sign' is not answered by intake; intake answers: report, status, replay "
-        "(send lifecycle commands such as 'sign' to the dispatcher)"))
+        "intake does not answer op 'sign'; it answers: status, backup, clock, replay, report"))
     valid("reply.error.NOT_FOUND", "reply", error(
         "NOT_FOUND",
-        "archive holds no messages for event id \"500235-20261127-000000999\"; check the id, "
-        "or use op 'list' to page through the ids archive holds"))
+        "archive holds nothing for event '500235-20261127-000000999' (check the id; a report "
+        "just accepted may take a moment to arrive)"))
+    valid("reply.error.CONFLICT", "reply", error(
+        "CONFLICT",
+        "/var/backups/gridloop/2026-11-27/intake already holds a store: give a new directory"))
     valid("reply.error.FORBIDDEN", "reply", error(
         "FORBIDDEN",
-        "op 'clock' is only answered when the service runs with clock/mode = \"manual\"; "
-        "this one runs on the wall clock"))
+        "the clock can only be moved when the service runs with clock/mode = \"manual\" (it "
+        "runs on wall time)"))
     valid("reply.error.UNAVAILABLE", "reply", error(
         "UNAVAILABLE",
-        "intake cannot store the report now: the data store is full; nothing was recorded, "
-        "retry later with the same req_id"))
+        "the request could not be stored (MDB_MAP_FULL: Environment mapsize limit reached); "
+        "nothing changed: retry it with the same req_id"))
 
-    # -- status ---------------------------------------------------------------------------------
+    # -- status: keys in the order the services write them --------------------------------------
     valid("request.status", "request", {"op": "status"})
+
+    valid("reply.status.intake", "reply", {
+        "ok": True,
+        "name": "intake",
+        "version": "0.1.0",
+        "pid": 41873,
+        "uptime_ms": 7391220,
+        "epoch": INTAKE_EPOCH,
+        "last_seq": 4111,
+        "msgs_in": 1337,
+        "msgs_replayed": 12,
+        "msgs_out": 611,
+        "requests": 598,
+        "errors": 7,
+        "batches": 571,
+        "map_mb": 256,
+        "clock": "wall",
+        "now_ms": T_STATUS,
+        "ext_accepted": 37,
+        "ext_refused": 1,
+        "ext_invalid": 2,
+        "ext_duplicates": 4,
+        "attached": 9,
+        "inbox": {
+            "dispatcher": {"epoch": DISPATCHER_EPOCH, "last": 12873, "lag": 0},
+        },
+    })
 
     valid("reply.status.archive", "reply", {
         "ok": True,
         "name": "archive",
         "version": "0.1.0",
+        "pid": 41902,
         "uptime_ms": 7384562,
         "epoch": ARCHIVE_EPOCH,
         "last_seq": 9873,
         "msgs_in": 61244,
+        "msgs_replayed": 208,
         "msgs_out": 17262,
         "requests": 318,
         "errors": 2,
+        "batches": 40117,
+        "map_mb": 1024,
+        "clock": "wall",
+        "now_ms": T_STATUS + 35,
+        "messages": 61244,
+        "events": 4113,
         "inbox": {
-            "intake": {"epoch": INTAKE_EPOCH, "last": 4108, "lag": 0},
+            "intake": {"epoch": INTAKE_EPOCH, "last": 4111, "lag": 0},
             "dispatcher": {"epoch": DISPATCHER_EPOCH, "last": 12873, "lag": 3},
             "escalation": {"epoch": ESCALATION_EPOCH, "last": 2211, "lag": 0},
             "metrics": {"epoch": METRICS_EPOCH, "last": 388, "lag": 0},
@@ -245,6 +386,7 @@ def build_valid():
         "ok": True,
         "name": "bus",
         "version": "0.1.0",
+        "pid": 41850,
         "uptime_ms": 7391020,
         "epoch": 0,
         "last_seq": 0,
@@ -252,8 +394,17 @@ def build_valid():
         "msgs_out": 86517,
         "requests": 41,
         "errors": 0,
-        "inbox": {},
         "forwarded": 86517,
+        "subscriptions": 23,
+        "inbox": {},
+    })
+
+    # -- backup ---------------------------------------------------------------------------------
+    valid("request.backup", "request",
+          {"op": "backup", "path": "/var/backups/gridloop/2026-11-27/intake"})
+    valid("reply.backup", "reply", {
+        "ok": True, "path": "/var/backups/gridloop/2026-11-27/intake", "epoch": INTAKE_EPOCH,
+        "last_seq": 4111,
     })
 
     # -- replay ---------------------------------------------------------------------------------

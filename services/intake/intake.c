@@ -173,7 +173,10 @@ s_check_report (s_intake_t *self, const msgpack_object *req, s_where_t *where, g
     }
     bool on_site = false;
     gl_get_bool (req, "handled_on_site", &on_site);
-    if (on_site && !gl_map_get (req, "evidence"))
+    const char *evidence = NULL;
+    size_t evidence_len = 0;
+    gl_get_str (req, "evidence", &evidence, &evidence_len);
+    if (on_site && evidence_len == 0)
         return gl_fail (err, GL_INVALID, "field 'evidence' is required when handled_on_site "
                         "is true: say what was done on the spot and what shows it");
     //  The shape check the schema cannot express.

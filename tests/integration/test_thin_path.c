@@ -156,6 +156,7 @@ s_refused (msgpack_sbuffer *req, gl_code_t want, const char *needle)
 static void
 test_bad_reports_are_refused_with_a_plain_reason (void **state)
 {
+    int64_t errors = tk_status (s_net, "intake", "errors");
     msgpack_sbuffer req;
     s_report (&req, "bad-1", "grid", NULL, NULL);
     s_refused (&req, GL_INVALID, "'grid' is required");
@@ -177,6 +178,8 @@ test_bad_reports_are_refused_with_a_plain_reason (void **state)
     gl_request_build (&req, "explode", false, &w);
     gl_mapw_fini (&w);
     s_refused (&req, GL_UNSUPPORTED, "report");
+    //  Every refusal is counted for the operators.
+    assert_int_equal (tk_status (s_net, "intake", "errors"), errors + 7);
 }
 
 static void

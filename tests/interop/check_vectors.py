@@ -14,7 +14,11 @@
 #   - have the shape its kind requires (envelope key order, request "op", reply "ok"/"error").
 # Cross-checks: every bin in a replay reply is the exact bytes of an envelope vector; every
 # envelope in an archive get reply equals an envelope vector; the event.reported body equals the
-# matching report request minus op and req_id plus reported_at.
+# matching report request minus op and req_id, plus reported_at, plus triage, in that order, and
+# that triage is what the bundled county (deploy/yunyang/org.json, categories.json) gives for the
+# report's grid and category; an event.attached body is {key, attached, report, reported_at}
+# about the event that key opened, and agrees with reply.report.attached. Every report (request,
+# or attached) passes the checks of proto/intake.md §1 against the bundled county.
 # Every malformed vector must be rejected by the strict rules with exactly its "error" code.
 
 import json
@@ -34,6 +38,14 @@ ERROR_CODES = {"MALFORMED", "TOO_LARGE", "INVALID", "UNSUPPORTED", "NOT_FOUND", 
                "FORBIDDEN", "UNAVAILABLE", "INTERNAL"}
 UINT64_MAX = (1 << 64) - 1
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
+
+# proto/intake.md §1: reporter roles.
+STAFF_ROLES = {"grid_leader", "grid_worker", "grid_worker_part_time", "grid_instructor", "helper",
+               "community_staff", "commander", "duty_officer", "board_lead", "board_staff",
+               "department_staff", "mediator", "assessor"}
+OUTSIDE_ROLES = {"resident", "enterprise", "department", "sensor", "hotline"}
+TRIAGE_KEYS = ["street", "community", "sanshi", "priority", "board", "street_handler",
+               "county_handler", "dispute"]
 
 
 class Reject(Exception):
@@ -168,6 +180,46 @@ def keys(pairs):
 
 
 # ---------------------------------------------------------------------------------------------
+# The bundled county, read straight from its JSON files (not through gridloop's C code).
+
+class County:
+    def __init__(self, directory):
+        with open(os.path.join(directory, "org.json"), encoding="utf-8") as f:
+            org = json.load(f)
+        with open(os.path.join(directory, "categories.json"), encoding="utf-8") as f:
+            cats = json.load(f)
+        self.units = {u["id"]: u for u in org["units"]}
+        self.people = {p["id"]: p for p in org["people"]}
+        self.categories = {c["code"]: c for c in cats["categories"]}
+
+    def up(self, unit_id, kind):
+        """The nearest unit of that kind at or above unit_id."""
+        u = self.units.get(unit_id)
+        while u is not None and u["kind"] != kind:
+            u = self.units.get(u["parent"])
+        return u
+
+    def triage(self, grid, category):
+        """What intake derives for a report on grid of category (proto/intake.md §3.1)."""
+        cat = self.categories[category]
+        street = self.up(grid, "street")["id"]
+        community = self.up(grid, "community")["id"]
+        children = [u for u in self.units.values() if u["parent"] == street]
+        if cat["handler"]["street"] == "C":
+            handler = [u for u in children if u["kind"] == "centre"][0]["id"]
+        else:
+            handler = [u for u in children
+                       if u["kind"] == "board" and u.get("board") == cat["board"]][0]["id"]
+        return Pairs([("street", street), ("community", community), ("sanshi", cat["sanshi"]),
+                      ("priority", cat["priority"]), ("board", cat["board"]),
+                      ("street_handler", handler), ("county_handler", cat["handler"]["county"]),
+                      ("dispute", cat["dispute"])])
+
+
+COUNTY = None       # set in main
+
+
+# ---------------------------------------------------------------------------------------------
 # Shape checks per kind.
 
 def is_uint(x, hi=UINT64_MAX):
@@ -220,47 +272,81 @@ def check_request(req):
 REPORT_ORDER = ["op", "req_id", "category", "grid", "description", "reporter", "channel",
                 "priority", "location", "people", "amount", "attachments", "handled_on_site",
                 "evidence", "key"]
+REPORTER_ORDER = ["id", "role", "name", "phone"]
+LOCATION_ORDER = ["lat", "lon", "address"]
+
+
+def in_order(pairs, order):
+    ks = keys(pairs)
+    return ks == [k for k in order if k in ks]
 
 
 def check_report(req):
+    """A report request (or the report of an event.attached body): shape, limits and the checks
+    against the bundled county, as proto/intake.md §1 specifies them."""
     ks = keys(req)
-    if ks != [k for k in REPORT_ORDER if k in ks] or len(set(ks) - set(REPORT_ORDER)):
+    if not in_order(req, REPORT_ORDER):
         return "report fields %s not in the documented order" % ks
     cat = get(req, "category")
-    if not (isinstance(cat, str) and len(cat) == 5 and cat[2] == "."
-            and (cat[:2] + cat[3:]).isdigit() and cat.isascii()):
-        return "category is not LL.SS"
-    if not is_str(get(req, "grid"), 1, 32):
+    if not is_str(cat, 5, 5):
+        return "category is not a str of 5 bytes"
+    if cat not in COUNTY.categories:
+        return "category %s is not on the county's category list" % cat
+    grid = get(req, "grid")
+    if not is_str(grid, 1, 32):
         return "grid"
+    if grid not in COUNTY.units or COUNTY.units[grid]["kind"] != "grid":
+        return "grid %s is not a grid of the county" % grid
     if not is_str(get(req, "description"), 1, 4000):
         return "description"
     rep = get(req, "reporter")
-    if not isinstance(rep, Pairs) or not is_str(get(rep, "id"), 1, 64) \
-            or not is_str(get(rep, "role"), 1, 32):
+    if not isinstance(rep, Pairs) or not in_order(rep, REPORTER_ORDER) \
+            or not is_str(get(rep, "id"), 1, 64) or not is_str(get(rep, "role"), 1, 32):
         return "reporter"
+    for k in ("name", "phone"):
+        if k in keys(rep) and not is_str(get(rep, k), 0, 64 if k == "name" else 32):
+            return "reporter." + k
+    role = get(rep, "role")
+    if role in STAFF_ROLES:
+        person = COUNTY.people.get(get(rep, "id"))
+        if person is None:
+            return "reporter.id %s is not on the county's staff list" % get(rep, "id")
+        if person["role"] != role:
+            return "reporter.role %s, but the staff list has %s as %s" % (
+                role, get(rep, "id"), person["role"])
+    elif role not in OUTSIDE_ROLES:
+        return "reporter.role %r is neither a staff role nor an outside one" % role
     if get(req, "channel") not in ("app", "hotline", "department", "sensor", "walkin", "cli"):
         return "channel"
     if "priority" in ks and get(req, "priority") not in ("P1", "P2", "P3", "P4"):
         return "priority"
     loc = get(req, "location")
     if loc is not None:
-        lat, lon = get(loc, "lat"), get(loc, "lon")
-        if not (isinstance(lat, float) and -90 <= lat <= 90
-                and isinstance(lon, float) and -180 <= lon <= 180):
+        if not isinstance(loc, Pairs) or not in_order(loc, LOCATION_ORDER):
             return "location"
+        lat, lon = get(loc, "lat"), get(loc, "lon")
+        if (lat is None) != (lon is None):
+            return "location: lat and lon go together"
+        if lat is not None and not (isinstance(lat, float) and -90 <= lat <= 90
+                                    and isinstance(lon, float) and -180 <= lon <= 180):
+            return "location"
+        if "address" in keys(loc) and not is_str(get(loc, "address"), 0, 256):
+            return "location.address"
     if "people" in ks and not is_uint(get(req, "people"), 100000):
         return "people"
     amount = get(req, "amount")
     if amount is not None and not (type(amount) in (int, float) and math.isfinite(amount)
-                                   and amount >= 0):
+                                   and 0 <= amount <= 1e15):
         return "amount"
     att = get(req, "attachments")
-    if att is not None and not (len(att) <= 16 and all(is_str(a, 0, 256) for a in att)):
+    if att is not None and not (len(att) <= 16 and all(is_str(a, 1, 256) for a in att)):
         return "attachments"
     if "handled_on_site" in ks and type(get(req, "handled_on_site")) is not bool:
         return "handled_on_site"
     if "evidence" in ks and not is_str(get(req, "evidence"), 0, 2000):
         return "evidence"
+    if get(req, "handled_on_site") is True and "evidence" not in ks:
+        return "evidence is required when handled_on_site is true"
     if "key" in ks and not is_str(get(req, "key"), 0, 128):
         return "key"
     return None
@@ -287,6 +373,8 @@ CHECK_KIND = {"envelope": check_envelope, "request": check_request, "reply": che
 def main(argv):
     here = os.path.dirname(os.path.abspath(__file__))
     vdir = argv[1] if len(argv) > 1 else os.path.join(here, "..", "..", "proto", "vectors")
+    global COUNTY
+    COUNTY = County(os.path.join(here, "..", "..", "deploy", "yunyang"))
     valid = json_load_ordered(os.path.join(vdir, "valid.json"))
     bad = json_load_ordered(os.path.join(vdir, "malformed.json"))
     passed, failures = 0, []
@@ -400,13 +488,47 @@ def cross_check(name, value, by_name, envelope_hex, envelope_json):
         variant = name.rsplit(".", 1)[1]
         req = msgpack.unpackb(bytes.fromhex(get(by_name["request.report." + variant], "hex")),
                               raw=False, object_pairs_hook=Pairs)
+        body = get(value, "body")
         expect = Pairs([(k, v) for k, v in req if k not in ("op", "req_id")])
-        expect.append(("reported_at", get(get(value, "body"), "reported_at")))
-        diff = same(get(value, "body"), expect)
+        expect.append(("reported_at", get(body, "reported_at")))
+        expect.append(("triage", COUNTY.triage(get(req, "grid"), get(req, "category"))))
+        diff = same(body, expect)
         if diff:
-            return "body is not the report fields plus reported_at: " + diff
-        if get(value, "ts") != get(get(value, "body"), "reported_at"):
+            return ("body is not the report fields plus reported_at plus triage (from the "
+                    "bundled county): " + diff)
+        if get(value, "ts") != get(body, "reported_at"):
             return "ts differs from reported_at"
+    if name.startswith("envelope.intake.event.attached"):
+        body = get(value, "body")
+        ks = keys(body)
+        if ks not in (["key", "attached", "report", "reported_at"],
+                      ["key", "attached", "report", "source", "reported_at"]):
+            return "body keys %s are not key, attached, report, [source,] reported_at" % ks
+        report = get(body, "report")
+        if not isinstance(report, Pairs) or "op" in keys(report) or "req_id" in keys(report):
+            return "report is not a map of report fields"
+        why = check_report(report)
+        if why:
+            return "report: " + why
+        key = get(body, "key")
+        if not is_str(key, 1, 128) or get(report, "key") != key:
+            return "key is not the report's key"
+        if not is_uint(get(body, "attached")) or get(body, "attached") < 1:
+            return "attached is not a count of at least 1"
+        if get(value, "ts") != get(body, "reported_at"):
+            return "ts differs from reported_at"
+        opened = [e for e in envelope_json if get(e, "type") == "event.reported"
+                  and get(get(e, "body"), "key") == key]
+        if len(opened) != 1 or get(opened[0], "id") != get(value, "id"):
+            return "envelope id is not the id of the event.reported vector with key %r" % key
+    if name == "reply.report.attached":
+        if keys(value) != ["ok", "id", "duplicate", "attached"] \
+                or get(value, "duplicate") is not True:
+            return "not {ok, id, duplicate: true, attached}"
+        env = get(by_name["envelope.intake.event.attached"], "json")
+        if get(env, "id") != get(value, "id") or \
+                get(get(env, "body"), "attached") != get(value, "attached"):
+            return "id and attached differ from envelope.intake.event.attached"
     return None
 
 
