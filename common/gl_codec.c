@@ -26,8 +26,22 @@ gl_fail (gl_err_t *err, gl_code_t code, const char *format, ...)
         err->code = code;
         va_list args;
         va_start (args, format);
-        vsnprintf (err->message, sizeof err->message, format, args);
+        int n = vsnprintf (err->message, sizeof err->message, format, args);
         va_end (args);
+        //  Cut off: end on a whole UTF-8 character, never inside one (messages go on the wire).
+        if (n >= (int) sizeof err->message) {
+            size_t end = sizeof err->message - 1;
+            size_t start = end;
+            while (start > 0 && ((unsigned char) err->message [start - 1] & 0xc0) == 0x80)
+                start--;
+            if (start > 0) {
+                unsigned char lead = (unsigned char) err->message [start - 1];
+                size_t need = lead >= 0xf0? 4: lead >= 0xe0? 3: lead >= 0xc0? 2: 1;
+                if (end - (start - 1) < need)
+                    end = start - 1;
+            }
+            err->message [end] = 0;
+        }
     }
     return -1;
 }

@@ -68,6 +68,10 @@ static const s_setting_t s_settings [] = {
     S_STRF ("domain/categories", categories_path, "yunyang/categories.json",
             "event categories with their default board, handlers, priority and 三事 type; a "
             "relative path is relative to the configuration file's directory"),
+    S_STRF ("domain/admission", admission_path, "yunyang/admission.json",
+            "the admitted-items registry (事项准入): which categories of work a community or "
+            "grid may be given, and the negative list it must never be given; \"\" admits "
+            "everything; a relative path is relative to the configuration file's directory"),
     S_ENUMF ("log/level", log_level, "debug|info|notice|warning|error", "info",
              "least severe log level written"),
     S_ENUMF ("clock/mode", clock_mode, "wall|manual", "wall",
@@ -254,6 +258,9 @@ gl_config_load (gl_config_t *cfg, const char *path, gl_err_t *err)
     if (rc == 0)
         rc = s_resolve (path, "domain/categories", cfg->categories_path,
                         sizeof cfg->categories_path, err);
+    if (rc == 0)
+        rc = s_resolve (path, "domain/admission", cfg->admission_path,
+                        sizeof cfg->admission_path, err);
     return rc;
 }
 

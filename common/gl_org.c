@@ -1,4 +1,5 @@
-/*  gl_org — the org model and categories: load with jansson, check everything, index by id.  */
+/*  gl_org — the org model, categories and admitted-items registry: load with jansson, check
+    everything, index by id.  */
 #include "gl_org.h"
 
 #include <czmq.h>
@@ -33,6 +34,12 @@ static const gl_unit_kind_t s_role_kinds [GL_ROLE_COUNT] = {
     GL_UNIT_DEPARTMENT, GL_UNIT_MEDIATION, GL_UNIT_OFFICE
 };
 static const char *const s_sanshi_names [GL_SANSHI_COUNT] = { "major", "minor", "private" };
+static const char *const s_list_names [GL_ADMISSION_COUNT] = {
+    "duty", "assist", "negative", "certify"
+};
+//  Registry dates are days of China Standard Time.
+#define S_DAY_MS        (24 * 3600 * INT64_C (1000))
+#define S_DATE_OFFSET_MS (8 * 3600 * INT64_C (1000))
 
 //  The levels each kind may work at (bit per gl_level_t).
 #define S_AT(level) (1u << (level))
@@ -49,6 +56,7 @@ static const unsigned s_kind_levels [GL_UNIT_KIND_COUNT] = {
 struct gl_org_s {
     json_t *org_json;           //  the parsed org file; every string points into it
     json_t *categories_json;    //  the parsed categories file
+    json_t *admission_json;     //  the parsed registry, or NULL when there is none
     const char *county_code;    //  county/code
     const char *county_name;    //  county/name
     gl_unit_t *units;           //  unit_count, file order
@@ -60,6 +68,14 @@ struct gl_org_s {
     zhashx_t *unit_index;       //  id → gl_unit_t *
     zhashx_t *person_index;     //  id → gl_person_t *
     zhashx_t *category_index;   //  code → gl_category_t *
+    gl_admission_t *admissions; //  admission_count, file order
+    size_t admission_count;     //  entries in admissions (0: no registry)
+    zhashx_t *admission_index;  //  id → gl_admission_t *
+    const gl_category_t **admission_categories; //  every item's categories, one run per item
+    const gl_admission_t **admission_slots;     //  every category's items, one run per category
+    size_t *category_admissions;        //  per category index: its run's start in the slots
+    size_t *category_admission_count;   //  per category index: items in that run
+    size_t list_counts [GL_ADMISSION_COUNT];    //  items per list
     const gl_unit_t **child_slots;      //  every unit's children, one run per parent
     const gl_person_t **person_slots;   //  every unit's people, one run per unit
     const gl_person_t *const **unit_people; //  per unit index: its run in person_slots
@@ -158,6 +174,18 @@ int
 gl_sanshi_lookup (const char *name)
 {
     return s_lookup (s_sanshi_names, GL_SANSHI_COUNT, name);
+}
+
+const char *
+gl_admission_list_name (gl_admission_list_t list)
+{
+    return list >= 0 && list < GL_ADMISSION_COUNT? s_list_names [list]: "?";
+}
+
+int
+gl_admission_list_lookup (const char *name)
+{
+    return s_lookup (s_list_names, GL_ADMISSION_COUNT, name);
 }
 
 gl_unit_kind_t
@@ -765,9 +793,238 @@ s_load_categories (s_load_t *ld, const json_t *root)
 }
 
 //  ---------------------------------------------------------------------------------------------
+//  admission.json (事项准入)
+
+//  Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar.
+static int64_t
+s_days_from_civil (int y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0? y: y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2? -3: 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+//  A date "YYYY-MM-DD" that exists; *ms is its 00:00 in China Standard Time.
+static int
+s_date (s_load_t *ld, const json_t *obj, const char *key, const char **out, int64_t *ms)
+{
+    if (s_string (ld, obj, key, 16, out))
+        return -1;
+    const char *t = *out;
+    int y = 0, m = 0, d = 0;
+    bool shape = strlen (t) == 10 && t [4] == '-' && t [7] == '-'
+              && strspn (t, "0123456789") == 4 && strspn (t + 5, "0123456789") == 2
+              && strspn (t + 8, "0123456789") == 2;
+    if (shape) {
+        y = atoi (t);
+        m = atoi (t + 5);
+        d = atoi (t + 8);
+        static const int days [12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+        bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        shape = y >= 1970 && m >= 1 && m <= 12 && d >= 1
+             && d <= (m == 2 && !leap? 28: days [m - 1]);
+    }
+    if (!shape)
+        return s_bad (ld, "'%s' is \"%s\"; expected a date YYYY-MM-DD (e.g. 2023-03-01)", key, t);
+    *ms = s_days_from_civil (y, m, d) * S_DAY_MS - S_DATE_OFFSET_MS;
+    return 0;
+}
+
+//  A non-empty array of strings under key (empty allowed if may_be_empty).
+static int
+s_strings (s_load_t *ld, const json_t *obj, const char *key, bool may_be_empty, json_t **out)
+{
+    *out = json_object_get (obj, key);
+    if (!*out)
+        return s_bad (ld, "'%s' is missing", key);
+    if (!json_is_array (*out))
+        return s_bad (ld, "'%s' must be an array of strings", key);
+    if (json_array_size (*out) == 0 && !may_be_empty)
+        return s_bad (ld, "'%s' is empty", key);
+    size_t i;
+    json_t *value;
+    json_array_foreach (*out, i, value)
+        if (!json_is_string (value))
+            return s_bad (ld, "'%s'[%zu] must be a string", key, i);
+    return 0;
+}
+
+static int
+s_load_admission (s_load_t *ld, const json_t *item, gl_admission_t *adm,
+                  const gl_category_t **slots)
+{
+    static const char *const keys [] = {
+        "id", "name", "list", "categories", "levels", "department", "basis", "approved",
+        "expires", NULL
+    };
+    gl_org_t *org = ld->org;
+    if (!json_is_object (item))
+        return s_bad (ld, "must be an object with id, name, list, categories, levels, "
+                      "department, basis, approved and expires");
+    int list;
+    if (s_keys (ld, item, keys)
+    ||  s_id (ld, item, "id", &adm->id))
+        return -1;
+    if (zhashx_insert (org->admission_index, adm->id, adm)) {
+        const gl_admission_t *first = zhashx_lookup (org->admission_index, adm->id);
+        return s_bad (ld, "duplicate id: items[%zu] has the same id",
+                      (size_t) (first - org->admissions));
+    }
+    if (s_string (ld, item, "name", S_NAME_MAX, &adm->name)
+    ||  s_enum (ld, item, "list", s_list_names, GL_ADMISSION_COUNT, &list))
+        return -1;
+    adm->list = list;
+    //  The categories: known codes, each once; only a negative item may list none (a matter
+    //  no event category maps to, kept on the list for the record).
+    json_t *array;
+    if (s_strings (ld, item, "categories", list == GL_ADMISSION_NEGATIVE, &array))
+        return -1;
+    size_t i, j;
+    json_t *value;
+    json_array_foreach (array, i, value) {
+        const char *code = json_string_value (value);
+        slots [i] = zhashx_lookup (org->category_index, code);
+        if (!slots [i])
+            return s_bad (ld, "category '%s' is not in the categories file", code);
+        for (j = 0; j < i; j++)
+            if (slots [j] == slots [i])
+                return s_bad (ld, "'categories' lists %s twice", code);
+    }
+    adm->categories = slots;
+    adm->category_count = json_array_size (array);
+    //  The tiers: community and grid only.
+    if (s_strings (ld, item, "levels", false, &array))
+        return -1;
+    json_array_foreach (array, i, value) {
+        const char *name = json_string_value (value);
+        int level = gl_level_lookup (name);
+        if (level != GL_LEVEL_COMMUNITY && level != GL_LEVEL_GRID)
+            return s_bad (ld, "'levels' has \"%s\"; expected community|grid (only work given "
+                          "to a community or a grid needs admitting)", name);
+        if (adm->levels & S_AT (level))
+            return s_bad (ld, "'levels' lists %s twice", name);
+        adm->levels |= S_AT (level);
+    }
+    //  The owning department.
+    const char *did;
+    if (s_id (ld, item, "department", &did))
+        return -1;
+    adm->department = zhashx_lookup (org->unit_index, did);
+    if (!adm->department)
+        return s_bad (ld, "department '%s' is not a unit", did);
+    if (adm->department->kind != GL_UNIT_DEPARTMENT)
+        return s_bad (ld, "department '%s' is of kind %s; expected a county unit of kind "
+                      "department", did, s_kind_names [adm->department->kind]);
+    if (s_string (ld, item, "basis", 1024, &adm->basis)
+    ||  s_date (ld, item, "approved", &adm->approved, &adm->approved_ms)
+    ||  s_date (ld, item, "expires", &adm->expires, &adm->expires_ms))
+        return -1;
+    if (adm->expires_ms <= adm->approved_ms)
+        return s_bad (ld, "'expires' %s is not after 'approved' %s", adm->expires,
+                      adm->approved);
+    org->list_counts [list]++;
+    return 0;
+}
+
+//  An admitted item must not cover what a negative item forbids at the same level in an
+//  overlapping period: the registry says one thing for every category, level and day.
+static int
+s_check_conflicts (s_load_t *ld, const json_t *list)
+{
+    gl_org_t *org = ld->org;
+    for (size_t i = 0; i < org->admission_count; i++)
+        for (size_t j = 0; j < i; j++) {
+            const gl_admission_t *a = &org->admissions [i], *b = &org->admissions [j];
+            if ((a->list == GL_ADMISSION_NEGATIVE) == (b->list == GL_ADMISSION_NEGATIVE)
+            ||  !(a->levels & b->levels)
+            ||  a->approved_ms >= b->expires_ms || b->approved_ms >= a->expires_ms)
+                continue;
+            const gl_admission_t *negative = a->list == GL_ADMISSION_NEGATIVE? a: b;
+            for (size_t x = 0; x < a->category_count; x++)
+                for (size_t y = 0; y < b->category_count; y++) {
+                    if (a->categories [x] != b->categories [y])
+                        continue;
+                    s_enter (ld, "items", i, json_array_get (list, i), "id");
+                    int level = (a->levels & b->levels & S_AT (GL_LEVEL_COMMUNITY))
+                              ? GL_LEVEL_COMMUNITY: GL_LEVEL_GRID;
+                    return s_bad (ld, "%s %s at level %s, but items[%zu] '%s' %s it in an "
+                                  "overlapping period (%s to %s); a matter cannot be admitted "
+                                  "and on the negative list at once", a == negative
+                                  ? "forbids": "admits", a->categories [x]->code,
+                                  s_level_names [level], j, b->id, b == negative
+                                  ? "on the negative list forbids": "admits", b->approved,
+                                  b->expires);
+                }
+        }
+    return 0;
+}
+
+static int
+s_load_admissions (s_load_t *ld, const json_t *root)
+{
+    static const char *const top [] = { "items", NULL };
+    gl_org_t *org = ld->org;
+    json_t *list;
+    if (s_keys (ld, root, top) || s_array (ld, root, "items", &list))
+        return -1;
+    org->admission_count = json_array_size (list);
+    if (org->admission_count == 0)
+        return s_bad (ld, "'items' is empty, which would admit nothing; to admit everything, "
+                      "set domain/admission to \"\" instead");
+    //  Room for every item's categories, counted from the file (checked item by item below).
+    size_t i, total = 0;
+    json_t *item;
+    json_array_foreach (list, i, item)
+        total += json_array_size (json_object_get (item, "categories"));
+    org->admissions = calloc (org->admission_count, sizeof *org->admissions);
+    org->admission_categories = calloc (total + 1, sizeof *org->admission_categories);
+    org->admission_slots = calloc (total + 1, sizeof *org->admission_slots);
+    org->category_admissions = calloc (org->category_count, sizeof (size_t));
+    org->category_admission_count = calloc (org->category_count, sizeof (size_t));
+    if (!org->admissions || !org->admission_categories || !org->admission_slots
+    ||  !org->category_admissions || !org->category_admission_count)
+        return s_oom (ld);
+    size_t next = 0;
+    json_array_foreach (list, i, item) {
+        s_enter (ld, "items", i, item, "id");
+        if (s_load_admission (ld, item, &org->admissions [i], org->admission_categories + next))
+            return -1;
+        next += org->admissions [i].category_count;
+    }
+    if (s_check_conflicts (ld, list))
+        return -1;
+    //  Each category's items, in file order.
+    for (i = 0; i < org->admission_count; i++)
+        for (size_t c = 0; c < org->admissions [i].category_count; c++)
+            org->category_admission_count [org->admissions [i].categories [c]
+                                           - org->categories]++;
+    next = 0;
+    for (i = 0; i < org->category_count; i++) {
+        org->category_admissions [i] = next;
+        next += org->category_admission_count [i];
+    }
+    size_t *fill = calloc (org->category_count, sizeof *fill);
+    if (!fill)
+        return s_oom (ld);
+    for (i = 0; i < org->admission_count; i++)
+        for (size_t c = 0; c < org->admissions [i].category_count; c++) {
+            size_t k = org->admissions [i].categories [c] - org->categories;
+            org->admission_slots [org->category_admissions [k] + fill [k]++]
+                = &org->admissions [i];
+        }
+    free (fill);
+    ld->entry [0] = 0;
+    return 0;
+}
+
+//  ---------------------------------------------------------------------------------------------
 
 gl_org_t *
-gl_org_load (const char *org_path, const char *categories_path, gl_err_t *err)
+gl_org_load (const char *org_path, const char *categories_path, const char *admission_path,
+             gl_err_t *err)
 {
     gl_org_t *self = calloc (1, sizeof *self);
     if (!self) {
@@ -777,6 +1034,7 @@ gl_org_load (const char *org_path, const char *categories_path, gl_err_t *err)
     self->unit_index = zhashx_new ();       //  CZMQ aborts if these cannot be allocated
     self->person_index = zhashx_new ();
     self->category_index = zhashx_new ();
+    self->admission_index = zhashx_new ();
     s_load_t ld = { self, org_path, err, "" };
     if (!(self->org_json = s_parse (org_path, err))
     ||  s_load_county (&ld, self->org_json)
@@ -788,6 +1046,13 @@ gl_org_load (const char *org_path, const char *categories_path, gl_err_t *err)
     if (!(self->categories_json = s_parse (categories_path, err))
     ||  s_load_categories (&ld, self->categories_json))
         goto fail;
+    if (admission_path && *admission_path) {
+        ld.path = admission_path;
+        ld.entry [0] = 0;
+        if (!(self->admission_json = s_parse (admission_path, err))
+        ||  s_load_admissions (&ld, self->admission_json))
+            goto fail;
+    }
     return self;
 fail:
     gl_org_destroy (&self);
@@ -803,6 +1068,12 @@ gl_org_destroy (gl_org_t **self_p)
     zhashx_destroy (&self->unit_index);
     zhashx_destroy (&self->person_index);
     zhashx_destroy (&self->category_index);
+    zhashx_destroy (&self->admission_index);
+    free (self->admissions);
+    free (self->admission_categories);
+    free (self->admission_slots);
+    free (self->category_admissions);
+    free (self->category_admission_count);
     free (self->units);
     free (self->people);
     free (self->categories);
@@ -816,6 +1087,8 @@ gl_org_destroy (gl_org_t **self_p)
         json_decref (self->org_json);
     if (self->categories_json)
         json_decref (self->categories_json);
+    if (self->admission_json)
+        json_decref (self->admission_json);
     free (self);
     *self_p = NULL;
 }
@@ -977,6 +1250,99 @@ const gl_category_t *
 gl_org_category_at (gl_org_t *self, size_t i)
 {
     return i < self->category_count? &self->categories [i]: NULL;
+}
+
+int
+gl_org_admit (gl_org_t *self, const char *category, gl_level_t level, int64_t now_ms,
+              char *reason, size_t size)
+{
+    char scratch [1];
+    if (!reason || !size) {
+        reason = scratch;
+        size = sizeof scratch;
+    }
+    *reason = 0;
+    if ((level != GL_LEVEL_COMMUNITY && level != GL_LEVEL_GRID) || !self->admission_count)
+        return 0;
+    const gl_category_t *cat = gl_org_category (self, category);
+    if (!cat) {
+        snprintf (reason, size, "unknown category '%s'", category? category: "(none)");
+        return -1;
+    }
+    size_t k = cat - self->categories;
+    const gl_admission_t *const *items = self->admission_slots + self->category_admissions [k];
+    size_t count = self->category_admission_count [k];
+    const gl_admission_t *admitted = NULL, *expired = NULL, *pending = NULL, *elsewhere = NULL;
+    for (size_t i = 0; i < count; i++) {
+        const gl_admission_t *item = items [i];
+        bool in_effect = item->approved_ms <= now_ms && now_ms < item->expires_ms;
+        if (!(item->levels & S_AT (level))) {
+            if (in_effect && item->list != GL_ADMISSION_NEGATIVE && !elsewhere)
+                elsewhere = item;
+            continue;
+        }
+        if (item->list == GL_ADMISSION_NEGATIVE) {
+            if (in_effect) {
+                snprintf (reason, size, "on the negative list: %s (%s)", item->name,
+                          item->basis);
+                return -1;
+            }
+        }
+        else
+        if (in_effect) {
+            if (!admitted)
+                admitted = item;
+        }
+        else
+        if (now_ms >= item->expires_ms) {
+            if (!expired || item->expires_ms > expired->expires_ms)
+                expired = item;
+        }
+        else
+        if (!pending || item->approved_ms < pending->approved_ms)
+            pending = item;
+    }
+    if (admitted) {
+        snprintf (reason, size, "%s %s", admitted->id, admitted->name);
+        return 0;
+    }
+    const char *tier = level == GL_LEVEL_COMMUNITY? "communities": "grids";
+    if (expired)
+        snprintf (reason, size, "item %s %s expired on %s", expired->id, expired->name,
+                  expired->expires);
+    else
+    if (pending)
+        snprintf (reason, size, "item %s %s takes effect on %s", pending->id, pending->name,
+                  pending->approved);
+    else
+    if (elsewhere)
+        snprintf (reason, size, "not on the admitted-items registry for %s: item %s %s admits "
+                  "it for %s only", tier, elsewhere->id, elsewhere->name,
+                  level == GL_LEVEL_COMMUNITY? "grids": "communities");
+    else
+        snprintf (reason, size, "not on the admitted-items registry for %s: ask the street "
+                  "centre to handle it or register the matter", tier);
+    return -1;
+}
+
+size_t
+gl_org_admission_count (gl_org_t *self, gl_admission_list_t list)
+{
+    if (list == GL_ADMISSION_ANY)
+        return self->admission_count;
+    return list >= 0 && list < GL_ADMISSION_COUNT? self->list_counts [list]: 0;
+}
+
+const gl_admission_t *
+gl_org_admission_at (gl_org_t *self, size_t i)
+{
+    return i < self->admission_count? &self->admissions [i]: NULL;
+}
+
+const gl_admission_t *
+gl_org_admission (gl_org_t *self, const char *id)
+{
+    return id? zhashx_lookup (self->admission_index, id): NULL;
 }
 
 static size_t

@@ -1,7 +1,9 @@
-/*  gl_org — the county's organisation (units, people) and event categories, loaded from the two
-    JSON files tools/gen-county.py writes (deploy/yunyang/org.json, categories.json), checked as
-    a whole at load, then read-only: lookups by id in O(1), the chain grid → community → street →
-    county, children for browsing, counts, and the tree printed by `gridloop org`.
+/*  gl_org — the county's organisation (units, people), event categories and admitted-items
+    registry (事项准入), loaded from the JSON files tools/gen-county.py writes
+    (deploy/yunyang/org.json, categories.json, admission.json), checked as a whole at load, then
+    read-only: lookups by id in O(1), the chain grid → community → street → county, children for
+    browsing, counts, the tree printed by `gridloop org`, and whether a community or grid may be
+    given a category's work (gl_org_admit).
 
     A unit (单位) is any node that can receive work: the county, a street (街道), a community
     (社区), a grid (网格), a command centre (指挥中心), a board (板块), a county department or
@@ -116,16 +118,49 @@ typedef struct {
     bool dispute;               //  mediation (四调) applies
 } gl_category_t;
 
+/*  事项准入: the list an admitted item is on. Names: duty assist negative certify.  */
+typedef enum {
+    GL_ADMISSION_DUTY,          //  依法履职: the community's own work under the law
+    GL_ADMISSION_ASSIST,        //  依法协助: a department's work the community helps with
+    GL_ADMISSION_NEGATIVE,      //  负面清单: work a community or grid must never be given
+    GL_ADMISSION_CERTIFY,       //  证明事项: a certificate the community may issue
+    GL_ADMISSION_COUNT,
+    GL_ADMISSION_ANY = -1       //  for counts: every list
+} gl_admission_list_t;
+
+/*  One item of the registry. Dates are days of China Standard Time (UTC+8): an item is in
+    effect from 00:00 of approved until 00:00 of expires (approved ≤ now < expires).  */
+typedef struct {
+    const char *id;             //  e.g. "A-001"; unique among items
+    const char *name;           //  Chinese name of the matter, e.g. "民间纠纷人民调解"
+    gl_admission_list_t list;   //  which list it is on
+    const gl_category_t *const *categories; //  the categories it covers, in file order
+    size_t category_count;      //  entries in categories (0 only on the negative list)
+    unsigned levels;            //  the tiers it covers: bit (1u << GL_LEVEL_COMMUNITY|GRID)
+    const gl_unit_t *department;    //  the county department that owns it
+    const char *basis;          //  legal basis; on the negative list, why it is forbidden
+    const char *approved;       //  "YYYY-MM-DD"
+    const char *expires;        //  "YYYY-MM-DD", after approved
+    int64_t approved_ms;        //  00:00 UTC+8 of approved, ms since 1970
+    int64_t expires_ms;         //  00:00 UTC+8 of expires, ms since 1970
+} gl_admission_t;
+
 typedef struct gl_org_s gl_org_t;
 
-/*  Load and check both files. Every problem is refused with err (GL_INVALID) naming the file,
+/*  Load and check the files. Every problem is refused with err (GL_INVALID) naming the file,
     the entry ("units[57] 'SJ-01-01'") and what is wrong: unreadable or malformed JSON, a
     missing, mistyped or unknown key, a duplicate id or code, an unknown parent, kind, level,
     role, board or channel, a broken chain (a grid whose parent is not a community …), a cycle,
     a street without its centre or one of its four boards, a person whose role does not belong
-    in their unit, a bad category code, priority or 三事 type, a handler that does not resolve.
-    Returns the model, or NULL with err set and nothing allocated.  */
-gl_org_t *gl_org_load (const char *org_path, const char *categories_path, gl_err_t *err);
+    in their unit, a bad category code, priority or 三事 type, a handler that does not resolve;
+    in the registry ("items[3] 'A-004'"), a duplicate id, an unknown list, category, level (only
+    community and grid) or department (a county unit of kind department), a bad or missing
+    date, an expiry not after the approval, an empty category list outside the negative list,
+    and an admitted item covering a category and level that a negative item forbids in an
+    overlapping period. admission_path NULL or "" loads no registry: every category is admitted
+    at every level. Returns the model, or NULL with err set and nothing allocated.  */
+gl_org_t *gl_org_load (const char *org_path, const char *categories_path,
+                       const char *admission_path, gl_err_t *err);
 /*  Free the model and everything it returned; nulls the caller's pointer; safe on NULL.  */
 void gl_org_destroy (gl_org_t **self_p);
 
@@ -179,6 +214,25 @@ const gl_unit_t *gl_org_unit_at (gl_org_t *self, size_t i);
 const gl_person_t *gl_org_person_at (gl_org_t *self, size_t i);
 const gl_category_t *gl_org_category_at (gl_org_t *self, size_t i);
 
+/*  事项准入: may a unit at level be given category's work at now_ms (ms since 1970)? Returns 0
+    when it may: an item of list duty, assist or certify in effect covers category and level
+    (reason is then that item, "A-001 民间纠纷人民调解"), or level is neither community nor
+    grid, or no registry was loaded (reason ""). Otherwise -1 with a reason for people: an item
+    in effect on the negative list ("on the negative list: <name> (<basis>)"), else an admitting
+    item that has expired ("item A-044 <name> expired on 2026-01-01") or is not yet in effect
+    ("item … takes effect on …"), else an item that admits it only at the other level ("not on
+    the admitted-items registry for grids: item A-008 <name> admits it for communities only"),
+    else "not on the admitted-items registry for communities: ask the street centre to handle it
+    or register the matter" ("for grids" at grid level); an unknown category is refused too.
+    reason (size bytes, truncated to fit) may be NULL.  */
+int gl_org_admit (gl_org_t *self, const char *category, gl_level_t level, int64_t now_ms,
+                  char *reason, size_t size);
+/*  The registry: items on one list (GL_ADMISSION_ANY: all; 0 when none was loaded), the i-th
+    in file order or NULL past the end, and an item by id (NULL when there is none).  */
+size_t gl_org_admission_count (gl_org_t *self, gl_admission_list_t list);
+const gl_admission_t *gl_org_admission_at (gl_org_t *self, size_t i);
+const gl_admission_t *gl_org_admission (gl_org_t *self, const char *id);
+
 /*  Print the tree under root_id (NULL: the county) as indented lines "id name [kind] N people",
     depth levels below it (0: the root alone; negative: all). A unit whose children are cut off
     says how many units lie below it. Returns 0, or -1 if root_id is not a unit.  */
@@ -191,12 +245,14 @@ const char *gl_board_name (gl_board_t board);
 const char *gl_channel_name (gl_channel_t channel);
 const char *gl_role_name (gl_role_t role);
 const char *gl_sanshi_name (gl_sanshi_t sanshi);
+const char *gl_admission_list_name (gl_admission_list_t list);
 int gl_unit_kind_lookup (const char *name);
 int gl_level_lookup (const char *name);
 int gl_board_lookup (const char *name);
 int gl_channel_lookup (const char *name);
 int gl_role_lookup (const char *name);
 int gl_sanshi_lookup (const char *name);
+int gl_admission_list_lookup (const char *name);
 /*  The kind of unit a person in role belongs to (GL_UNIT_GRID for the grid roles …).  */
 gl_unit_kind_t gl_role_kind (gl_role_t role);
 

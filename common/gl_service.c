@@ -557,7 +557,17 @@ gl_service_new (const gl_service_def_t *def, const gl_config_t *cfg, gl_err_t *e
 
     self->router = zsock_new (ZMQ_ROUTER);
     gl_socket_limits (self->router, cfg->max_msg_bytes, 0);
-    if (zsock_bind (self->router, "%s", svc->endpoint) < 0) {
+    //  A predecessor's endpoint is released a moment after it closes (inproc endpoints by
+    //  ZeroMQ's reaper thread): retry briefly before calling the address taken.
+    int bound = -1;
+    for (int tries = 0; tries < 40 && bound < 0; tries++) {
+        bound = zsock_bind (self->router, "%s", svc->endpoint);
+        if (bound < 0 && zmq_errno () == EADDRINUSE)
+            zclock_sleep (50);
+        else
+            break;
+    }
+    if (bound < 0) {
         gl_fail (err, GL_UNAVAILABLE, "%s: cannot bind %s (%s): is another %s running, or is "
                  "the address wrong? (setting '%s/endpoint')", cfg->path, svc->endpoint,
                  zmq_strerror (zmq_errno ()), def->name, def->name);

@@ -53,8 +53,9 @@ static const char *s_usage =
     "                  N+9 bus control, N+10 intake, N+11 dispatcher, N+12 escalation,\n"
     "                  N+13 archive, N+14 metrics (default 27400; nothing is bound on\n"
     "                  N+11, N+12, N+14)\n"
-    "  --domain DIR    the county's org.json and categories.json, which intake checks every\n"
-    "                  report against (default: deploy/yunyang of the source tree)\n"
+    "  --domain DIR    the county's org.json, categories.json and admission.json, which the\n"
+    "                  services check every report against (default: deploy/yunyang of the\n"
+    "                  source tree)\n"
     "  --keep          keep the scratch directory (stores, service logs, config)\n"
     "  --help          this text\n"
     "\n"
@@ -240,7 +241,7 @@ static struct {
     int clients;
     int window;                 //  reports each client keeps outstanding in the current run
     int pipelined;              //  window of the pipelined runs (1: skip them)
-    const char *domain;         //  directory of the county's org.json and categories.json
+    const char *domain;         //  directory of the county's org.json, categories.json …
     int64_t bus_msgs;
     int port_base;
     bool keep;
@@ -288,9 +289,10 @@ s_write_config (void)
         "    endpoint = \"tcp://127.0.0.1:%d\"\n"
         "domain\n"
         "    org = \"%s/org.json\"\n"
-        "    categories = \"%s/categories.json\"\n",
+        "    categories = \"%s/categories.json\"\n"
+        "    admission = \"%s/admission.json\"\n",
         b, s_bench.scratch, b, b + 1, b + 9, b + 10, b + 11, b + 12, b + 13, b + 14,
-        s_bench.domain, s_bench.domain);
+        s_bench.domain, s_bench.domain, s_bench.domain);
     if (fclose (file)) {
         fprintf (stderr, "gridloop-bench: cannot write %s: %s\n", s_bench.cfg_path,
                  strerror (errno));

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-# gen-county.py: writes a county's organisation (org.json) and event categories (categories.json)
-# for gridloop's org model (common/gl_org.h), reproducibly from the tables below.
+# gen-county.py: writes a county's organisation (org.json), event categories (categories.json)
+# and admitted-items registry (admission.json, 事项准入) for gridloop's org model
+# (common/gl_org.h), reproducibly from the tables below.
 #
 # Usage:  /usr/bin/python3 tools/gen-county.py --out deploy/yunyang [--seed N]
 #
@@ -22,11 +23,15 @@
 #                liaisons, mediators.
 #   CATEGORIES   the event categories: code LL.SS, name, default board, default handler per
 #                tier, priority, typical 三事 type, and whether mediation applies.
+#   ADMISSION    the admitted-items registry (事项准入): which categories of work a community
+#                or grid may be given, on which list (依法履职, 依法协助, 证明; or the 负面清单
+#                of work it must never be given), the owning department, the legal basis and
+#                the approval and expiry dates.
 #   SURNAMES, GIVEN  the characters people's names are drawn from.
 #
 # Everything random (names, N per grid, posts per board) comes from one random.Random(seed); the
 # default seed is fixed. Changing a table changes the people drawn after that point, so
-# regenerate, review the diff and commit both files together.
+# regenerate, review the diff and commit the files together. ADMISSION draws nothing at random.
 
 import argparse
 import json
@@ -229,6 +234,131 @@ CATEGORIES = [
     ("99.01", "其他事项", "livelihood", GW, CS, "C", "CTY-C", "P3", "minor", False),
 ]
 
+# The admitted-items registry (事项准入). A community or grid may be given an event's work only
+# if an item of list duty (依法履职), assist (依法协助) or certify (证明) covers its category
+# and tier and is in effect (approved <= day < expires; dates are China Standard Time days). An
+# item on the negative list (负面清单) covers work a community or grid must never be given; its
+# basis says why. Columns: id, name, list, categories, levels, owning department, basis,
+# approved, expires. Ids are stable: refusals and other configuration name them, so add new items
+# at the end and let old ones expire rather than renumbering.
+#
+# Following the Chongqing 村(社区)工作准入 practice ("四清单": 依法履职, 依法协助, 负面, 证明;
+# new items approved by the county government for five years). Categories left off every list
+# (utilities' supply faults, 网络舆情, 农业产业, 教育服务, 99 其他) go to the street's centre.
+CY, GR = "community", "grid"
+RJZ = "《中华人民共和国城市居民委员会组织法》第三条"
+RMTJ = "《中华人民共和国人民调解法》第八条"
+ZMYJ = "《民政部关于改进和规范基层群众性自治组织出具证明工作的指导意见》"
+ZF = "社区不是行政执法主体，不得承担；执法由具有行政处罚权的行政机关在法定职权范围内实施" \
+     "（《中华人民共和国行政处罚法》第十七条）"
+P23 = ("2023-03-01", "2028-03-01")
+P24 = ("2024-01-01", "2029-01-01")
+ADMISSION = [
+    # 依法履职: the community's own work under the law.
+    ("A-001", "民间纠纷人民调解", "duty",
+     ["01.01", "01.02", "01.03", "01.04", "01.07", "01.09", "01.10", "01.99"], [CY],
+     "D-JUSTICE", RMTJ + "；" + RJZ, P23),
+    ("A-002", "矛盾纠纷排查和初步调解", "duty",
+     ["01.01", "01.02", "01.07", "01.09", "01.10", "01.99"], [GR],
+     "D-JUSTICE", RMTJ, P23),
+    ("A-003", "群众性消防工作（防火检查、隐患劝改）", "duty", ["03.01"], [CY, GR],
+     "D-FIRE", "《中华人民共和国消防法》第三十二条", P23),
+    ("A-004", "社区党组织建设和党员教育管理服务", "duty", ["08.01", "08.02", "08.03"], [CY],
+     "D-ORG", "《中国共产党支部工作条例（试行）》", P23),
+    ("A-005", "社情民意信息采集和反映", "duty", ["09.01", "06.99"], [CY, GR],
+     "D-CIVIL", RJZ, P23),
+    ("A-006", "法律法规和政策宣传、咨询解答", "duty", ["09.02"], [CY, GR],
+     "D-CIVIL", RJZ, P23),
+    ("A-007", "社区议事协商", "duty", ["09.04"], [CY],
+     "D-CIVIL", "《关于加强城乡社区协商的意见》；" + RJZ, P23),
+    # 依法协助: work a department keeps, with which the community (and its grids) helps.
+    ("A-008", "协助调解劳资纠纷（欠薪线索收集）", "assist", ["01.05"], [CY],
+     "D-HRSS", "《中华人民共和国劳动争议调解仲裁法》第十条；《保障农民工工资支付条例》", P23),
+    ("A-009", "协助化解征地拆迁矛盾", "assist", ["01.06"], [CY],
+     "D-HOUSING", "《国有土地上房屋征收与补偿条例》", P23),
+    ("A-010", "协助医疗纠纷人民调解", "assist", ["01.08"], [CY],
+     "D-HEALTH", "《医疗纠纷预防和处理条例》", P23),
+    ("A-011", "协助信访矛盾化解", "assist", ["01.11"], [CY],
+     "D-PETITION", "《信访工作条例》", P23),
+    ("A-012", "矛盾纠纷苗头排查报告", "assist", ["01.12"], [CY, GR],
+     "D-POLLAW", RJZ, P23),
+    ("A-013", "治安隐患巡查和线索报告", "assist", ["02.01", "02.03", "02.04", "02.99"], [CY, GR],
+     "D-POLICE", RJZ, P23),
+    ("A-014", "反电信网络诈骗宣传", "assist", ["02.05"], [CY, GR],
+     "D-POLICE", "《中华人民共和国反电信网络诈骗法》", P23),
+    ("A-015", "燃气安全隐患入户排查", "assist", ["03.03"], [CY, GR],
+     "D-URBAN", "《城镇燃气管理条例》", P23),
+    ("A-016", "房屋安全巡查（危房排查）", "assist", ["03.04"], [CY, GR],
+     "D-HOUSING", "《城市危险房屋管理规定》", P23),
+    ("A-017", "地质灾害群测群防", "assist", ["03.05"], [CY, GR],
+     "D-NATRES", "《地质灾害防治条例》", P23),
+    ("A-018", "汛期隐患巡查和群众转移", "assist", ["03.06", "03.07"], [CY, GR],
+     "D-WATER", "《中华人民共和国防洪法》", P23),
+    ("A-019", "安全隐患网格巡查报告", "assist", ["03.99"], [CY, GR],
+     "D-EMERGENCY", "《中华人民共和国突发事件应对法》", P23),
+    ("A-020", "协助严重精神障碍患者关爱帮扶", "assist", ["04.01"], [CY, GR],
+     "D-HEALTH", "《中华人民共和国精神卫生法》", P23),
+    ("A-021", "协助社区矫正", "assist", ["04.02"], [CY],
+     "D-JUSTICE", "《中华人民共和国社区矫正法》第十二条", P23),
+    ("A-022", "协助刑满释放人员安置帮教", "assist", ["04.03"], [CY, GR],
+     "D-JUSTICE", RJZ, P23),
+    ("A-023", "协助社区戒毒和社区康复", "assist", ["04.04"], [CY],
+     "D-POLICE", "《中华人民共和国禁毒法》；《戒毒条例》", P23),
+    ("A-024", "重点青少年关爱帮扶", "assist", ["04.05"], [CY, GR],
+     "D-POLLAW", "《中华人民共和国预防未成年人犯罪法》", P23),
+    ("A-025", "市容环境巡查和劝导", "assist", ["05.01", "05.02"], [CY, GR],
+     "D-URBAN", "《城市市容和环境卫生管理条例》", P23),
+    ("A-026", "公用设施损坏巡查报告", "assist", ["05.06", "05.07"], [CY, GR],
+     "D-URBAN", RJZ, P23),
+    ("A-027", "噪声油烟扰民劝导和调解", "assist", ["05.08"], [CY, GR],
+     "D-ENV", "《中华人民共和国噪声污染防治法》", P23),
+    ("A-028", "社会保险参保动员和政策宣传", "assist", ["06.01"], [CY, GR],
+     "D-HRSS", "《中华人民共和国社会保险法》", P23),
+    ("A-029", "协助就业援助和失业登记", "assist", ["06.02"], [CY],
+     "D-HRSS", "《中华人民共和国就业促进法》", P23),
+    ("A-030", "协助基本公共卫生服务", "assist", ["06.03"], [CY, GR],
+     "D-HEALTH", "《中华人民共和国基本医疗卫生与健康促进法》", P23),
+    ("A-031", "协助受理保障性住房申请", "assist", ["06.05"], [CY],
+     "D-HOUSING", "《公共租赁住房管理办法》", P23),
+    ("A-032", "养老托育服务（一老一小）", "assist", ["06.06"], [CY, GR],
+     "D-CIVIL", "《中华人民共和国老年人权益保障法》", P23),
+    ("A-033", "协助社会救助申请受理和入户调查", "assist", ["06.07"], [CY, GR],
+     "D-CIVIL", "《社会救助暂行办法》", P23),
+    ("A-034", "突发事件先期处置和群众转移", "assist",
+     ["10.01", "10.02", "10.03", "10.04", "10.05"], [CY, GR],
+     "D-EMERGENCY", "《中华人民共和国突发事件应对法》", P23),
+    # 证明: certificates a community may issue (the rest were abolished).
+    ("A-035", "家庭经济困难情况证明（申请社会救助）", "certify", ["06.07"], [CY],
+     "D-CIVIL", "《社会救助暂行办法》；" + ZMYJ, P23),
+    ("A-036", "居住情况证明（申请公共租赁住房）", "certify", ["06.05"], [CY],
+     "D-HOUSING", ZMYJ, P23),
+    ("A-037", "老年人和困境儿童家庭情况证明（申领补贴）", "certify", ["06.06"], [CY],
+     "D-CIVIL", ZMYJ, P23),
+    # 负面清单: never given to a community or grid; the basis is the reason.
+    ("A-038", "城市管理行政执法（占道经营、私搭乱建、违规施工的查处）", "negative",
+     ["05.03", "05.04", "05.05"], [CY, GR], "D-URBAN", ZF, P23),
+    ("A-039", "安全生产行政执法（生产经营单位的监督检查和处罚）", "negative", ["03.02"],
+     [CY, GR], "D-EMERGENCY",
+     "安全生产监督检查和处罚由负有安全生产监督管理职责的部门实施（《中华人民共和国安全生产法》）；"
+     + ZF, P23),
+    ("A-040", "市场监管行政执法（食品药品、特种设备、无证无照经营的检查和查处）", "negative",
+     ["03.08", "03.09", "07.04"], [CY, GR], "D-MARKET",
+     "由县市场监管局依法实施（《中华人民共和国食品安全法》《中华人民共和国特种设备安全法》）；"
+     + ZF, P23),
+    ("A-041", "治安案件查处和刑事侦查", "negative", ["02.02"], [CY, GR], "D-POLICE",
+     "由公安机关依法办理（《中华人民共和国治安管理处罚法》《中华人民共和国刑事诉讼法》），"
+     "社区和网格只报告线索", P23),
+    ("A-042", "招商引资、项目推进等经济发展指标任务", "negative", ["07.02"], [CY, GR], "D-ECON",
+     "不得向社区下达招商引资、协税护税等经济指标或据此考核（《关于规范村级组织工作事务、"
+     "机制牌子和证明事项的意见》）", P23),
+    ("A-043", "开具无法定依据的证明", "negative", [], [CY, GR], "D-CIVIL",
+     "没有法律法规依据的证明一律不得要求社区开具；需要的，由部门通过数据共享或告知承诺核实（"
+     + ZMYJ + "）", P24),
+    # Expired: the 2023-2025 pilot of 助企服务 through the communities was not renewed.
+    ("A-044", "助企服务诉求收集和转办（试点）", "assist", ["07.01"], [CY],
+     "D-ECON", "《优化营商环境条例》", ("2023-03-01", "2026-01-01")),
+]
+
 # Common surnames in north-east Chongqing, the more frequent repeated.
 SURNAMES = (
     "王王李李张张刘刘陈陈杨杨黄赵周吴徐孙胡朱高何郭马罗罗梁宋郑谢唐唐冯董程曹袁邓彭彭"
@@ -348,6 +478,25 @@ def categories():
     return out
 
 
+def admission():
+    # Check the table against the others, so an edit cannot write a registry the loader refuses.
+    codes = {row[0] for row in CATEGORIES}
+    departments = {did for did, _ in DEPARTMENTS}
+    ids = set()
+    out = []
+    for aid, name, lst, cats, levels, dept, basis, (approved, expires) in ADMISSION:
+        bad = [c for c in cats if c not in codes]
+        if aid in ids or bad or dept not in departments or not approved < expires:
+            sys.exit("gen-county.py: ADMISSION item %s: duplicate id, unknown category %s, "
+                     "unknown department %s or expiry before approval" % (aid, bad, dept))
+        ids.add(aid)
+        out.append({
+            "id": aid, "name": name, "list": lst, "categories": cats, "levels": levels,
+            "department": dept, "basis": basis, "approved": approved, "expires": expires,
+        })
+    return out
+
+
 def dumps(value):
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
@@ -371,8 +520,9 @@ def write(path, head, lists):
 
 def main():
     parser = argparse.ArgumentParser(
-        description="Write a county's org.json and categories.json for gridloop.")
-    parser.add_argument("--out", required=True, help="directory to write the two files into")
+        description="Write a county's org.json, categories.json and admission.json for "
+                    "gridloop.")
+    parser.add_argument("--out", required=True, help="directory to write the three files into")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
                         help="random seed for names and staffing (default %d)" % DEFAULT_SEED)
     args = parser.parse_args()
@@ -381,6 +531,7 @@ def main():
     write(os.path.join(args.out, "org.json"), [("county", COUNTY)],
           [("units", c.units), ("people", c.people)])
     write(os.path.join(args.out, "categories.json"), [], [("categories", categories())])
+    write(os.path.join(args.out, "admission.json"), [], [("items", admission())])
 
 
 if __name__ == "__main__":

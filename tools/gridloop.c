@@ -1,10 +1,12 @@
 /*  gridloop — the operator's command line. It speaks only the public protocol of proto/, like
-    any departmental system: report, show, list, status, tail, call, config.  */
+    any departmental system: report, show, list, status, tail, call, config, and the event
+    lifecycle commands of the dispatcher (accept, dispatch, sign, … event, queue).  */
 #include "gl_client.h"
 #include "gl_config.h"
 #include "gl_json.h"
 #include "gl_org.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <string.h>
 #include <time.h>
@@ -36,6 +38,39 @@ static const char *s_usage =
     "  org --categories      the category list: code, name, board, priority, 三事, handlers\n"
     "  call SERVICE JSON     send any request (JSON) to a service; prints the answer\n"
     "  config                every setting with its default and meaning\n"
+    "\n"
+    "Event lifecycle (dispatcher):\n"
+    "  ACTION ID --as UNIT [--person ID] [--role ROLE] [FLAGS]\n"
+    "                        act on event ID for unit UNIT (and staff member ID); prints\n"
+    "                        `ID STATE step N`. ACTION and its FLAGS:\n"
+    "      accept            [--category LL.SS] [--sanshi major|minor|private]\n"
+    "                        [--priority P1..P4] [--note TEXT] [--no-route]\n"
+    "      cancel            --code duplicate|invalid|out_of_scope|withdrawn --reason TEXT\n"
+    "      confirm           [--note TEXT]            (on-the-spot handling)\n"
+    "      dispatch          --unit UNIT [--reason TEXT] [--copy UNIT]...\n"
+    "      assign            --unit UNIT --reason TEXT   (交办, to a lower tier)\n"
+    "      escalate          --reason TEXT            (上报, to the next tier up)\n"
+    "      sign                                       (签收)\n"
+    "      return            --reason TEXT            (退回)\n"
+    "      note              --text TEXT\n"
+    "      extend            --days 1..30 --reason TEXT\n"
+    "      decide-extension  --approve|--refuse [--reason TEXT]\n"
+    "      suspend           --reason TEXT            (挂账)\n"
+    "      resume            [--note TEXT]\n"
+    "      handle            --evidence TEXT [--result TEXT]\n"
+    "      verify            --pass [--reason TEXT] | --fail --reason TEXT\n"
+    "      feedback          --rating satisfied|fairly_satisfied|unsatisfied [--note TEXT]\n"
+    "      supervise         --level normal|yellow|red [--note TEXT]   (督办)\n"
+    "      instruct          --text TEXT              (批示)\n"
+    "      urgent            --reason TEXT\n"
+    "      refer             --channel court|procuratorate|police|petitions --reason TEXT\n"
+    "      mediate           --mediator NAME --sessions N [--agreement TEXT]\n"
+    "                        --outcome settled|failed|litigation\n"
+    "      archive\n"
+    "  event ID [--json]     the dispatcher's view of an event: state, triage, assigned unit,\n"
+    "                        counters and every step\n"
+    "  queue UNIT [--state to_sign|in_progress|open] [--limit N] [--after ID]\n"
+    "                        the events UNIT holds (default: every open one), one a line\n"
     "\n"
     "Options:\n"
     "  --config FILE         configuration (default /etc/gridloop/gridloop.cfg)\n"
@@ -498,7 +533,8 @@ s_org (int argc, char **argv)
             return s_usage_error ("org takes [UNIT] [--depth N] or --categories");
     }
     gl_err_t err;
-    gl_org_t *org = gl_org_load (s_cfg.org_path, s_cfg.categories_path, &err);
+    gl_org_t *org = gl_org_load (s_cfg.org_path, s_cfg.categories_path,
+                                 s_cfg.admission_path, &err);
     if (!org) {
         fprintf (stderr, "gridloop: org: %s\n", err.message);
         return 1;
@@ -522,6 +558,506 @@ s_org (int argc, char **argv)
         rc = 1;
     }
     gl_org_destroy (&org);
+    return rc;
+}
+
+//  ---------------------------------------------------------------------------------------------
+//  Event lifecycle (dispatcher, proto/dispatcher.md): one row per command, one parser for all.
+
+typedef enum {
+    S_STR,                      //  --flag VALUE          field: str
+    S_UINT,                     //  --flag N              field: uint
+    S_TRUE,                     //  --flag                field: true
+    S_FALSE,                    //  --flag                field: false
+    S_STRS                      //  --flag VALUE, again   field: array of str, in the order given
+} s_flag_type_t;
+
+typedef struct {
+    const char *flag;           //  the flag without its "--"; NULL ends a row's flags
+    const char *field;          //  the request field it sets (two flags may set one bool)
+    s_flag_type_t type;         //  how the value is read and packed
+    const char *meta;           //  what the value is, for messages ("UNIT", "TEXT", …)
+} s_flag_t;
+
+#define S_MAX_FLAGS 6           //  most flags of one command (accept has 5)
+
+typedef struct {
+    const char *action;         //  the command, `gridloop ACTION ID --as UNIT …`
+    const char *op;             //  the dispatcher operation it sends
+    s_flag_t flags [S_MAX_FLAGS];   //  in the order the request writes their fields
+} s_verb_t;
+
+#define S_NONE { { NULL, NULL, S_STR, NULL } }
+
+static const s_verb_t s_verbs [] = {
+    { "accept", "accept", { { "category", "category", S_STR, "LL.SS" },
+                            { "sanshi", "sanshi", S_STR, "major|minor|private" },
+                            { "priority", "priority", S_STR, "P1..P4" },
+                            { "note", "note", S_STR, "TEXT" },
+                            { "no-route", "route", S_FALSE, NULL } } },
+    { "cancel", "cancel", { { "code", "code", S_STR,
+                              "duplicate|invalid|out_of_scope|withdrawn" },
+                            { "reason", "reason", S_STR, "TEXT" } } },
+    { "confirm", "confirm", { { "note", "note", S_STR, "TEXT" } } },
+    { "dispatch", "dispatch", { { "unit", "unit", S_STR, "UNIT" },
+                                { "reason", "reason", S_STR, "TEXT" },
+                                { "copy", "copy", S_STRS, "UNIT" } } },
+    { "assign", "assign", { { "unit", "unit", S_STR, "UNIT" },
+                            { "reason", "reason", S_STR, "TEXT" } } },
+    { "escalate", "escalate", { { "reason", "reason", S_STR, "TEXT" } } },
+    { "sign", "sign", S_NONE },
+    { "return", "return", { { "reason", "reason", S_STR, "TEXT" } } },
+    { "note", "note", { { "text", "text", S_STR, "TEXT" } } },
+    { "extend", "extend", { { "days", "days", S_UINT, "1..30" },
+                            { "reason", "reason", S_STR, "TEXT" } } },
+    { "decide-extension", "decide_extension", { { "approve", "approve", S_TRUE, NULL },
+                                                { "refuse", "approve", S_FALSE, NULL },
+                                                { "reason", "reason", S_STR, "TEXT" } } },
+    { "suspend", "suspend", { { "reason", "reason", S_STR, "TEXT" } } },
+    { "resume", "resume", { { "note", "note", S_STR, "TEXT" } } },
+    { "handle", "handle", { { "evidence", "evidence", S_STR, "TEXT" },
+                            { "result", "result", S_STR, "TEXT" } } },
+    { "verify", "verify", { { "pass", "pass", S_TRUE, NULL },
+                            { "fail", "pass", S_FALSE, NULL },
+                            { "reason", "reason", S_STR, "TEXT" } } },
+    { "feedback", "feedback", { { "rating", "rating", S_STR,
+                                  "satisfied|fairly_satisfied|unsatisfied" },
+                                { "note", "note", S_STR, "TEXT" } } },
+    { "supervise", "supervise", { { "level", "level", S_STR, "normal|yellow|red" },
+                                  { "note", "note", S_STR, "TEXT" } } },
+    { "instruct", "instruct", { { "text", "text", S_STR, "TEXT" } } },
+    { "urgent", "urgent", { { "reason", "reason", S_STR, "TEXT" } } },
+    { "refer", "refer", { { "channel", "channel", S_STR, "court|procuratorate|police|petitions" },
+                          { "reason", "reason", S_STR, "TEXT" } } },
+    { "mediate", "mediate", { { "mediator", "mediator", S_STR, "NAME" },
+                              { "sessions", "sessions", S_UINT, "N" },
+                              { "agreement", "agreement", S_STR, "TEXT" },
+                              { "outcome", "outcome", S_STR, "settled|failed|litigation" } } },
+    { "archive", "archive", S_NONE },
+};
+#define S_VERBS (sizeof s_verbs / sizeof s_verbs [0])
+
+//  The actor flags every command takes, ahead of its own (slots -1, -2, -3 below).
+static const s_flag_t s_actor_flags [] = {
+    { "as", "unit", S_STR, "UNIT" }, { "person", "person", S_STR, "ID" },
+    { "role", "role", S_STR, "ROLE" }
+};
+
+static const s_verb_t *
+s_verb_lookup (const char *action)
+{
+    for (size_t i = 0; i < S_VERBS; i++)
+        if (streq (s_verbs [i].action, action))
+            return &s_verbs [i];
+    return NULL;
+}
+
+//  A command's synopsis, e.g. "dispatch ID --as UNIT [--person ID] [--role ROLE] [--unit UNIT]
+//  [--reason TEXT] [--copy UNIT]...", for the messages of a usage error.
+static void
+s_verb_synopsis (const s_verb_t *verb, char *buf, size_t size)
+{
+    size_t off = (size_t) snprintf (buf, size, "%s ID --as UNIT [--person ID] [--role ROLE]",
+                                    verb->action);
+    for (int i = 0; i < S_MAX_FLAGS && verb->flags [i].flag && off < size; i++) {
+        const s_flag_t *f = &verb->flags [i];
+        off += (size_t) snprintf (buf + off, size - off, " [--%s%s%s]%s", f->flag,
+                                  f->meta? " ": "", f->meta? f->meta: "",
+                                  f->type == S_STRS? "...": "");
+    }
+}
+
+//  The slot of flag name (name_len bytes) in verb's row: 0.. for the row's flags, -1, -2, -3
+//  for --as, --person, --role; S_MAX_FLAGS when the command has no such flag.
+static int
+s_verb_slot (const s_verb_t *verb, const char *name, size_t name_len, const s_flag_t **flag)
+{
+    for (int i = 0; i < 3; i++)
+        if (strlen (s_actor_flags [i].flag) == name_len
+        &&  memcmp (s_actor_flags [i].flag, name, name_len) == 0) {
+            *flag = &s_actor_flags [i];
+            return -1 - i;
+        }
+    for (int i = 0; i < S_MAX_FLAGS && verb->flags [i].flag; i++)
+        if (strlen (verb->flags [i].flag) == name_len
+        &&  memcmp (verb->flags [i].flag, name, name_len) == 0) {
+            *flag = &verb->flags [i];
+            return i;
+        }
+    return S_MAX_FLAGS;
+}
+
+//  Parse `ACTION ID --as UNIT [--person ID] [--role ROLE] [flags]` (argv [0] is ACTION) against
+//  verb's row and build its request into req: op, a fresh req_id, id, actor {unit, person,
+//  role}, then the row's fields in row order. Flags are `--flag VALUE` or `--flag=VALUE`.
+//  Which fields an operation requires, and their values, are for the dispatcher to judge; here
+//  only the shape is checked. Returns 0 with req built and *id_p set, or 2 having printed the
+//  problem (req untouched).
+static int
+s_verb_request (const s_verb_t *verb, int argc, char **argv, msgpack_sbuffer *req,
+                const char **id_p)
+{
+    char synopsis [512], what [768];
+    s_verb_synopsis (verb, synopsis, sizeof synopsis);
+    //  One (slot, value) per flag given, in command-line order.
+    int *slots = calloc ((size_t) argc, sizeof *slots);
+    const char **values = calloc ((size_t) argc, sizeof *values);
+    int given = 0;
+    const char *id = NULL;
+    what [0] = '\0';
+    for (int i = 1; i < argc && !what [0]; i++) {
+        const char *arg = argv [i];
+        if (strncmp (arg, "--", 2) != 0) {
+            if (id)
+                snprintf (what, sizeof what, "%s: one event id only ('%s' and '%s')",
+                          verb->action, id, arg);
+            id = arg;
+            continue;
+        }
+        const char *name = arg + 2, *eq = strchr (name, '=');
+        size_t name_len = eq? (size_t) (eq - name): strlen (name);
+        const s_flag_t *flag = NULL;
+        int slot = s_verb_slot (verb, name, name_len, &flag);
+        if (slot == S_MAX_FLAGS) {
+            snprintf (what, sizeof what, "%s has no flag --%.*s", verb->action,
+                      (int) name_len, name);
+            break;
+        }
+        const char *value = NULL;
+        if (flag->type == S_TRUE || flag->type == S_FALSE) {
+            if (eq)
+                snprintf (what, sizeof what, "%s: --%s takes no value", verb->action,
+                          flag->flag);
+        }
+        else
+        if (eq)
+            value = eq + 1;
+        else
+        if (i + 1 < argc)
+            value = argv [++i];
+        else
+            snprintf (what, sizeof what, "%s: --%s needs a value (%s)", verb->action,
+                      flag->flag, flag->meta);
+        if (value && flag->type == S_UINT) {
+            char *end = NULL;
+            errno = 0;
+            strtoull (value, &end, 10);
+            if (!*value || *end || value [0] == '-' || errno)
+                snprintf (what, sizeof what, "%s: --%s takes a whole number (%s), not '%s'",
+                          verb->action, flag->flag, flag->meta, value);
+        }
+        //  A field is set once (but for arrays): --pass and --fail, or --as twice, clash.
+        for (int j = 0; j < given && !what [0]; j++) {
+            const s_flag_t *other = slots [j] < 0? &s_actor_flags [-1 - slots [j]]:
+                                                    &verb->flags [slots [j]];
+            if (streq (other->field, flag->field) && (slots [j] < 0) == (slot < 0)
+            &&  !(flag->type == S_STRS && slots [j] == slot)) {
+                if (other == flag)
+                    snprintf (what, sizeof what, "%s: --%s is given twice", verb->action,
+                              flag->flag);
+                else
+                    snprintf (what, sizeof what, "%s: --%s and --%s exclude each other",
+                              verb->action, other->flag, flag->flag);
+            }
+        }
+        slots [given] = slot;
+        values [given++] = value;
+    }
+    const char *unit = NULL;
+    for (int j = 0; j < given; j++)
+        if (slots [j] == -1)
+            unit = values [j];
+    if (!what [0] && !id)
+        snprintf (what, sizeof what, "%s needs an event id, e.g. gridloop %s "
+                  "500235-20261127-000000042 --as SJ-B4", verb->action, verb->action);
+    else
+    if (!what [0] && !unit)
+        snprintf (what, sizeof what, "%s needs --as UNIT: the unit you act for, e.g. SJ-C "
+                  "(`gridloop org` lists the units)", verb->action);
+    if (what [0]) {
+        free (slots);
+        free (values);
+        fprintf (stderr, "gridloop: %s\n  usage: gridloop %s\n", what, synopsis);
+        return 2;
+    }
+
+    gl_mapw_t w, actor;
+    gl_mapw_init (&w);
+    gl_mapw_init (&actor);
+    gl_mapw_str (&w, "id", id);
+    for (int s = -1; s >= -3; s--)
+        for (int j = 0; j < given; j++)
+            if (slots [j] == s)
+                gl_mapw_str (&actor, s_actor_flags [-1 - s].field, values [j]);
+    gl_mapw_map (&w, "actor", &actor);
+    //  The row's fields in row order; two flags of one field (--pass, --fail) write it once.
+    for (int s = 0; s < S_MAX_FLAGS && verb->flags [s].flag; s++) {
+        const s_flag_t *f = &verb->flags [s];
+        bool written = false;
+        for (int e = 0; e < s; e++)
+            if (streq (verb->flags [e].field, f->field))
+                written = true;
+        if (written)
+            continue;
+        msgpack_sbuffer items;
+        msgpack_sbuffer_init (&items);
+        msgpack_packer pk;
+        msgpack_packer_init (&pk, &items, msgpack_sbuffer_write);
+        uint32_t count = 0;
+        for (int j = 0; j < given; j++) {
+            if (slots [j] < 0 || !streq (verb->flags [slots [j]].field, f->field))
+                continue;
+            const s_flag_t *g = &verb->flags [slots [j]];
+            switch (g->type) {
+                case S_STR:   gl_mapw_str (&w, g->field, values [j]); break;
+                case S_UINT:  gl_mapw_u64 (&w, g->field, strtoull (values [j], NULL, 10)); break;
+                case S_TRUE:  gl_mapw_bool (&w, g->field, true); break;
+                case S_FALSE: gl_mapw_bool (&w, g->field, false); break;
+                case S_STRS:  gl_pack_cstr (&pk, values [j]); count++; break;
+            }
+        }
+        if (count)
+            gl_mapw_array (&w, f->field, count, &items);
+        msgpack_sbuffer_destroy (&items);
+    }
+    gl_request_build (req, verb->op, true, &w);
+    gl_mapw_fini (&actor);
+    gl_mapw_fini (&w);
+    free (slots);
+    free (values);
+    *id_p = id;
+    return 0;
+}
+
+//  `gridloop ACTION ID --as UNIT …`: one lifecycle command; prints "ID STATE step N".
+static int
+s_verb (const s_verb_t *verb, int argc, char **argv)
+{
+    msgpack_sbuffer req;
+    const char *id;
+    int rc = s_verb_request (verb, argc, argv, &req, &id);
+    if (rc)
+        return rc;
+    gl_doc_t answer;
+    //  Retrying with the same bytes is safe: the dispatcher answers a repeated req_id the same
+    //  way, and carries the command out once.
+    rc = s_call ("dispatcher", &req, &answer, 5, false);
+    msgpack_sbuffer_destroy (&req);
+    if (rc == 0) {
+        char state [GL_MAX_NAME + 1] = "?", answered [GL_MAX_NAME + 1];
+        uint64_t step = 0;
+        gl_get_strbuf (&answer.root, "state", state, sizeof state);
+        gl_get_u64 (&answer.root, "step", &step);
+        printf ("%s %s step %llu\n",
+                gl_get_strbuf (&answer.root, "id", answered, sizeof answered)? answered: id,
+                state, (unsigned long long) step);
+    }
+    gl_doc_fini (&answer);
+    return rc;
+}
+
+//  A value of a dispatcher answer as text: strings as they are, times ("…_at" integers) as
+//  local times, nil, absent or "" as "-", maps and arrays as one line of JSON.
+static void
+s_value_text (const msgpack_object *map, const char *key, char *buf, size_t size)
+{
+    const msgpack_object *v = gl_map_get (map, key);
+    size_t key_len = strlen (key);
+    bool time = key_len > 3 && streq (key + key_len - 3, "_at");
+    if (!v || v->type == MSGPACK_OBJECT_NIL
+    ||  (v->type == MSGPACK_OBJECT_STR && v->via.str.size == 0))
+        snprintf (buf, size, "-");
+    else
+    if (v->type == MSGPACK_OBJECT_STR)
+        snprintf (buf, size, "%.*s", (int) v->via.str.size, v->via.str.ptr);
+    else
+    if (v->type == MSGPACK_OBJECT_BOOLEAN)
+        snprintf (buf, size, "%s", v->via.boolean? "yes": "no");
+    else
+    if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER && time)
+        s_time ((int64_t) v->via.u64, buf, size);
+    else
+    if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+        snprintf (buf, size, "%llu", (unsigned long long) v->via.u64);
+    else
+    if (v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+        snprintf (buf, size, "%lld", (long long) v->via.i64);
+    else {
+        char *line = gl_json_line (v);
+        snprintf (buf, size, "%s", line);
+        free (line);
+    }
+}
+
+//  The reporter as "ID (ROLE)" when it is a map {id, role, …}, else as any value.
+static void
+s_reporter_text (const msgpack_object *event, char *buf, size_t size)
+{
+    const msgpack_object *r = gl_map_get (event, "reporter");
+    char id [128], role [64];
+    if (r && r->type == MSGPACK_OBJECT_MAP) {
+        s_value_text (r, "id", id, sizeof id);
+        s_value_text (r, "role", role, sizeof role);
+        snprintf (buf, size, "%s (%s)", id, role);
+    }
+    else
+        s_value_text (event, "reporter", buf, size);
+}
+
+//  `gridloop event ID [--json]`: the dispatcher's view of one event, its state and its steps.
+static int
+s_event (int argc, char **argv)
+{
+    bool json = false;
+    const char *id = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (streq (argv [i], "--json"))
+            json = true;
+        else
+        if (argv [i][0] == '-' || id)
+            return s_usage_error ("event takes ID [--json], e.g. gridloop event "
+                                  "500235-20261127-000000042");
+        else
+            id = argv [i];
+    }
+    if (!id)
+        return s_usage_error ("event needs an event id, e.g. gridloop event "
+                              "500235-20261127-000000042");
+    gl_mapw_t w;
+    gl_mapw_init (&w);
+    gl_mapw_str (&w, "id", id);
+    msgpack_sbuffer req;
+    gl_request_build (&req, "get", false, &w);
+    gl_mapw_fini (&w);
+    gl_doc_t answer;
+    int rc = s_call ("dispatcher", &req, &answer, 3, false);
+    msgpack_sbuffer_destroy (&req);
+    if (rc == 0 && json)
+        s_print_json (&answer.root);
+    else
+    if (rc == 0) {
+        const msgpack_object *e = gl_map_get (&answer.root, "event");
+        //  Each line: a label, then "name value" pairs of the event map.
+        static const struct {
+            const char *label;
+            const char *keys [6];
+        } lines [] = {
+            { "triage", { "category", "priority", "sanshi", "board" } },
+            { "where", { "grid", "community", "street" } },
+            { "counters", { "returns", "reworks", "rehandles", "wrong_dispatches" } },
+            { "oversight", { "supervision", "urgent", "extension_pending" } },
+            { "times", { "created_at", "updated_at" } },
+        };
+        char state [64], step [24], unit [128], by [128];
+        s_value_text (e, "state", state, sizeof state);
+        s_value_text (e, "step", step, sizeof step);
+        s_value_text (e, "unit", unit, sizeof unit);
+        s_value_text (e, "dispatcher", by, sizeof by);
+        printf ("event %s  %s  step %s at %s (dispatched by %s)\n", id, state, step, unit, by);
+        for (size_t l = 0; l < sizeof lines / sizeof lines [0]; l++) {
+            printf ("  %-10s", lines [l].label);
+            for (int k = 0; k < 6 && lines [l].keys [k]; k++) {
+                char value [256];
+                s_value_text (e, lines [l].keys [k], value, sizeof value);
+                printf ("%s%s %s", k? "  ": "", lines [l].keys [k], value);
+            }
+            printf ("\n");
+        }
+        char reporter [256];
+        s_reporter_text (e, reporter, sizeof reporter);
+        printf ("  %-10s%s\n", "reporter", reporter);
+        const msgpack_object *steps = gl_map_get (&answer.root, "steps");
+        uint32_t count = steps && steps->type == MSGPACK_OBJECT_ARRAY? steps->via.array.size: 0;
+        printf ("steps: %u\n", count);
+        for (uint32_t i = 0; i < count; i++) {
+            const msgpack_object *s = &steps->via.array.ptr [i];
+            char n [24], kind [64], unit [128], from [128], entered [48], signed_at [48],
+                 left [48], days [24], outcome [128], reason [1024];
+            s_value_text (s, "n", n, sizeof n);
+            s_value_text (s, "kind", kind, sizeof kind);
+            s_value_text (s, "unit", unit, sizeof unit);
+            s_value_text (s, "from", from, sizeof from);
+            s_value_text (s, "entered_at", entered, sizeof entered);
+            s_value_text (s, "signed_at", signed_at, sizeof signed_at);
+            s_value_text (s, "left_at", left, sizeof left);
+            s_value_text (s, "extension_days", days, sizeof days);
+            s_value_text (s, "outcome", outcome, sizeof outcome);
+            s_value_text (s, "reason", reason, sizeof reason);
+            printf ("  %3s %-12s %-14s from %-10s entered %s  signed %s  left %s  "
+                    "extension %s  outcome %s  reason %s\n", n, kind, unit, from, entered,
+                    signed_at, left, days, outcome, reason);
+        }
+    }
+    gl_doc_fini (&answer);
+    return rc;
+}
+
+//  `gridloop queue UNIT [--state to_sign|in_progress|open] [--limit N] [--after ID]`: the
+//  events a unit holds, one line each.
+static int
+s_queue (int argc, char **argv)
+{
+    const char *unit = NULL, *state = NULL, *after = NULL;
+    uint64_t limit = 0;
+    for (int i = 1; i < argc; i++) {
+        if (streq (argv [i], "--state") && i + 1 < argc)
+            state = argv [++i];
+        else
+        if (streq (argv [i], "--after") && i + 1 < argc)
+            after = argv [++i];
+        else
+        if (streq (argv [i], "--limit") && i + 1 < argc) {
+            char *end = NULL;
+            limit = strtoull (argv [++i], &end, 10);
+            if (!argv [i][0] || *end || argv [i][0] == '-' || limit == 0)
+                return s_usage_error ("queue: --limit takes a number from 1 to 500");
+        }
+        else
+        if (argv [i][0] != '-' && !unit)
+            unit = argv [i];
+        else
+            return s_usage_error ("queue takes UNIT [--state to_sign|in_progress|open] "
+                                  "[--limit N] [--after ID]");
+    }
+    if (!unit)
+        return s_usage_error ("queue needs a unit, e.g. gridloop queue SJ-B4 --state to_sign");
+    gl_mapw_t w;
+    gl_mapw_init (&w);
+    gl_mapw_str (&w, "unit", unit);
+    if (state)
+        gl_mapw_str (&w, "state", state);
+    if (after)
+        gl_mapw_str (&w, "after", after);
+    if (limit)
+        gl_mapw_u64 (&w, "limit", limit);
+    msgpack_sbuffer req;
+    gl_request_build (&req, "queue", false, &w);
+    gl_mapw_fini (&w);
+    gl_doc_t answer;
+    int rc = s_call ("dispatcher", &req, &answer, 3, false);
+    msgpack_sbuffer_destroy (&req);
+    if (rc == 0) {
+        const msgpack_object *events = gl_map_get (&answer.root, "events");
+        uint32_t count = events && events->type == MSGPACK_OBJECT_ARRAY?
+                         events->via.array.size: 0;
+        for (uint32_t i = 0; i < count; i++) {
+            const msgpack_object *e = &events->via.array.ptr [i];
+            char id [128], st [64], category [32], priority [16], step [24], entered [48];
+            s_value_text (e, "id", id, sizeof id);
+            s_value_text (e, "state", st, sizeof st);
+            s_value_text (e, "category", category, sizeof category);
+            s_value_text (e, "priority", priority, sizeof priority);
+            s_value_text (e, "step", step, sizeof step);
+            s_value_text (e, "entered_at", entered, sizeof entered);
+            printf ("%s  %-12s %-6s %-3s step %-3s entered %s\n", id, st, category, priority,
+                    step, entered);
+        }
+        char next [GL_MAX_NAME + 1];
+        if (gl_get_strbuf (&answer.root, "next", next, sizeof next))
+            printf ("(more: gridloop queue %s%s%s --after %s)\n", unit,
+                    state? " --state ": "", state? state: "", next);
+    }
+    gl_doc_fini (&answer);
     return rc;
 }
 
@@ -575,7 +1111,8 @@ main (int argc, char **argv)
     if (rc >= 0)
         return rc;
     if (optind >= argc)
-        return s_usage_error ("which command? (report, show, list, status, tail, org, backup, call, config)");
+        return s_usage_error ("which command? (report, show, list, status, tail, org, backup, call, config, "
+                               "event, queue, accept, dispatch, sign, handle, verify, …)");
     zsys_init ();
     zsys_set_logstream (NULL);
     char **args = argv + optind;
@@ -597,6 +1134,13 @@ main (int argc, char **argv)
         return s_backup (nargs, args);
     if (streq (command, "org"))
         return s_org (nargs, args);
+    if (streq (command, "event"))
+        return s_event (nargs, args);
+    if (streq (command, "queue"))
+        return s_queue (nargs, args);
+    const s_verb_t *verb = s_verb_lookup (command);
+    if (verb)
+        return s_verb (verb, nargs, args);
     if (streq (command, "config")) {
         gl_config_print (stdout);
         return 0;

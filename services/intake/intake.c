@@ -449,7 +449,7 @@ s_open (gl_service_t *service, gl_err_t *err)
 {
     const gl_config_t *cfg = gl_service_config (service);
     s_intake_t *self = calloc (1, sizeof *self);
-    self->org = gl_org_load (cfg->org_path, cfg->categories_path, err);
+    self->org = gl_org_load (cfg->org_path, cfg->categories_path, cfg->admission_path, err);
     if (!self->org) {
         free (self);
         return -1;

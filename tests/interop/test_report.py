@@ -45,6 +45,7 @@ intake
 domain
     org = "{source_dir}/deploy/yunyang/org.json"
     categories = "{source_dir}/deploy/yunyang/categories.json"
+    admission = "{source_dir}/deploy/yunyang/admission.json"
 """)
     procs = [subprocess.Popen([os.path.join(bin_dir, "gridloop-" + name), "--config", cfg],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -1,6 +1,7 @@
-/*  test_org — gl_org: the bundled Yunyang organisation and categories (deploy/yunyang), the
-    lookups and the tree, every refusal naming the file and the entry, and the generator
-    (tools/gen-county.py) giving the committed files byte for byte.  */
+/*  test_org — gl_org: the bundled Yunyang organisation, categories and admitted-items registry
+    (deploy/yunyang), the lookups and the tree, admission (事项准入), every refusal naming the
+    file and the entry, and the generator (tools/gen-county.py) giving the committed files byte
+    for byte.  */
 #include "unit.h"
 #include "gl_org.h"
 
@@ -13,12 +14,14 @@ static gl_org_t *s_org;         //  the bundled county, loaded once for the grou
 static int
 s_setup (void **state)
 {
-    char org [PATH_MAX], categories [PATH_MAX];
+    char org [PATH_MAX], categories [PATH_MAX], admission [PATH_MAX];
     snprintf (org, sizeof org, "%s", u_source_path ("deploy/yunyang/org.json"));
     snprintf (categories, sizeof categories, "%s",
               u_source_path ("deploy/yunyang/categories.json"));
+    snprintf (admission, sizeof admission, "%s",
+              u_source_path ("deploy/yunyang/admission.json"));
     gl_err_t err = { GL_OK, "" };
-    s_org = gl_org_load (org, categories, &err);
+    s_org = gl_org_load (org, categories, admission, &err);
     if (!s_org) {
         fprintf (stderr, "cannot load the bundled county: %s\n", err.message);
         return -1;
@@ -335,6 +338,218 @@ test_print_tree_lists_units_and_cuts_at_the_depth (void **state)
 }
 
 //  ---------------------------------------------------------------------------------------------
+//  The admitted-items registry (事项准入)
+
+//  00:00 China Standard Time of some days, in ms since 1970.
+#define S_2023_03_01    INT64_C (1677600000000)
+#define S_2025_06_01    INT64_C (1748707200000)
+#define S_2026_01_01    INT64_C (1767196800000)
+#define S_2026_06_01    INT64_C (1780243200000)
+#define S_2028_03_01    INT64_C (1835452800000)
+
+//  gl_org_admit with a fresh reason; returns its rc and leaves the reason in s_reason.
+static char s_reason [512];
+
+static int
+s_admit (gl_org_t *org, const char *category, gl_level_t level, int64_t now)
+{
+    memset (s_reason, 'x', sizeof s_reason);
+    return gl_org_admit (org, category, level, now, s_reason, sizeof s_reason);
+}
+
+static void
+test_bundled_registry_loads_with_its_four_lists (void **state)
+{
+    assert_int_equal (gl_org_admission_count (s_org, GL_ADMISSION_DUTY), 7);
+    assert_int_equal (gl_org_admission_count (s_org, GL_ADMISSION_ASSIST), 28);
+    assert_int_equal (gl_org_admission_count (s_org, GL_ADMISSION_NEGATIVE), 6);
+    assert_int_equal (gl_org_admission_count (s_org, GL_ADMISSION_CERTIFY), 3);
+    assert_int_equal (gl_org_admission_count (s_org, GL_ADMISSION_ANY), 44);
+    assert_int_equal (gl_org_admission_count (s_org, GL_ADMISSION_COUNT), 0);
+    for (size_t i = 0; i < gl_org_admission_count (s_org, GL_ADMISSION_ANY); i++) {
+        const gl_admission_t *item = gl_org_admission_at (s_org, i);
+        char id [32];
+        snprintf (id, sizeof id, "A-%03zu", i + 1);
+        assert_string_equal (item->id, id);
+        assert_ptr_equal (gl_org_admission (s_org, id), item);
+        assert_int_equal (item->department->kind, GL_UNIT_DEPARTMENT);
+        assert_true (item->levels != 0);
+        assert_int_equal (item->levels & ~((1u << GL_LEVEL_COMMUNITY) | (1u << GL_LEVEL_GRID)),
+                          0);
+        assert_true (item->approved_ms < item->expires_ms);
+        assert_true (strlen (item->basis) > 0);
+        if (item->list != GL_ADMISSION_NEGATIVE)
+            assert_true (item->category_count >= 1);
+        for (size_t c = 0; c < item->category_count; c++)
+            assert_ptr_equal (gl_org_category (s_org, item->categories [c]->code),
+                              item->categories [c]);
+    }
+    assert_null (gl_org_admission_at (s_org, 44));
+    assert_null (gl_org_admission (s_org, "A-999"));
+    assert_null (gl_org_admission (s_org, NULL));
+    const gl_admission_t *mediation = gl_org_admission (s_org, "A-001");
+    assert_string_equal (mediation->name, "民间纠纷人民调解");
+    assert_int_equal (mediation->list, GL_ADMISSION_DUTY);
+    assert_string_equal (mediation->department->id, "D-JUSTICE");
+    assert_non_null (strstr (mediation->basis, "《中华人民共和国人民调解法》"));
+    assert_string_equal (mediation->approved, "2023-03-01");
+    assert_int_equal (mediation->approved_ms, S_2023_03_01);
+    assert_int_equal (mediation->expires_ms, S_2028_03_01);
+    assert_int_equal (mediation->levels, 1u << GL_LEVEL_COMMUNITY);
+    assert_string_equal (gl_admission_list_name (GL_ADMISSION_CERTIFY), "certify");
+    assert_int_equal (gl_admission_list_lookup ("negative"), GL_ADMISSION_NEGATIVE);
+    assert_int_equal (gl_admission_list_lookup ("optional"), -1);
+}
+
+static void
+test_admitted_work_may_be_given_to_a_community_or_grid (void **state)
+{
+    //  Disputes are mediated by the community, and first by the grid.
+    assert_int_equal (s_admit (s_org, "01.02", GL_LEVEL_COMMUNITY, S_2026_06_01), 0);
+    assert_string_equal (s_reason, "A-001 民间纠纷人民调解");
+    assert_int_equal (s_admit (s_org, "01.02", GL_LEVEL_GRID, S_2026_06_01), 0);
+    assert_string_equal (s_reason, "A-002 矛盾纠纷排查和初步调解");
+    //  Safety inspection, livelihood, emergencies, policy publicity.
+    const char *both [] = { "03.01", "03.03", "03.05", "05.01", "06.07", "09.02", "10.01" };
+    for (size_t i = 0; i < sizeof both / sizeof both [0]; i++)
+        for (gl_level_t level = GL_LEVEL_COMMUNITY; level <= GL_LEVEL_GRID; level++)
+            if (s_admit (s_org, both [i], level, S_2026_06_01))
+                fail_msg ("%s at %s refused: %s", both [i], gl_level_name (level), s_reason);
+    //  On the first day of approval, and on the last day before expiry.
+    assert_int_equal (s_admit (s_org, "01.02", GL_LEVEL_COMMUNITY, S_2023_03_01), 0);
+    assert_int_equal (s_admit (s_org, "01.02", GL_LEVEL_COMMUNITY, S_2028_03_01 - 1), 0);
+    //  A certificate item admits its category too.
+    assert_int_equal (s_admit (s_org, "06.05", GL_LEVEL_COMMUNITY, S_2026_06_01), 0);
+    //  No reason buffer.
+    assert_int_equal (gl_org_admit (s_org, "01.02", GL_LEVEL_GRID, S_2026_06_01, NULL, 0), 0);
+    assert_int_equal (gl_org_admit (s_org, "05.04", GL_LEVEL_GRID, S_2026_06_01, NULL, 0), -1);
+}
+
+static void
+test_negative_list_work_is_refused_with_its_basis (void **state)
+{
+    assert_int_equal (s_admit (s_org, "05.04", GL_LEVEL_COMMUNITY, S_2026_06_01), -1);
+    assert_string_equal (s_reason, "on the negative list: 城市管理行政执法（占道经营、私搭乱建、"
+                         "违规施工的查处） (社区不是行政执法主体，不得承担；执法由具有行政处罚权的"
+                         "行政机关在法定职权范围内实施（《中华人民共和国行政处罚法》第十七条）)");
+    assert_int_equal (s_admit (s_org, "05.05", GL_LEVEL_GRID, S_2026_06_01), -1);
+    assert_non_null (strstr (s_reason, "城市管理行政执法"));
+    assert_int_equal (s_admit (s_org, "03.02", GL_LEVEL_COMMUNITY, S_2026_06_01), -1);
+    assert_non_null (strstr (s_reason, "on the negative list: 安全生产行政执法"));
+    assert_int_equal (s_admit (s_org, "03.08", GL_LEVEL_GRID, S_2026_06_01), -1);
+    assert_non_null (strstr (s_reason, "on the negative list: 市场监管行政执法"));
+    assert_int_equal (s_admit (s_org, "07.02", GL_LEVEL_COMMUNITY, S_2026_06_01), -1);
+    assert_non_null (strstr (s_reason, "on the negative list: 招商引资"));
+    //  Every negative item's categories are refused at its levels while it is in effect.
+    for (size_t i = 0; i < gl_org_admission_count (s_org, GL_ADMISSION_ANY); i++) {
+        const gl_admission_t *item = gl_org_admission_at (s_org, i);
+        if (item->list != GL_ADMISSION_NEGATIVE)
+            continue;
+        for (size_t c = 0; c < item->category_count; c++)
+            for (gl_level_t level = GL_LEVEL_COMMUNITY; level <= GL_LEVEL_GRID; level++)
+                if ((item->levels & (1u << level))
+                &&  (s_admit (s_org, item->categories [c]->code, level, S_2026_06_01) != -1
+                ||   !strstr (s_reason, item->name)))
+                    fail_msg ("%s at %s: \"%s\"", item->categories [c]->code,
+                              gl_level_name (level), s_reason);
+    }
+}
+
+static void
+test_work_not_on_the_registry_is_refused (void **state)
+{
+    //  99 其他 and the utilities' faults are for the street's centre.
+    assert_int_equal (s_admit (s_org, "99.01", GL_LEVEL_COMMUNITY, S_2026_06_01), -1);
+    assert_string_equal (s_reason, "not on the admitted-items registry for communities: ask the "
+                         "street centre to handle it or register the matter");
+    assert_int_equal (s_admit (s_org, "06.08", GL_LEVEL_GRID, S_2026_06_01), -1);
+    assert_string_equal (s_reason, "not on the admitted-items registry for grids: ask the street "
+                         "centre to handle it or register the matter");
+    //  Before the registry's first approval nothing is admitted yet.
+    assert_int_equal (s_admit (s_org, "01.02", GL_LEVEL_COMMUNITY, S_2023_03_01 - 1), -1);
+    assert_string_equal (s_reason, "item A-001 民间纠纷人民调解 takes effect on 2023-03-01");
+    //  An unknown category.
+    assert_int_equal (s_admit (s_org, "42.42", GL_LEVEL_COMMUNITY, S_2026_06_01), -1);
+    assert_string_equal (s_reason, "unknown category '42.42'");
+    assert_int_equal (s_admit (s_org, NULL, GL_LEVEL_GRID, S_2026_06_01), -1);
+    //  A reason cut to the buffer.
+    char small [12];
+    assert_int_equal (gl_org_admit (s_org, "99.01", GL_LEVEL_COMMUNITY, S_2026_06_01, small,
+                                    sizeof small), -1);
+    assert_string_equal (small, "not on the ");
+}
+
+static void
+test_expired_items_no_longer_admit (void **state)
+{
+    //  The 助企 pilot ran from 2023-03-01 until 2026-01-01.
+    assert_int_equal (s_admit (s_org, "07.01", GL_LEVEL_COMMUNITY, S_2025_06_01), 0);
+    assert_string_equal (s_reason, "A-044 助企服务诉求收集和转办（试点）");
+    assert_int_equal (s_admit (s_org, "07.01", GL_LEVEL_COMMUNITY, S_2026_01_01 - 1), 0);
+    assert_int_equal (s_admit (s_org, "07.01", GL_LEVEL_COMMUNITY, S_2026_01_01), -1);
+    assert_string_equal (s_reason, "item A-044 助企服务诉求收集和转办（试点） expired on "
+                         "2026-01-01");
+    assert_int_equal (s_admit (s_org, "07.01", GL_LEVEL_COMMUNITY, S_2026_06_01), -1);
+    assert_non_null (strstr (s_reason, "expired on 2026-01-01"));
+    //  And the five-year items, once past their expiry.
+    assert_int_equal (s_admit (s_org, "01.02", GL_LEVEL_COMMUNITY, S_2028_03_01), -1);
+    assert_string_equal (s_reason, "item A-001 民间纠纷人民调解 expired on 2028-03-01");
+}
+
+static void
+test_work_admitted_at_one_level_only_is_refused_at_the_other (void **state)
+{
+    //  Wage disputes: the community helps D-HRSS; a grid is not given them.
+    assert_int_equal (s_admit (s_org, "01.05", GL_LEVEL_COMMUNITY, S_2026_06_01), 0);
+    assert_int_equal (s_admit (s_org, "01.05", GL_LEVEL_GRID, S_2026_06_01), -1);
+    assert_string_equal (s_reason, "not on the admitted-items registry for grids: item A-008 "
+                         "协助调解劳资纠纷（欠薪线索收集） admits it for communities only");
+    assert_int_equal (s_admit (s_org, "01.04", GL_LEVEL_GRID, S_2026_06_01), -1);
+    assert_non_null (strstr (s_reason, "A-001"));
+    //  Other tiers are not subject to admission, not even for negative-list work.
+    for (gl_level_t level = GL_LEVEL_COUNTY; level <= GL_LEVEL_STREET; level++) {
+        assert_int_equal (s_admit (s_org, "05.04", level, S_2026_06_01), 0);
+        assert_string_equal (s_reason, "");
+        assert_int_equal (s_admit (s_org, "99.01", level, S_2026_06_01), 0);
+    }
+    assert_int_equal (s_admit (s_org, "05.04", GL_LEVEL_COUNT, S_2026_06_01), 0);
+    assert_int_equal (s_admit (s_org, "05.04", (gl_level_t) -1, S_2026_06_01), 0);
+}
+
+static void
+test_every_verdict_names_its_item (void **state)
+{
+    //  Over every category and both levels: admitted names an item that covers it there.
+    size_t admitted = 0, refused = 0;
+    for (size_t i = 0; i < gl_org_category_count (s_org); i++) {
+        const gl_category_t *cat = gl_org_category_at (s_org, i);
+        for (gl_level_t level = GL_LEVEL_COMMUNITY; level <= GL_LEVEL_GRID; level++) {
+            if (s_admit (s_org, cat->code, level, S_2026_06_01)) {
+                assert_true (strlen (s_reason) > 0);
+                refused++;
+                continue;
+            }
+            admitted++;
+            char id [8];
+            snprintf (id, sizeof id, "%.5s", s_reason);
+            const gl_admission_t *item = gl_org_admission (s_org, id);
+            if (!item)
+                fail_msg ("%s at %s: reason \"%s\" names no item", cat->code,
+                          gl_level_name (level), s_reason);
+            assert_int_not_equal (item->list, GL_ADMISSION_NEGATIVE);
+            assert_true (item->levels & (1u << level));
+            bool covers = false;
+            for (size_t c = 0; c < item->category_count; c++)
+                covers |= item->categories [c] == cat;
+            assert_true (covers);
+        }
+    }
+    //  Most work reaches the communities; a good part stays with the departments.
+    assert_in_range (admitted, 80, 110);
+    assert_in_range (refused, 20, 50);
+}
+
+//  ---------------------------------------------------------------------------------------------
 //  Refusals: a small valid county, then one thing wrong at a time.
 
 static const char *s_base_org =
@@ -382,11 +597,28 @@ static const char *s_base_categories =
     "\"priority\": \"P1\", \"sanshi\": \"major\", \"dispute\": false}\n"
     " ]}\n";
 
+//  Duty 01.01 for the community; 10.01 on the negative list, and a certificate for it that
+//  expired the day the negative item took effect (adjacent periods do not overlap).
+static const char *s_base_admission =
+    "{\"items\": [\n"
+    "  {\"id\": \"A-1\", \"name\": \"调解\", \"list\": \"duty\", \"categories\": [\"01.01\"], "
+    "\"levels\": [\"community\"], \"department\": \"D-X\", \"basis\": \"某法\", "
+    "\"approved\": \"2023-03-01\", \"expires\": \"2028-03-01\"},\n"
+    "  {\"id\": \"A-2\", \"name\": \"执法\", \"list\": \"negative\", \"categories\": "
+    "[\"10.01\"], \"levels\": [\"community\", \"grid\"], \"department\": \"D-X\", "
+    "\"basis\": \"不是执法主体\", \"approved\": \"2023-03-01\", \"expires\": \"2028-03-01\"},\n"
+    "  {\"id\": \"A-3\", \"name\": \"旧证明\", \"list\": \"certify\", \"categories\": "
+    "[\"10.01\"], \"levels\": [\"community\"], \"department\": \"D-X\", \"basis\": \"某办法\", "
+    "\"approved\": \"2020-02-29\", \"expires\": \"2023-03-01\"}\n"
+    " ]}\n";
+
 typedef enum { S_SET, S_DELETE, S_APPEND, S_REMOVE, S_RAW } s_op_t;
+typedef enum { S_ORG, S_CATEGORIES, S_ADMISSION } s_file_t;
 
 typedef struct {
-    bool categories;            //  the change is in categories.json (else org.json)
-    const char *list;           //  "units", "people", "categories", or NULL for the top level
+    int file;                   //  the file changed: S_ORG (false), S_CATEGORIES (true) …
+    const char *list;           //  "units", "people", "categories", "items", or NULL for the
+                                //  top level
     int index;                  //  entry in list (S_SET, S_DELETE, S_REMOVE)
     s_op_t op;                  //  what to do
     const char *key;            //  S_SET / S_DELETE: the key ("handler.street": nested)
@@ -495,6 +727,63 @@ static const s_case_t s_cases [] = {
       { "categories[0] '01.01'", "handler 'community'", "community|community_staff" } },
     { true, "categories", 0, S_SET, "handler.mayor", "\"x\"",
       { "categories[0] '01.01'", "unknown key 'mayor'" } },
+    //  The registry.
+    { S_ADMISSION, NULL, 0, S_RAW, NULL, "{\"items\": [", { "not valid JSON" } },
+    { S_ADMISSION, NULL, 0, S_RAW, NULL, "{\"items\": []}", { "'items' is empty" } },
+    { S_ADMISSION, NULL, 0, S_RAW, NULL, "{\"list\": []}", { "unknown key 'list'", "items" } },
+    { S_ADMISSION, NULL, 0, S_RAW, NULL, "{}", { "'items' is missing" } },
+    { S_ADMISSION, "items", 1, S_SET, "id", "\"A-1\"",
+      { "items[1] 'A-1'", "duplicate id: items[0]" } },
+    { S_ADMISSION, "items", 0, S_SET, "id", "\"A 1\"", { "items[0] 'A 1'", "ids use only" } },
+    { S_ADMISSION, "items", 0, S_SET, "list", "\"optional\"",
+      { "items[0] 'A-1'", "'list' is \"optional\"", "duty|assist|negative|certify" } },
+    { S_ADMISSION, "items", 0, S_DELETE, "list", NULL, { "items[0] 'A-1'", "'list' is missing" } },
+    { S_ADMISSION, "items", 0, S_SET, "categories", "[\"42.42\"]",
+      { "items[0] 'A-1'", "category '42.42' is not in the categories file" } },
+    { S_ADMISSION, "items", 0, S_SET, "categories", "[\"01.01\", \"01.01\"]",
+      { "items[0] 'A-1'", "'categories' lists 01.01 twice" } },
+    { S_ADMISSION, "items", 0, S_SET, "categories", "[]",
+      { "items[0] 'A-1'", "'categories' is empty" } },
+    { S_ADMISSION, "items", 0, S_SET, "categories", "\"01.01\"",
+      { "items[0] 'A-1'", "'categories' must be an array of strings" } },
+    { S_ADMISSION, "items", 0, S_SET, "categories", "[101]",
+      { "items[0] 'A-1'", "'categories'[0] must be a string" } },
+    { S_ADMISSION, "items", 0, S_SET, "levels", "[\"street\"]",
+      { "items[0] 'A-1'", "'levels' has \"street\"", "community|grid" } },
+    { S_ADMISSION, "items", 0, S_SET, "levels", "[\"grid\", \"planet\"]",
+      { "items[0] 'A-1'", "'levels' has \"planet\"" } },
+    { S_ADMISSION, "items", 0, S_SET, "levels", "[\"grid\", \"grid\"]",
+      { "items[0] 'A-1'", "'levels' lists grid twice" } },
+    { S_ADMISSION, "items", 0, S_SET, "levels", "[]", { "items[0] 'A-1'", "'levels' is empty" } },
+    { S_ADMISSION, "items", 0, S_SET, "department", "\"D-NOPE\"",
+      { "items[0] 'A-1'", "department 'D-NOPE' is not a unit" } },
+    { S_ADMISSION, "items", 0, S_SET, "department", "\"S1-01\"",
+      { "items[0] 'A-1'", "department 'S1-01' is of kind community", "kind department" } },
+    { S_ADMISSION, "items", 0, S_DELETE, "basis", NULL,
+      { "items[0] 'A-1'", "'basis' is missing" } },
+    { S_ADMISSION, "items", 0, S_SET, "approved", "\"2023-02-30\"",
+      { "items[0] 'A-1'", "'approved' is \"2023-02-30\"", "YYYY-MM-DD" } },
+    { S_ADMISSION, "items", 0, S_SET, "approved", "\"2023/03/01\"",
+      { "items[0] 'A-1'", "'approved' is \"2023/03/01\"" } },
+    { S_ADMISSION, "items", 0, S_SET, "expires", "\"2028-3-1\"",
+      { "items[0] 'A-1'", "'expires' is \"2028-3-1\"" } },
+    { S_ADMISSION, "items", 0, S_SET, "expires", "\"2027-02-29\"",
+      { "items[0] 'A-1'", "'expires' is \"2027-02-29\"" } },
+    { S_ADMISSION, "items", 0, S_SET, "expires", "20280301", { "'expires' must be a string" } },
+    { S_ADMISSION, "items", 0, S_DELETE, "expires", NULL,
+      { "items[0] 'A-1'", "'expires' is missing" } },
+    { S_ADMISSION, "items", 0, S_SET, "expires", "\"2023-03-01\"",
+      { "items[0] 'A-1'", "'expires' 2023-03-01 is not after 'approved' 2023-03-01" } },
+    { S_ADMISSION, "items", 0, S_SET, "owner", "\"x\"",
+      { "items[0] 'A-1'", "unknown key 'owner'" } },
+    { S_ADMISSION, "items", 0, S_APPEND, NULL, "\"A-4\"", { "items[3]", "must be an object" } },
+    //  Admitted and forbidden at once: 10.01 for the community while A-2 forbids it.
+    { S_ADMISSION, "items", 0, S_SET, "categories", "[\"10.01\"]",
+      { "items[1] 'A-2'", "forbids 10.01 at level community", "items[0] 'A-1' admits it",
+        "overlapping period" } },
+    { S_ADMISSION, "items", 2, S_SET, "expires", "\"2023-03-02\"",
+      { "items[2] 'A-3'", "admits 10.01 at level community",
+        "items[1] 'A-2' on the negative list forbids it" } },
 };
 
 static void
@@ -550,13 +839,15 @@ test_the_small_county_used_for_refusals_loads (void **state)
 {
     char dir [] = "/tmp/gl-test-org-XXXXXX";
     assert_non_null (mkdtemp (dir));
-    char org [PATH_MAX], categories [PATH_MAX];
+    char org [PATH_MAX], categories [PATH_MAX], admission [PATH_MAX];
     snprintf (org, sizeof org, "%s/org.json", dir);
     snprintf (categories, sizeof categories, "%s/categories.json", dir);
+    snprintf (admission, sizeof admission, "%s/admission.json", dir);
     s_write (org, s_base_org);
     s_write (categories, s_base_categories);
+    s_write (admission, s_base_admission);
     gl_err_t err = { GL_OK, "" };
-    gl_org_t *small = gl_org_load (org, categories, &err);
+    gl_org_t *small = gl_org_load (org, categories, admission, &err);
     if (!small)
         fail_msg ("%s", err.message);
     assert_int_equal (gl_org_unit_count (small, GL_UNIT_ANY), 12);
@@ -566,9 +857,32 @@ test_the_small_county_used_for_refusals_loads (void **state)
     assert_string_equal (gl_org_street_handler (small, disaster, gl_org_unit (small, "S1"))->id,
                          "S1-C");
     assert_string_equal (disaster->county_handler->id, "CTY-C");
+    assert_int_equal (gl_org_admission_count (small, GL_ADMISSION_ANY), 3);
+    assert_int_equal (s_admit (small, "01.01", GL_LEVEL_COMMUNITY, S_2026_06_01), 0);
+    assert_int_equal (s_admit (small, "01.01", GL_LEVEL_GRID, S_2026_06_01), -1);
+    assert_int_equal (s_admit (small, "10.01", GL_LEVEL_COMMUNITY, S_2026_06_01), -1);
+    assert_string_equal (s_reason, "on the negative list: 执法 (不是执法主体)");
+    //  The certificate for 10.01 until the negative item took effect (2020-02-29: a leap day).
+    assert_int_equal (s_admit (small, "10.01", GL_LEVEL_COMMUNITY, S_2023_03_01 - 1), 0);
+    assert_string_equal (s_reason, "A-3 旧证明");
+    assert_int_equal (gl_org_admission (small, "A-3")->approved_ms,
+                      S_2023_03_01 - 1096 * INT64_C (86400000));
     gl_org_destroy (&small);
+    //  Without a registry (NULL or ""), everything is admitted everywhere.
+    for (int run = 0; run < 2; run++) {
+        small = gl_org_load (org, categories, run? "": NULL, &err);
+        if (!small)
+            fail_msg ("%s", err.message);
+        assert_int_equal (gl_org_admission_count (small, GL_ADMISSION_ANY), 0);
+        assert_null (gl_org_admission_at (small, 0));
+        assert_int_equal (s_admit (small, "10.01", GL_LEVEL_GRID, S_2026_06_01), 0);
+        assert_string_equal (s_reason, "");
+        assert_int_equal (s_admit (small, "42.42", GL_LEVEL_COMMUNITY, S_2026_06_01), 0);
+        gl_org_destroy (&small);
+    }
     unlink (org);
     unlink (categories);
+    unlink (admission);
     rmdir (dir);
 }
 
@@ -577,17 +891,21 @@ test_the_small_county_used_for_refusals_loads (void **state)
 static void
 s_expect_refused (const char *dir, const s_case_t *changes, size_t count, size_t number)
 {
-    char org [PATH_MAX], categories [PATH_MAX];
+    char org [PATH_MAX], categories [PATH_MAX], admission [PATH_MAX];
     snprintf (org, sizeof org, "%s/org.json", dir);
     snprintf (categories, sizeof categories, "%s/categories.json", dir);
+    snprintf (admission, sizeof admission, "%s/admission.json", dir);
     const s_case_t *c = &changes [count - 1];
-    const char *file = c->categories? categories: org;
+    const char *files [] = { org, categories, admission };
+    const char *bases [] = { s_base_org, s_base_categories, s_base_admission };
+    const char *file = files [c->file];
     s_write (org, s_base_org);
     s_write (categories, s_base_categories);
+    s_write (admission, s_base_admission);
     if (c->op == S_RAW)
         s_write (file, c->value);
     else {
-        json_t *root = json_loads (c->categories? s_base_categories: s_base_org, 0, NULL);
+        json_t *root = json_loads (bases [c->file], 0, NULL);
         assert_non_null (root);
         for (size_t i = 0; i < count; i++)
             s_mutate (root, &changes [i]);
@@ -595,7 +913,7 @@ s_expect_refused (const char *dir, const s_case_t *changes, size_t count, size_t
         json_decref (root);
     }
     gl_err_t err = { GL_OK, "" };
-    gl_org_t *bad = gl_org_load (org, categories, &err);
+    gl_org_t *bad = gl_org_load (org, categories, admission, &err);
     if (bad)
         fail_msg ("case %zu was accepted (first expected words: %s)", number, c->words [0]);
     assert_int_equal (err.code, GL_INVALID);
@@ -607,6 +925,7 @@ s_expect_refused (const char *dir, const s_case_t *changes, size_t count, size_t
                       c->words [w]);
     unlink (org);
     unlink (categories);
+    unlink (admission);
 }
 
 static void
@@ -624,16 +943,22 @@ test_every_bad_entry_is_refused_naming_the_file_and_the_entry (void **state)
     };
     s_expect_refused (dir, cycle, 2, count);
     //  A file that is not there.
-    char org [PATH_MAX], categories [PATH_MAX];
+    char org [PATH_MAX], categories [PATH_MAX], admission [PATH_MAX];
     snprintf (org, sizeof org, "%s/org.json", dir);
     snprintf (categories, sizeof categories, "%s/categories.json", dir);
+    snprintf (admission, sizeof admission, "%s/admission.json", dir);
     s_write (org, s_base_org);
+    s_write (categories, s_base_categories);
     gl_err_t err = { GL_OK, "" };
-    assert_null (gl_org_load (org, categories, &err));
+    assert_null (gl_org_load (org, categories, admission, &err));
+    assert_non_null (strstr (err.message, admission));
+    assert_non_null (strstr (err.message, "no such file"));
+    unlink (categories);
+    assert_null (gl_org_load (org, categories, admission, &err));
     assert_non_null (strstr (err.message, categories));
     assert_non_null (strstr (err.message, "no such file"));
     unlink (org);
-    assert_null (gl_org_load (org, categories, &err));
+    assert_null (gl_org_load (org, categories, NULL, &err));
     assert_non_null (strstr (err.message, org));
     rmdir (dir);
 }
@@ -662,7 +987,7 @@ test_generator_gives_the_committed_files_byte_for_byte (void **state)
 {
     if (access ("/usr/bin/python3", X_OK))
         skip ();
-    const char *names [] = { "org.json", "categories.json" };
+    const char *names [] = { "org.json", "categories.json", "admission.json" };
     for (int run = 0; run < 2; run++) {
         char dir [] = "/tmp/gl-test-gen-XXXXXX";
         assert_non_null (mkdtemp (dir));
@@ -670,7 +995,7 @@ test_generator_gives_the_committed_files_byte_for_byte (void **state)
         snprintf (command, sizeof command, "/usr/bin/python3 '%s/tools/gen-county.py' --out '%s'",
                   u_source_dir (), dir);
         assert_int_equal (system (command), 0);
-        for (int f = 0; f < 2; f++) {
+        for (int f = 0; f < 3; f++) {
             char made [PATH_MAX], committed [PATH_MAX];
             snprintf (made, sizeof made, "%s/%s", dir, names [f]);
             snprintf (committed, sizeof committed, "%s/deploy/yunyang/%s", u_source_dir (),
@@ -699,6 +1024,13 @@ main (void)
         cmocka_unit_test (test_every_category_resolves_its_board_and_handlers),
         cmocka_unit_test (test_lookups_walk_from_grid_to_community_to_street),
         cmocka_unit_test (test_print_tree_lists_units_and_cuts_at_the_depth),
+        cmocka_unit_test (test_bundled_registry_loads_with_its_four_lists),
+        cmocka_unit_test (test_admitted_work_may_be_given_to_a_community_or_grid),
+        cmocka_unit_test (test_negative_list_work_is_refused_with_its_basis),
+        cmocka_unit_test (test_work_not_on_the_registry_is_refused),
+        cmocka_unit_test (test_expired_items_no_longer_admit),
+        cmocka_unit_test (test_work_admitted_at_one_level_only_is_refused_at_the_other),
+        cmocka_unit_test (test_every_verdict_names_its_item),
         cmocka_unit_test (test_the_small_county_used_for_refusals_loads),
         cmocka_unit_test (test_every_bad_entry_is_refused_naming_the_file_and_the_entry),
         cmocka_unit_test (test_generator_gives_the_committed_files_byte_for_byte),

@@ -1,0 +1,1466 @@
+/*  dispatcher — the event's whole life (proto/dispatcher.md): states, steps (one per hop between
+    units), automatic filing and routing from the county's rules, every lifecycle command, who
+    may give it, and the queues of each unit.
+
+    Storage: "events" id -> the event record (a msgpack map, s_event_t); "steps" id, 0x00,
+    big-endian step number -> the step record; "by_unit" unit, 0x00, id -> state (1 byte): the
+    open work of every unit, for queues.  */
+#include "dispatcher.h"
+#include "gl_org.h"
+
+#include <string.h>
+
+//  ---------------------------------------------------------------------------------------------
+//  States (DOMAIN.md section 4).
+
+typedef enum {
+    S_REPORTED, S_SELF_HANDLED, S_FILED, S_DISPATCHED, S_IN_PROGRESS, S_SUSPENDED, S_HANDLED,
+    S_FEEDBACK, S_CLOSED, S_ARCHIVED, S_CANCELLED, S_STATE_COUNT
+} s_state_t;
+
+static const char *const s_state_names [S_STATE_COUNT] = {
+    "REPORTED", "SELF_HANDLED", "FILED", "DISPATCHED", "IN_PROGRESS", "SUSPENDED", "HANDLED",
+    "FEEDBACK", "CLOSED", "ARCHIVED", "CANCELLED"
+};
+
+#define S_BIT(s) (1u << (s))
+#define S_OPEN (S_BIT (S_REPORTED) | S_BIT (S_SELF_HANDLED) | S_BIT (S_FILED) \
+              | S_BIT (S_DISPATCHED) | S_BIT (S_IN_PROGRESS) | S_BIT (S_SUSPENDED) \
+              | S_BIT (S_HANDLED) | S_BIT (S_FEEDBACK))
+
+#define S_UNIT 40               //  longest unit id we keep (org ids are short)
+
+/*  An event as the dispatcher keeps it.  */
+typedef struct {
+    char id [GL_MAX_NAME + 1];  //  event id, from intake
+    s_state_t state;            //  where it is in its life
+    char category [8];          //  "LL.SS"
+    char priority [4];          //  "P1".."P4"
+    char sanshi [12];           //  major | minor | private
+    char board [16];            //  the street board of its category
+    char grid [S_UNIT];         //  where (the creating unit)
+    char community [S_UNIT];    //  the grid's community
+    char street [S_UNIT];       //  the grid's street
+    char reporter_role [40];    //  who reported (decides whether feedback is asked)
+    char county_handler [S_UNIT];   //  the category's county department
+    bool dispute;               //  mediation (四调) applies
+    bool urgent;                //  marked urgent by a higher tier
+    uint64_t step;              //  current step number (0 before the first hop)
+    char unit [S_UNIT];         //  who holds it now (assigned unit; the filing unit when FILED)
+    char dispatcher [S_UNIT];   //  who gave it to the holder (returns go back there)
+    char returned_by [S_UNIT];  //  the unit that last returned it (wrong-dispatch check)
+    char referred_by [S_UNIT];  //  the centre that referred it to mediation
+    uint64_t returns;           //  退单 count
+    uint64_t reworks;           //  verifications failed
+    uint64_t rehandles;         //  unsatisfied feedback
+    uint64_t wrong_dispatches;  //  re-dispatched to another unit after a return
+    char supervision [8];       //  "" | normal | yellow | red
+    uint64_t extension_days;    //  pending extension request (0: none)
+    int64_t created_at;         //  ms
+    int64_t updated_at;         //  ms
+} s_event_t;
+
+typedef struct {
+    gl_org_t *org;              //  the county: units, categories, admission
+} s_dispatcher_t;
+
+//  ---------------------------------------------------------------------------------------------
+//  The event record.
+
+static void
+s_event_write (const s_event_t *ev, msgpack_sbuffer *out)
+{
+    gl_mapw_t w;
+    gl_mapw_init (&w);
+    gl_mapw_str (&w, "state", s_state_names [ev->state]);
+    gl_mapw_str (&w, "category", ev->category);
+    gl_mapw_str (&w, "priority", ev->priority);
+    gl_mapw_str (&w, "sanshi", ev->sanshi);
+    gl_mapw_str (&w, "board", ev->board);
+    gl_mapw_str (&w, "grid", ev->grid);
+    gl_mapw_str (&w, "community", ev->community);
+    gl_mapw_str (&w, "street", ev->street);
+    gl_mapw_str (&w, "reporter_role", ev->reporter_role);
+    gl_mapw_str (&w, "county_handler", ev->county_handler);
+    gl_mapw_bool (&w, "dispute", ev->dispute);
+    gl_mapw_bool (&w, "urgent", ev->urgent);
+    gl_mapw_u64 (&w, "step", ev->step);
+    gl_mapw_str (&w, "unit", ev->unit);
+    gl_mapw_str (&w, "dispatcher", ev->dispatcher);
+    gl_mapw_str (&w, "returned_by", ev->returned_by);
+    gl_mapw_str (&w, "referred_by", ev->referred_by);
+    gl_mapw_u64 (&w, "returns", ev->returns);
+    gl_mapw_u64 (&w, "reworks", ev->reworks);
+    gl_mapw_u64 (&w, "rehandles", ev->rehandles);
+    gl_mapw_u64 (&w, "wrong_dispatches", ev->wrong_dispatches);
+    gl_mapw_str (&w, "supervision", ev->supervision);
+    gl_mapw_u64 (&w, "extension_days", ev->extension_days);
+    gl_mapw_i64 (&w, "created_at", ev->created_at);
+    gl_mapw_i64 (&w, "updated_at", ev->updated_at);
+    gl_mapw_finish (&w, out);
+    gl_mapw_fini (&w);
+}
+
+static int
+s_event_read (const void *bytes, size_t len, s_event_t *ev)
+{
+    gl_doc_t doc;
+    gl_err_t err;
+    if (gl_doc_parse (&doc, bytes, len, &err)) {
+        gl_doc_fini (&doc);
+        return -1;
+    }
+    const msgpack_object *m = &doc.root;
+    char state [16] = "";
+    gl_get_strbuf (m, "state", state, sizeof state);
+    for (int s = 0; s < S_STATE_COUNT; s++)
+        if (streq (state, s_state_names [s]))
+            ev->state = (s_state_t) s;
+    gl_get_strbuf (m, "category", ev->category, sizeof ev->category);
+    gl_get_strbuf (m, "priority", ev->priority, sizeof ev->priority);
+    gl_get_strbuf (m, "sanshi", ev->sanshi, sizeof ev->sanshi);
+    gl_get_strbuf (m, "board", ev->board, sizeof ev->board);
+    gl_get_strbuf (m, "grid", ev->grid, sizeof ev->grid);
+    gl_get_strbuf (m, "community", ev->community, sizeof ev->community);
+    gl_get_strbuf (m, "street", ev->street, sizeof ev->street);
+    gl_get_strbuf (m, "reporter_role", ev->reporter_role, sizeof ev->reporter_role);
+    gl_get_strbuf (m, "county_handler", ev->county_handler, sizeof ev->county_handler);
+    gl_get_bool (m, "dispute", &ev->dispute);
+    gl_get_bool (m, "urgent", &ev->urgent);
+    gl_get_u64 (m, "step", &ev->step);
+    gl_get_strbuf (m, "unit", ev->unit, sizeof ev->unit);
+    gl_get_strbuf (m, "dispatcher", ev->dispatcher, sizeof ev->dispatcher);
+    gl_get_strbuf (m, "returned_by", ev->returned_by, sizeof ev->returned_by);
+    gl_get_strbuf (m, "referred_by", ev->referred_by, sizeof ev->referred_by);
+    gl_get_u64 (m, "returns", &ev->returns);
+    gl_get_u64 (m, "reworks", &ev->reworks);
+    gl_get_u64 (m, "rehandles", &ev->rehandles);
+    gl_get_u64 (m, "wrong_dispatches", &ev->wrong_dispatches);
+    gl_get_strbuf (m, "supervision", ev->supervision, sizeof ev->supervision);
+    gl_get_u64 (m, "extension_days", &ev->extension_days);
+    gl_get_i64 (m, "created_at", &ev->created_at);
+    gl_get_i64 (m, "updated_at", &ev->updated_at);
+    gl_doc_fini (&doc);
+    return 0;
+}
+
+//  Load an event; returns 0, MDB_NOTFOUND, or a storage error.
+static int
+s_event_load (gl_ctx_t *ctx, const char *id, s_event_t *ev)
+{
+    memset (ev, 0, sizeof *ev);
+    const void *val;
+    size_t len;
+    int rc = gl_db_get (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "events"), id, strlen (id), &val,
+                        &len);
+    if (rc)
+        return rc;
+    snprintf (ev->id, sizeof ev->id, "%s", id);
+    return s_event_read (val, len, ev) == 0? 0: MDB_CORRUPTED;
+}
+
+//  The by_unit index holds open events under their holder.
+static int
+s_index (gl_ctx_t *ctx, const char *unit, const char *id, s_state_t state, bool put)
+{
+    if (!unit [0])
+        return 0;
+    char key [S_UNIT + GL_MAX_NAME + 2];
+    size_t ulen = strlen (unit), ilen = strlen (id);
+    memcpy (key, unit, ulen);
+    key [ulen] = 0;
+    memcpy (key + ulen + 1, id, ilen);
+    MDB_dbi dbi = gl_ctx_dbi (ctx, "by_unit");
+    if (!put) {
+        int rc = mdb_del (gl_ctx_txn (ctx), dbi, &(MDB_val) { ulen + 1 + ilen, key }, NULL);
+        return rc == MDB_NOTFOUND? 0: rc;
+    }
+    uint8_t s = (uint8_t) state;
+    return gl_db_put (gl_ctx_txn (ctx), dbi, key, ulen + 1 + ilen, &s, 1, 0);
+}
+
+//  Save the event, moving it in the by_unit index from its old holder and state.
+static int
+s_event_save (gl_ctx_t *ctx, s_event_t *ev, const s_event_t *old)
+{
+    ev->updated_at = gl_ctx_now (ctx);
+    int rc = 0;
+    if (old && old->unit [0])
+        rc = s_index (ctx, old->unit, ev->id, old->state, false);
+    if (rc == 0 && (S_BIT (ev->state) & S_OPEN))
+        rc = s_index (ctx, ev->unit, ev->id, ev->state, true);
+    if (rc)
+        return rc;
+    msgpack_sbuffer bytes;
+    s_event_write (ev, &bytes);
+    rc = gl_db_put (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "events"), ev->id, strlen (ev->id),
+                    bytes.data, bytes.size, 0);
+    msgpack_sbuffer_destroy (&bytes);
+    return rc;
+}
+
+//  ---------------------------------------------------------------------------------------------
+//  Steps: one per hop. A new step is written when the event enters a unit; the step's sign and
+//  exit are added to it later.
+
+static void
+s_step_key (const s_event_t *ev, uint64_t n, uint8_t *key, size_t *len)
+{
+    size_t ilen = strlen (ev->id);
+    memcpy (key, ev->id, ilen);
+    key [ilen] = 0;
+    gl_be64_put (key + ilen + 1, n);
+    *len = ilen + 9;
+}
+
+//  Write step n from its fields (a map writer holding them).
+static int
+s_step_put (gl_ctx_t *ctx, const s_event_t *ev, uint64_t n, gl_mapw_t *fields)
+{
+    uint8_t key [GL_MAX_NAME + 10];
+    size_t len;
+    s_step_key (ev, n, key, &len);
+    msgpack_sbuffer bytes;
+    gl_mapw_finish (fields, &bytes);
+    int rc = gl_db_put (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "steps"), key, len, bytes.data,
+                        bytes.size, 0);
+    msgpack_sbuffer_destroy (&bytes);
+    return rc;
+}
+
+//  Rewrite the current step with one more field set (signed_at, left_at, outcome …): read the
+//  stored map, copy its other fields, add the new one — text when given, else the number.
+static int
+s_step_mark (gl_ctx_t *ctx, const s_event_t *ev, const char *key_name, const char *text,
+             int64_t number)
+{
+    if (ev->step == 0)
+        return 0;
+    uint8_t key [GL_MAX_NAME + 10];
+    size_t len;
+    s_step_key (ev, ev->step, key, &len);
+    const void *val;
+    size_t vlen;
+    int rc = gl_db_get (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "steps"), key, len, &val, &vlen);
+    if (rc)
+        return rc == MDB_NOTFOUND? 0: rc;
+    gl_doc_t doc;
+    gl_err_t err;
+    if (gl_doc_parse (&doc, val, vlen, &err)) {
+        gl_doc_fini (&doc);
+        return 0;
+    }
+    gl_mapw_t w;
+    gl_mapw_init (&w);
+    const msgpack_object *m = &doc.root;
+    for (uint32_t i = 0; i < m->via.map.size; i++)
+        if (!gl_str_eq (&m->via.map.ptr [i].key, key_name)) {
+            char k [32];
+            snprintf (k, sizeof k, "%.*s", (int) m->via.map.ptr [i].key.via.str.size,
+                      m->via.map.ptr [i].key.via.str.ptr);
+            gl_mapw_obj (&w, k, &m->via.map.ptr [i].val);
+        }
+    if (text)
+        gl_mapw_str (&w, key_name, text);
+    else
+        gl_mapw_i64 (&w, key_name, number);
+    gl_doc_fini (&doc);
+    rc = s_step_put (ctx, ev, ev->step, &w);
+    gl_mapw_fini (&w);
+    return rc;
+}
+
+//  ---------------------------------------------------------------------------------------------
+//  Publishing: dispatcher.event.<action>[.<holder>], body = action, state, step, actor, when,
+//  then the action's own fields.
+
+static int
+s_publish (gl_ctx_t *ctx, const s_event_t *ev, const char *action, const char *actor_unit,
+           const char *actor_person, gl_mapw_t *extra)
+{
+    gl_mapw_t body;
+    gl_mapw_init (&body);
+    gl_mapw_str (&body, "action", action);
+    gl_mapw_str (&body, "state", s_state_names [ev->state]);
+    gl_mapw_u64 (&body, "step", ev->step);
+    gl_mapw_t actor;
+    gl_mapw_init (&actor);
+    gl_mapw_str (&actor, "unit", actor_unit);
+    if (actor_person && *actor_person)
+        gl_mapw_str (&actor, "person", actor_person);
+    gl_mapw_map (&body, "actor", &actor);
+    gl_mapw_fini (&actor);
+    gl_mapw_i64 (&body, "when", gl_ctx_now (ctx));
+    if (ev->unit [0])
+        gl_mapw_str (&body, "unit", ev->unit);
+    if (extra && extra->count) {
+        msgpack_sbuffer_write (&body.body, extra->body.data, extra->body.size);
+        body.count += extra->count;
+    }
+    msgpack_sbuffer bytes;
+    gl_mapw_finish (&body, &bytes);
+    gl_mapw_fini (&body);
+    char type [48];
+    snprintf (type, sizeof type, "event.%s", action);
+    int rc = gl_ctx_emit (ctx, type, ev->unit [0]? ev->unit: NULL, ev->id, bytes.data,
+                          bytes.size);
+    msgpack_sbuffer_destroy (&bytes);
+    return rc;
+}
+
+//  Enter a new step at unit (kind: dispatch, assign, escalate, refer, consultation, auto):
+//  closes the current step as left, writes the new one, moves the holder.
+static int
+s_enter (gl_ctx_t *ctx, s_event_t *ev, const char *unit, const char *kind, const char *from,
+         const char *reason)
+{
+    int64_t now = gl_ctx_now (ctx);
+    int rc = s_step_mark (ctx, ev, "left_at", NULL, now);
+    if (rc)
+        return rc;
+    ev->step++;
+    gl_mapw_t step;
+    gl_mapw_init (&step);
+    gl_mapw_u64 (&step, "n", ev->step);
+    gl_mapw_str (&step, "unit", unit);
+    gl_mapw_str (&step, "kind", kind);
+    gl_mapw_str (&step, "from", from);
+    if (reason && *reason)
+        gl_mapw_str (&step, "reason", reason);
+    gl_mapw_i64 (&step, "entered_at", now);
+    rc = s_step_put (ctx, ev, ev->step, &step);
+    gl_mapw_fini (&step);
+    snprintf (ev->unit, sizeof ev->unit, "%s", unit);
+    ev->extension_days = 0;
+    ev->supervision [0] = 0;
+    return rc;
+}
+
+//  ---------------------------------------------------------------------------------------------
+//  Operations: a table of what each may do from which states and who may give it.
+
+typedef enum {
+    A_FILER,                    //  the holder of a filed event, its street's centre, the county centre
+    A_GRID_OR_COMMUNITY,        //  the event's grid or community
+    A_DISPATCHER,               //  the holder of the filed event, or a higher tier of its chain
+    A_ABOVE_TARGET,             //  a centre, board or community above the target unit
+    A_HOLDER,                   //  the assigned unit only
+    A_HOLDER_OR_ABOVE,          //  the assigned unit or a higher tier
+    A_DISPATCHING,              //  the unit that dispatched the holder, or a higher tier
+    A_CENTRE,                   //  the event's street centre or the county centre
+    A_VERIFIER,                 //  the creating grid, its community or its street centre
+    A_CALLBACK,                 //  the event's community or its street centre
+    A_ABOVE_HOLDER,             //  a higher tier than the assigned unit
+    A_REFERRER                  //  a centre, or the mediation unit holding it
+} s_auth_t;
+
+typedef struct s_op_s s_op_t;
+typedef int (s_act_fn) (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req,
+                        const char *actor, gl_mapw_t *extra, gl_err_t *err);
+
+struct s_op_s {
+    const char *name;           //  op on the wire
+    unsigned from;              //  states it is allowed from (bits)
+    s_auth_t auth;              //  who may
+    s_act_fn *act;              //  what it does
+    const gl_schema_t *schema;  //  its fields
+};
+
+static const gl_unit_t *
+s_unit (gl_ctx_t *ctx, const char *id)
+{
+    s_dispatcher_t *self = gl_ctx_state (ctx);
+    return gl_org_unit (self->org, id);
+}
+
+//  The street centre of the event, e.g. "SJ-C".
+static const gl_unit_t *
+s_centre (gl_ctx_t *ctx, const s_event_t *ev)
+{
+    s_dispatcher_t *self = gl_ctx_state (ctx);
+    const gl_unit_t *street = gl_org_unit (self->org, ev->street);
+    return street? gl_org_centre (self->org, street): NULL;
+}
+
+static bool
+s_is (const gl_unit_t *unit, const char *id)
+{
+    return unit && id && streq (unit->id, id);
+}
+
+//  True when actor works at a higher tier than unit, within the event's chain or at the county.
+static bool
+s_above (const gl_unit_t *actor, const gl_unit_t *unit)
+{
+    if (!actor || !unit || actor->level >= unit->level)
+        return false;
+    if (actor->level == GL_LEVEL_COUNTY)
+        return true;
+    //  A street or community unit supervises only what lies in its own street or community.
+    const gl_unit_t *mine = actor->level == GL_LEVEL_STREET? gl_unit_street (actor):
+                                                             gl_unit_community (actor);
+    const gl_unit_t *theirs = actor->level == GL_LEVEL_STREET? gl_unit_street (unit):
+                                                               gl_unit_community (unit);
+    return mine && mine == theirs;
+}
+
+static bool
+s_is_centre_of (gl_ctx_t *ctx, const s_event_t *ev, const gl_unit_t *actor)
+{
+    return actor == s_centre (ctx, ev) || s_is (actor, "CTY-C");
+}
+
+static int
+s_authorise (gl_ctx_t *ctx, const s_op_t *op, const s_event_t *ev, const gl_unit_t *actor,
+             const msgpack_object *req, gl_err_t *err)
+{
+    const gl_unit_t *holder = s_unit (ctx, ev->unit);
+    bool ok = false;
+    const char *who = "";
+    switch (op->auth) {
+        case A_FILER:
+            ok = s_is (actor, ev->community) || s_is_centre_of (ctx, ev, actor);
+            who = "the event's community, its street's centre or the county centre";
+            break;
+        case A_DISPATCHER:
+            ok = s_is (actor, ev->unit) || s_is_centre_of (ctx, ev, actor)
+              || s_is (actor, ev->community) || (holder && s_above (actor, holder));
+            who = "the unit holding the event, its community, its street's centre or the "
+                  "county centre";
+            break;
+        case A_GRID_OR_COMMUNITY:
+            ok = s_is (actor, ev->grid) || s_is (actor, ev->community);
+            who = "the event's grid or community";
+            break;
+        case A_ABOVE_TARGET: {
+            char target [S_UNIT] = "";
+            gl_get_strbuf (req, "unit", target, sizeof target);
+            const gl_unit_t *t = s_unit (ctx, target);
+            ok = t && s_above (actor, t) && (s_is (actor, ev->unit) || s_above (actor, holder)
+                                             || s_is_centre_of (ctx, ev, actor));
+            who = "a unit above the target that holds or supervises the event";
+            break;
+        }
+        case A_HOLDER:
+            ok = s_is (actor, ev->unit);
+            who = "the assigned unit";
+            break;
+        case A_HOLDER_OR_ABOVE:
+            ok = s_is (actor, ev->unit) || s_above (actor, holder);
+            who = "the assigned unit or a higher tier";
+            break;
+        case A_DISPATCHING:
+            ok = s_is (actor, ev->dispatcher) || s_above (actor, holder)
+              || s_is_centre_of (ctx, ev, actor);
+            who = "the unit that dispatched it or a higher tier";
+            break;
+        case A_CENTRE:
+            ok = s_is_centre_of (ctx, ev, actor);
+            who = "the event's street centre or the county centre";
+            break;
+        case A_VERIFIER:
+            ok = s_is (actor, ev->grid) || s_is (actor, ev->community)
+              || s_is_centre_of (ctx, ev, actor);
+            who = "the grid that reported it, its community or its street's centre";
+            break;
+        case A_CALLBACK:
+            ok = s_is (actor, ev->community) || s_is_centre_of (ctx, ev, actor);
+            who = "the event's community or its street's centre";
+            break;
+        case A_ABOVE_HOLDER:
+            //  The street centre supervises its own boards, the county centre everything.
+            ok = s_above (actor, holder)
+              || (s_is_centre_of (ctx, ev, actor) && !s_is (actor, ev->unit));
+            who = "a higher tier than the assigned unit, or a command centre";
+            break;
+        case A_REFERRER:
+            ok = s_is_centre_of (ctx, ev, actor)
+              || (s_is (actor, ev->unit) && actor->kind == GL_UNIT_MEDIATION);
+            who = "the event's street centre, the county centre or the mediation channel "
+                  "holding it";
+            break;
+    }
+    if (ok)
+        return 0;
+    return gl_fail (err, GL_FORBIDDEN, "only %s (here: %s) may %s event %s; %s is not", who,
+                    ev->unit [0]? ev->unit: ev->community, op->name, ev->id, actor->id);
+}
+
+//  Where an escalation goes: one tier up along the event's chain.
+static const gl_unit_t *
+s_up (gl_ctx_t *ctx, const s_event_t *ev, const gl_unit_t *holder)
+{
+    if (!holder)
+        return NULL;
+    switch (holder->level) {
+        case GL_LEVEL_GRID:      return s_unit (ctx, ev->community);
+        case GL_LEVEL_COMMUNITY: return s_centre (ctx, ev);
+        case GL_LEVEL_STREET:    return s_unit (ctx, "CTY-C");
+        default:                 return NULL;
+    }
+}
+
+//  Move the event into a unit by an explicit command, checking admission for community and
+//  grid work.
+static int
+s_give (gl_ctx_t *ctx, s_event_t *ev, const char *target_id, const char *kind,
+        const char *actor, const char *reason, gl_err_t *err)
+{
+    s_dispatcher_t *self = gl_ctx_state (ctx);
+    const gl_unit_t *target = s_unit (ctx, target_id);
+    if (!target)
+        return gl_fail (err, GL_INVALID, "field 'unit' is \"%s\": no such unit in %s "
+                        "(`gridloop org` lists them)", target_id,
+                        gl_org_county_name (self->org));
+    if (target->kind == GL_UNIT_STREET || target->kind == GL_UNIT_COUNTY)
+        return gl_fail (err, GL_INVALID, "field 'unit' is \"%s\", a %s: work goes to a centre, "
+                        "board, department, community or grid", target_id,
+                        gl_unit_kind_name (target->kind));
+    if (target->level == GL_LEVEL_COMMUNITY || target->level == GL_LEVEL_GRID) {
+        char why [400];
+        if (gl_org_admit (self->org, ev->category, target->level, gl_ctx_now (ctx), why,
+                          sizeof why))
+            return gl_fail (err, GL_FORBIDDEN, "event %s (category %s) cannot be given to %s: "
+                            "%s", ev->id, ev->category, target_id, why);
+        //  A community gives work only to its own grids.
+        const gl_unit_t *from = s_unit (ctx, actor);
+        if (from && from->kind == GL_UNIT_COMMUNITY && target->kind == GL_UNIT_GRID
+        &&  gl_unit_community (target) != from)
+            return gl_fail (err, GL_FORBIDDEN, "%s may give work only to its own grids; %s is "
+                            "not one", actor, target_id);
+    }
+    if (ev->returned_by [0] && !streq (ev->returned_by, target_id))
+        ev->wrong_dispatches++;         //  the earlier dispatch went to the wrong unit
+    ev->returned_by [0] = 0;
+    snprintf (ev->dispatcher, sizeof ev->dispatcher, "%s", actor);
+    ev->state = S_DISPATCHED;
+    return s_enter (ctx, ev, target_id, kind, actor, reason);
+}
+
+static const char *
+s_text (const msgpack_object *req, const char *key, char *buf, size_t size)
+{
+    buf [0] = 0;
+    gl_get_strbuf (req, key, buf, size);
+    return buf;
+}
+
+//  ---------------------------------------------------------------------------------------------
+//  The actions. Each runs after the state and the actor were checked; extra collects the
+//  fields published with the action.
+
+static int
+s_route (gl_ctx_t *ctx, s_event_t *ev, const char *actor, gl_mapw_t *extra);
+
+static int
+s_do_accept (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
+             gl_mapw_t *extra, gl_err_t *err)
+{
+    s_dispatcher_t *self = gl_ctx_state (ctx);
+    char text [16];
+    if (*s_text (req, "category", text, sizeof text)) {
+        const gl_category_t *cat = gl_org_category (self->org, text);
+        if (!cat)
+            return gl_fail (err, GL_INVALID, "field 'category' is \"%s\": not on the county's "
+                            "category list", text);
+        snprintf (ev->category, sizeof ev->category, "%s", cat->code);
+        snprintf (ev->board, sizeof ev->board, "%s", gl_board_name (cat->board));
+        snprintf (ev->county_handler, sizeof ev->county_handler, "%s", cat->county_handler->id);
+        ev->dispute = cat->dispute;
+    }
+    if (*s_text (req, "priority", text, sizeof text))
+        snprintf (ev->priority, sizeof ev->priority, "%s", text);
+    if (*s_text (req, "sanshi", text, sizeof text))
+        snprintf (ev->sanshi, sizeof ev->sanshi, "%s", text);
+    ev->state = S_FILED;
+    gl_mapw_str (extra, "category", ev->category);
+    gl_mapw_str (extra, "priority", ev->priority);
+    gl_mapw_str (extra, "sanshi", ev->sanshi);
+    return 0;
+}
+
+static int
+s_do_cancel (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
+             gl_mapw_t *extra, gl_err_t *err)
+{
+    char code [24], reason [512];
+    gl_mapw_str (extra, "code", s_text (req, "code", code, sizeof code));
+    gl_mapw_str (extra, "reason", s_text (req, "reason", reason, sizeof reason));
+    ev->state = S_CANCELLED;
+    return s_step_mark (ctx, ev, "left_at", NULL, gl_ctx_now (ctx));
+}
+
+static int
+s_do_confirm (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
+              gl_mapw_t *extra, gl_err_t *err)
+{
+    ev->state = S_CLOSED;
+    return 0;
+}
+
+static int
+s_do_dispatch (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
+               gl_mapw_t *extra, gl_err_t *err)
+{
+    char unit [S_UNIT], reason [512];
+    s_text (req, "unit", unit, sizeof unit);
+    s_text (req, "reason", reason, sizeof reason);
+    int rc = s_give (ctx, ev, unit, "dispatch", actor, reason, err);
+    if (rc)
+        return rc;
+    if (*reason)
+        gl_mapw_str (extra, "reason", reason);
+    const msgpack_object *copy = gl_map_get (req, "copy");
+    if (copy)
+        gl_mapw_obj (extra, "copy", copy);
+    return 0;
+}
+
+static int
+s_do_assign (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
+             gl_mapw_t *extra, gl_err_t *err)
+{
+    char unit [S_UNIT], reason [512];
+    s_text (req, "unit", unit, sizeof unit);
+    s_text (req, "reason", reason, sizeof reason);
+    int rc = s_give (ctx, ev, unit, "assign", actor, reason, err);
+    if (rc == 0)
+        gl_mapw_str (extra, "reason", reason);
+    return rc;
+}
+
+static int
+s_do_escalate (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
+               gl_mapw_t *extra, gl_err_t *err)
+{
+    const gl_unit_t *up = s_up (ctx, ev, s_unit (ctx, ev->unit));
+    if (!up)
+        return gl_fail (err, GL_CONFLICT, "event %s is held by %s at the county tier: there is "
+                        "no tier above to escalate to", ev->id, ev->unit);
+    char reason [512];
+    s_text (req, "reason", reason, sizeof reason);
+    gl_mapw_str (extra, "reason", reason);
+    gl_mapw_str (extra, "from", ev->unit);
+    snprintf (ev->dispatcher, sizeof ev->dispatcher, "%s", up->id);
+    ev->state = S_FILED;
+    return s_enter (ctx, ev, up->id, "escalate", actor, reason);
+}
+
+static int
+s_do_sign (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
+           gl_mapw_t *extra, gl_err_t *err)
+{
+    ev->state = S_IN_PROGRESS;
+    return s_step_mark (ctx, ev, "signed_at", NULL, gl_ctx_now (ctx));
+}
+
+static int
+s_do_return (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
+             gl_mapw_t *extra, gl_err_t *err)
+{
+    char reason [512];
+    gl_mapw_str (extra, "reason", s_text (req, "reason", reason, sizeof reason));
+    int rc = s_step_mark (ctx, ev, "outcome", "returned", 0);
+    if (rc == 0)
+        rc = s_step_mark (ctx, ev, "left_at", NULL, gl_ctx_now (ctx));
+    if (rc)
+        return rc;
+    ev->returns++;
+    snprintf (ev->returned_by, sizeof ev->returned_by, "%s", ev->unit);
+    //  Back to the unit that dispatched it, which dispatches again.
+    snprintf (ev->unit, sizeof ev->unit, "%s", ev->dispatcher [0]? ev->dispatcher: ev->street);
+    ev->state = S_FILED;
+    return 0;
+}
+
+//  Actions that only record what was said (note, instruct): the text goes out with them.
+static int
+s_do_record (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
+             gl_mapw_t *extra, gl_err_t *err)
+{
+    char text [2048];
+    gl_mapw_str (extra, "text", s_text (req, "text", text, sizeof text));
+    return 0;
+}
+
+static int
+s_do_extend (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
+             gl_mapw_t *extra, gl_err_t *err)
+{
+    if (ev->extension_days)
+        return gl_fail (err, GL_CONFLICT, "event %s already has an extension of %llu days "
+                        "waiting for a decision", ev->id,
+                        (unsigned long long) ev->extension_days);
+    gl_get_u64 (req, "days", &ev->extension_days);
+    char reason [512];
+    gl_mapw_u64 (extra, "days", ev->extension_days);
+    gl_mapw_str (extra, "reason", s_text (req, "reason", reason, sizeof reason));
+    return 0;
+}
+
+static int
+s_do_decide_extension (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req,
+                       const char *actor, gl_mapw_t *extra, gl_err_t *err)
+{
+    if (!ev->extension_days)
+        return gl_fail (err, GL_CONFLICT, "event %s has no extension request waiting", ev->id);
+    bool approve = false;
+    gl_get_bool (req, "approve", &approve);
+    gl_mapw_bool (extra, "approve", approve);
+    gl_mapw_u64 (extra, "days", ev->extension_days);
+    int rc = 0;
+    if (approve)
+        rc = s_step_mark (ctx, ev, "extension_days", NULL, (int64_t) ev->extension_days);
+    ev->extension_days = 0;
+    return rc;
+}
+
+static int
+s_do_state (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
+            gl_mapw_t *extra, gl_err_t *err, s_state_t to)
+{
+    char reason [512];
+    if (*s_text (req, "reason", reason, sizeof reason))
+        gl_mapw_str (extra, "reason", reason);
+    ev->state = to;
+    return 0;
+}
+
+static int
+s_do_suspend (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
+              gl_mapw_t *extra, gl_err_t *err)
+{
+    return s_do_state (ctx, ev, req, actor, extra, err, S_SUSPENDED);
+}
+
+static int
+s_do_resume (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
+             gl_mapw_t *extra, gl_err_t *err)
+{
+    return s_do_state (ctx, ev, req, actor, extra, err, S_IN_PROGRESS);
+}
+
+static int
+s_do_handle (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
+             gl_mapw_t *extra, gl_err_t *err)
+{
+    char evidence [2048], result [512];
+    gl_mapw_str (extra, "evidence", s_text (req, "evidence", evidence, sizeof evidence));
+    if (*s_text (req, "result", result, sizeof result))
+        gl_mapw_str (extra, "result", result);
+    ev->state = S_HANDLED;
+    return s_step_mark (ctx, ev, "handled_at", NULL, gl_ctx_now (ctx));
+}
+
+static bool
+s_resident_originated (const s_event_t *ev)
+{
+    return streq (ev->reporter_role, "resident") || streq (ev->reporter_role, "enterprise")
+        || streq (ev->reporter_role, "hotline");
+}
+
+static int
+s_do_verify (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
+             gl_mapw_t *extra, gl_err_t *err)
+{
+    bool pass = false;
+    gl_get_bool (req, "pass", &pass);
+    char reason [512];
+    s_text (req, "reason", reason, sizeof reason);
+    if (!pass && !*reason)
+        return gl_fail (err, GL_INVALID, "field 'reason' is required when pass is false: say "
+                        "what is still wrong, so the handler can rework it");
+    gl_mapw_bool (extra, "pass", pass);
+    if (*reason)
+        gl_mapw_str (extra, "reason", reason);
+    if (pass)
+        ev->state = s_resident_originated (ev)? S_FEEDBACK: S_CLOSED;
+    else {
+        ev->reworks++;
+        ev->state = S_IN_PROGRESS;
+    }
+    return 0;
+}
+
+static int
+s_do_feedback (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
+               gl_mapw_t *extra, gl_err_t *err)
+{
+    char rating [24], note [512];
+    s_text (req, "rating", rating, sizeof rating);
+    gl_mapw_str (extra, "rating", rating);
+    if (*s_text (req, "note", note, sizeof note))
+        gl_mapw_str (extra, "note", note);
+    if (streq (rating, "unsatisfied")) {
+        ev->rehandles++;
+        ev->state = S_IN_PROGRESS;
+    }
+    else
+        ev->state = S_CLOSED;
+    return 0;
+}
+
+static int
+s_do_supervise (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
+                gl_mapw_t *extra, gl_err_t *err)
+{
+    char note [512];
+    s_text (req, "level", ev->supervision, sizeof ev->supervision);
+    gl_mapw_str (extra, "level", ev->supervision);
+    if (*s_text (req, "note", note, sizeof note))
+        gl_mapw_str (extra, "note", note);
+    return 0;
+}
+
+static int
+s_do_urgent (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
+             gl_mapw_t *extra, gl_err_t *err)
+{
+    char reason [512];
+    ev->urgent = true;
+    snprintf (ev->priority, sizeof ev->priority, "P1");
+    gl_mapw_str (extra, "reason", s_text (req, "reason", reason, sizeof reason));
+    gl_mapw_str (extra, "priority", ev->priority);
+    return 0;
+}
+
+static int
+s_do_refer (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
+            gl_mapw_t *extra, gl_err_t *err)
+{
+    s_dispatcher_t *self = gl_ctx_state (ctx);
+    if (!ev->dispute)
+        return gl_fail (err, GL_CONFLICT, "event %s (category %s) is not a dispute: the four "
+                        "mediation channels take disputes only", ev->id, ev->category);
+    char channel [24], reason [512];
+    s_text (req, "channel", channel, sizeof channel);
+    s_text (req, "reason", reason, sizeof reason);
+    const gl_unit_t *to = gl_org_mediation (self->org, gl_channel_lookup (channel));
+    if (!to)
+        return gl_fail (err, GL_INVALID, "field 'channel' is \"%s\": the county has no such "
+                        "mediation channel", channel);
+    if (streq (to->id, ev->unit))
+        return gl_fail (err, GL_CONFLICT, "event %s is already with %s", ev->id, to->id);
+    //  The referring centre stays on record across hand-overs between channels.
+    const gl_unit_t *from = s_unit (ctx, actor);
+    if (!from || from->kind != GL_UNIT_MEDIATION)
+        snprintf (ev->referred_by, sizeof ev->referred_by, "%s", actor);
+    gl_mapw_str (extra, "channel", channel);
+    gl_mapw_str (extra, "reason", reason);
+    snprintf (ev->dispatcher, sizeof ev->dispatcher, "%s", actor);
+    ev->state = S_DISPATCHED;
+    return s_enter (ctx, ev, to->id, "refer", actor, reason);
+}
+
+static int
+s_do_mediate (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
+              gl_mapw_t *extra, gl_err_t *err)
+{
+    const gl_unit_t *holder = s_unit (ctx, ev->unit);
+    if (!holder || holder->kind != GL_UNIT_MEDIATION)
+        return gl_fail (err, GL_CONFLICT, "event %s is with %s, not with a mediation channel: "
+                        "refer it first", ev->id, ev->unit);
+    char outcome [16], mediator [64], agreement [2048];
+    uint64_t sessions = 0;
+    s_text (req, "outcome", outcome, sizeof outcome);
+    gl_get_u64 (req, "sessions", &sessions);
+    gl_mapw_str (extra, "mediator", s_text (req, "mediator", mediator, sizeof mediator));
+    gl_mapw_u64 (extra, "sessions", sessions);
+    if (*s_text (req, "agreement", agreement, sizeof agreement))
+        gl_mapw_str (extra, "agreement", agreement);
+    gl_mapw_str (extra, "outcome", outcome);
+    int rc = s_step_mark (ctx, ev, "outcome", outcome, 0);
+    if (rc)
+        return rc;
+    if (streq (outcome, "failed")) {
+        //  Back to the centre that referred it, to decide what comes next.
+        rc = s_step_mark (ctx, ev, "left_at", NULL, gl_ctx_now (ctx));
+        snprintf (ev->unit, sizeof ev->unit, "%s", ev->referred_by [0]? ev->referred_by:
+                  ev->dispatcher);
+        ev->state = S_FILED;
+        return rc;
+    }
+    ev->state = S_HANDLED;              //  settled, or taken to court: verification next
+    return 0;
+}
+
+static int
+s_do_archive (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
+              gl_mapw_t *extra, gl_err_t *err)
+{
+    ev->state = S_ARCHIVED;
+    return 0;
+}
+
+//  ---------------------------------------------------------------------------------------------
+//  The field tables and the operation table.
+
+static const gl_field_t s_actor_fields [] = {
+    { .key = "unit", .type = GL_F_STR, .required = true, .min = 1, .max = S_UNIT - 1,
+      .hint = "the acting unit's id, e.g. \"SJ-C\", \"SJ-B4\", \"SJ-01\", \"D-POLICE\"" },
+    { .key = "person", .type = GL_F_STR, .max = 64, .hint = "the acting person's staff id" },
+    { .key = "role", .type = GL_F_STR, .max = 32, .hint = "the acting person's role" },
+};
+static const gl_schema_t s_actor = GL_SCHEMA ("actor", s_actor_fields);
+
+#define S_ID { .key = "id", .type = GL_F_STR, .required = true, .min = 1, .max = GL_MAX_NAME, \
+               .hint = "the event id, e.g. \"500235-20261127-000000042\"" }
+#define S_ACTOR { .key = "actor", .type = GL_F_MAP, .required = true, .sub = &s_actor, \
+                  .hint = "who acts: {unit, person, role}" }
+#define S_REASON(req) { .key = "reason", .type = GL_F_STR, .required = req, .min = req, \
+                        .max = 500, .hint = "why, in plain words" }
+
+static const char *const s_sanshi_names [] = { "major", "minor", "private", NULL };
+static const char *const s_priority_names [] = { "P1", "P2", "P3", "P4", NULL };
+static const char *const s_cancel_codes [] = {
+    "duplicate", "invalid", "out_of_scope", "withdrawn", NULL
+};
+static const char *const s_levels [] = { "normal", "yellow", "red", NULL };
+static const char *const s_ratings [] = { "satisfied", "fairly_satisfied", "unsatisfied", NULL };
+static const char *const s_channels [] = {
+    "court", "procuratorate", "police", "petitions", NULL
+};
+static const char *const s_outcomes [] = { "settled", "failed", "litigation", NULL };
+
+static const gl_field_t s_plain_fields [] = { S_ID, S_ACTOR,
+    { .key = "note", .type = GL_F_STR, .max = 500 } };
+static const gl_schema_t s_plain = GL_SCHEMA ("request", s_plain_fields);
+
+static const gl_field_t s_accept_fields [] = { S_ID, S_ACTOR,
+    { .key = "category", .type = GL_F_STR, .min = 5, .max = 5,
+      .hint = "a category code to file it under instead of the reported one" },
+    { .key = "sanshi", .type = GL_F_STR, .choices = s_sanshi_names },
+    { .key = "priority", .type = GL_F_STR, .choices = s_priority_names },
+    { .key = "route", .type = GL_F_BOOL, .hint = "false: file only, dispatch by hand" },
+    { .key = "note", .type = GL_F_STR, .max = 500 } };
+static const gl_schema_t s_accept = GL_SCHEMA ("accept", s_accept_fields);
+
+static const gl_field_t s_cancel_fields [] = { S_ID, S_ACTOR,
+    { .key = "code", .type = GL_F_STR, .required = true, .choices = s_cancel_codes,
+      .hint = "why it is not taken" }, S_REASON (true) };
+static const gl_schema_t s_cancel = GL_SCHEMA ("cancel", s_cancel_fields);
+
+static const gl_field_t s_dispatch_fields [] = { S_ID, S_ACTOR,
+    { .key = "unit", .type = GL_F_STR, .required = true, .min = 1, .max = S_UNIT - 1,
+      .hint = "the unit to give it to, e.g. \"SJ-B4\" or \"D-POLICE\"" },
+    S_REASON (false),
+    { .key = "copy", .type = GL_F_STRS, .max = 8, .item_max = S_UNIT - 1,
+      .hint = "units to copy (抄送)" } };
+static const gl_schema_t s_dispatch = GL_SCHEMA ("dispatch", s_dispatch_fields);
+
+static const gl_field_t s_assign_fields [] = { S_ID, S_ACTOR,
+    { .key = "unit", .type = GL_F_STR, .required = true, .min = 1, .max = S_UNIT - 1,
+      .hint = "the lower-tier unit to assign it to" }, S_REASON (true) };
+static const gl_schema_t s_assign = GL_SCHEMA ("assign", s_assign_fields);
+
+static const gl_field_t s_reason_fields [] = { S_ID, S_ACTOR, S_REASON (true) };
+static const gl_schema_t s_reasoned = GL_SCHEMA ("request", s_reason_fields);
+
+static const gl_field_t s_text_fields [] = { S_ID, S_ACTOR,
+    { .key = "text", .type = GL_F_STR, .required = true, .min = 1, .max = 2000,
+      .hint = "what is said" } };
+static const gl_schema_t s_texted = GL_SCHEMA ("request", s_text_fields);
+
+static const gl_field_t s_extend_fields [] = { S_ID, S_ACTOR,
+    { .key = "days", .type = GL_F_UINT, .required = true, .min = 1, .max = 30,
+      .hint = "extra working days asked for, 1 to 30" }, S_REASON (true) };
+static const gl_schema_t s_extend = GL_SCHEMA ("extend", s_extend_fields);
+
+static const gl_field_t s_decide_fields [] = { S_ID, S_ACTOR,
+    { .key = "approve", .type = GL_F_BOOL, .required = true,
+      .hint = "true to grant the days asked for" }, S_REASON (false) };
+static const gl_schema_t s_decide = GL_SCHEMA ("decide_extension", s_decide_fields);
+
+static const gl_field_t s_handle_fields [] = { S_ID, S_ACTOR,
+    { .key = "evidence", .type = GL_F_STR, .required = true, .min = 1, .max = 2000,
+      .hint = "what was done and what shows it (photo references, documents)" },
+    { .key = "result", .type = GL_F_STR, .max = 500 } };
+static const gl_schema_t s_handle = GL_SCHEMA ("handle", s_handle_fields);
+
+static const gl_field_t s_verify_fields [] = { S_ID, S_ACTOR,
+    { .key = "pass", .type = GL_F_BOOL, .required = true,
+      .hint = "true when the result holds on site" }, S_REASON (false) };
+static const gl_schema_t s_verify = GL_SCHEMA ("verify", s_verify_fields);
+
+static const gl_field_t s_feedback_fields [] = { S_ID, S_ACTOR,
+    { .key = "rating", .type = GL_F_STR, .required = true, .choices = s_ratings,
+      .hint = "the reporter's satisfaction" },
+    { .key = "note", .type = GL_F_STR, .max = 500 } };
+static const gl_schema_t s_feedback = GL_SCHEMA ("feedback", s_feedback_fields);
+
+static const gl_field_t s_supervise_fields [] = { S_ID, S_ACTOR,
+    { .key = "level", .type = GL_F_STR, .required = true, .choices = s_levels,
+      .hint = "督办 level: normal, yellow card or red card" },
+    { .key = "note", .type = GL_F_STR, .max = 500 } };
+static const gl_schema_t s_supervise = GL_SCHEMA ("supervise", s_supervise_fields);
+
+static const gl_field_t s_refer_fields [] = { S_ID, S_ACTOR,
+    { .key = "channel", .type = GL_F_STR, .required = true, .choices = s_channels,
+      .hint = "the mediation channel (四调)" }, S_REASON (true) };
+static const gl_schema_t s_refer = GL_SCHEMA ("refer", s_refer_fields);
+
+static const gl_field_t s_mediate_fields [] = { S_ID, S_ACTOR,
+    { .key = "mediator", .type = GL_F_STR, .required = true, .min = 1, .max = 64 },
+    { .key = "sessions", .type = GL_F_UINT, .required = true, .min = 1, .max = 100 },
+    { .key = "agreement", .type = GL_F_STR, .max = 2000 },
+    { .key = "outcome", .type = GL_F_STR, .required = true, .choices = s_outcomes } };
+static const gl_schema_t s_mediate = GL_SCHEMA ("mediate", s_mediate_fields);
+
+#define F(s) S_BIT (S_##s)
+static const s_op_t s_ops_table [] = {
+    { "accept", F (REPORTED), A_FILER, s_do_accept, &s_accept },
+    { "cancel", F (REPORTED) | F (SELF_HANDLED) | F (FILED), A_FILER, s_do_cancel, &s_cancel },
+    { "confirm", F (SELF_HANDLED), A_GRID_OR_COMMUNITY, s_do_confirm, &s_plain },
+    { "dispatch", F (FILED), A_DISPATCHER, s_do_dispatch, &s_dispatch },
+    { "assign", F (FILED) | F (DISPATCHED) | F (IN_PROGRESS), A_ABOVE_TARGET, s_do_assign,
+      &s_assign },
+    { "escalate", F (FILED) | F (DISPATCHED) | F (IN_PROGRESS), A_HOLDER, s_do_escalate,
+      &s_reasoned },
+    { "sign", F (DISPATCHED), A_HOLDER, s_do_sign, &s_plain },
+    { "return", F (DISPATCHED) | F (IN_PROGRESS), A_HOLDER, s_do_return, &s_reasoned },
+    { "note", F (IN_PROGRESS) | F (SUSPENDED), A_HOLDER_OR_ABOVE, s_do_record, &s_texted },
+    { "extend", F (IN_PROGRESS), A_HOLDER, s_do_extend, &s_extend },
+    { "decide_extension", F (IN_PROGRESS), A_DISPATCHING, s_do_decide_extension, &s_decide },
+    { "suspend", F (IN_PROGRESS), A_CENTRE, s_do_suspend, &s_reasoned },
+    { "resume", F (SUSPENDED), A_CENTRE, s_do_resume, &s_plain },
+    { "handle", F (IN_PROGRESS), A_HOLDER, s_do_handle, &s_handle },
+    { "verify", F (HANDLED), A_VERIFIER, s_do_verify, &s_verify },
+    { "feedback", F (FEEDBACK), A_CALLBACK, s_do_feedback, &s_feedback },
+    { "supervise", S_OPEN, A_ABOVE_HOLDER, s_do_supervise, &s_supervise },
+    { "instruct", S_OPEN, A_ABOVE_HOLDER, s_do_record, &s_texted },
+    { "urgent", S_OPEN, A_ABOVE_HOLDER, s_do_urgent, &s_reasoned },
+    { "refer", F (FILED) | F (DISPATCHED) | F (IN_PROGRESS), A_REFERRER, s_do_refer, &s_refer },
+    { "mediate", F (IN_PROGRESS), A_HOLDER, s_do_mediate, &s_mediate },
+    { "archive", F (CLOSED), A_CENTRE, s_do_archive, &s_plain },
+};
+static const size_t s_ops_count = sizeof s_ops_table / sizeof s_ops_table [0];
+
+//  "Allowed now: …" for a refusal by state.
+static void
+s_allowed (s_state_t state, char *out, size_t size)
+{
+    size_t off = 0;
+    out [0] = 0;
+    for (size_t i = 0; i < s_ops_count && off < size; i++)
+        if (s_ops_table [i].from & S_BIT (state))
+            off += (size_t) snprintf (out + off, size - off, "%s%s", off? ", ": "",
+                                      s_ops_table [i].name);
+    if (!off)
+        snprintf (out, size, "nothing (the event's life is over)");
+}
+
+//  The action name published for an op ("extend" -> "extension_requested" …).
+static const char *
+s_action_name (const char *op)
+{
+    static const char *const map [][2] = {
+        { "accept", "filed" }, { "cancel", "cancelled" }, { "confirm", "confirmed" },
+        { "dispatch", "dispatched" }, { "assign", "assigned" }, { "escalate", "escalated" },
+        { "sign", "signed" }, { "return", "returned" }, { "note", "noted" },
+        { "extend", "extension_requested" }, { "decide_extension", "extension_decided" },
+        { "suspend", "suspended" }, { "resume", "resumed" }, { "handle", "handled" },
+        { "verify", "verified" }, { "feedback", "feedback" }, { "supervise", "supervised" },
+        { "instruct", "instructed" }, { "urgent", "urgent" }, { "refer", "referred" },
+        { "mediate", "mediated" }, { "archive", "archived" },
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map [0]; i++)
+        if (streq (map [i][0], op))
+            return map [i][1];
+    return op;
+}
+
+//  A filed event goes on by the routing rules; the result is saved and published.
+static int
+s_route_filed (gl_ctx_t *ctx, s_event_t *ev, const char *actor)
+{
+    s_event_t old = *ev;
+    gl_mapw_t routed;
+    gl_mapw_init (&routed);
+    int rc = s_route (ctx, ev, actor, &routed);
+    if (rc == 0 && ev->state != S_FILED) {
+        rc = s_event_save (ctx, ev, &old);
+        if (rc == 0)
+            rc = s_publish (ctx, ev, ev->state == S_CLOSED? "closed": "dispatched", actor,
+                            NULL, &routed);
+    }
+    gl_mapw_fini (&routed);
+    return rc;
+}
+
+//  One generic handler for every lifecycle op: find it, check, act, save, publish.
+static int
+s_op_lifecycle (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t *err)
+{
+    s_dispatcher_t *self = gl_ctx_state (ctx);
+    const s_op_t *op = NULL;
+    const msgpack_object *name = gl_map_get (req, "op");
+    for (size_t i = 0; i < s_ops_count && !op; i++)
+        if (gl_str_eq (name, s_ops_table [i].name))
+            op = &s_ops_table [i];
+    if (gl_schema_check (op->schema, req, err))
+        return GL_REFUSED;
+    char id [GL_MAX_NAME + 1], actor_id [S_UNIT], person [65] = "";
+    gl_get_strbuf (req, "id", id, sizeof id);
+    const msgpack_object *actor_map = gl_map_get (req, "actor");
+    gl_get_strbuf (actor_map, "unit", actor_id, sizeof actor_id);
+    gl_get_strbuf (actor_map, "person", person, sizeof person);
+    const gl_unit_t *actor = gl_org_unit (self->org, actor_id);
+    if (!actor)
+        return gl_fail (err, GL_INVALID, "field 'actor.unit' is \"%s\": no such unit in %s "
+                        "(`gridloop org` lists them)", actor_id, gl_org_county_name (self->org));
+    s_event_t ev, old;
+    int rc = s_event_load (ctx, id, &ev);
+    if (rc == MDB_NOTFOUND)
+        return gl_fail (err, GL_NOT_FOUND, "dispatcher holds no event '%s' (check the id; a "
+                        "report just accepted by intake may take a moment to arrive)", id);
+    if (rc)
+        return rc;
+    if (!(op->from & S_BIT (ev.state))) {
+        char allowed [400];
+        s_allowed (ev.state, allowed, sizeof allowed);
+        return gl_fail (err, GL_CONFLICT, "event %s is %s; %s is not allowed then. Allowed now: "
+                        "%s", id, s_state_names [ev.state], op->name, allowed);
+    }
+    if (s_authorise (ctx, op, &ev, actor, req, err))
+        return GL_REFUSED;
+    old = ev;
+    gl_mapw_t extra;
+    gl_mapw_init (&extra);
+    rc = op->act (ctx, &ev, req, actor_id, &extra, err);
+    if (rc == 0)
+        rc = s_event_save (ctx, &ev, &old);
+    if (rc == 0)
+        rc = s_publish (ctx, &ev, s_action_name (op->name), actor_id, person, &extra);
+    //  The end of an event's life is a message of its own: intake frees dedup keys on it.
+    if (rc == 0 && ev.state == S_CLOSED && old.state != S_CLOSED)
+        rc = s_publish (ctx, &ev, "closed", actor_id, person, NULL);
+    //  Accepted: filed, then routed like any filed event, unless asked not to.
+    bool route = true;
+    gl_get_bool (req, "route", &route);
+    if (rc == 0 && op->act == s_do_accept && route)
+        rc = s_route_filed (ctx, &ev, actor_id);
+    gl_mapw_fini (&extra);
+    if (rc)
+        return rc;
+    gl_mapw_str (reply, "id", ev.id);
+    gl_mapw_str (reply, "state", s_state_names [ev.state]);
+    gl_mapw_u64 (reply, "step", ev.step);
+    gl_mapw_str (reply, "unit", ev.unit);
+    return 0;
+}
+
+//  ---------------------------------------------------------------------------------------------
+//  Automatic filing and routing of new events from intake.
+
+//  Route a filed event by the category's rules (DOMAIN.md section 4): 私事 closed with advice,
+//  小事 to the community as a consultation, 大事 to the street's board — or, for urgent work
+//  and categories the centre handles itself, straight to the centre with the county handler
+//  copied (the skip rule).
+static int
+s_route (gl_ctx_t *ctx, s_event_t *ev, const char *actor, gl_mapw_t *extra)
+{
+    s_dispatcher_t *self = gl_ctx_state (ctx);
+    const gl_category_t *cat = gl_org_category (self->org, ev->category);
+    const gl_unit_t *street = gl_org_unit (self->org, ev->street);
+    if (!cat || !street)
+        return 0;                       //  stays FILED for a person to dispatch
+    if (streq (ev->sanshi, "private")) {
+        ev->state = S_CLOSED;
+        gl_mapw_str (extra, "advice", "私事：由网格员引导当事人自行协商解决，已记录在案");
+        return 0;
+    }
+    const gl_unit_t *centre = gl_org_centre (self->org, street);
+    const char *kind = "auto";
+    const gl_unit_t *to = gl_org_street_handler (self->org, cat, street);
+    char why [400] = "";
+    if (streq (ev->sanshi, "minor")) {
+        const gl_unit_t *community = gl_org_unit (self->org, ev->community);
+        if (community && gl_org_admit (self->org, ev->category, GL_LEVEL_COMMUNITY,
+                                       gl_ctx_now (ctx), why, sizeof why) == 0) {
+            to = community;
+            kind = "consultation";
+        }
+    }
+    else
+    if (streq (ev->priority, "P1") || to == centre) {
+        to = centre;
+        gl_mapw_key (extra, "copy");
+        msgpack_pack_array (&extra->pk, 1);
+        gl_pack_cstr (&extra->pk, ev->county_handler);
+        gl_mapw_str (extra, "rule", "skip");
+    }
+    if (!to)
+        return 0;
+    if (*why)
+        gl_mapw_str (extra, "not_admitted", why);
+    snprintf (ev->dispatcher, sizeof ev->dispatcher, "%s", centre->id);
+    ev->state = S_DISPATCHED;
+    return s_enter (ctx, ev, to->id, kind, actor, NULL);
+}
+
+static int
+s_reported (gl_ctx_t *ctx, const gl_envelope_t *env)
+{
+    s_dispatcher_t *self = gl_ctx_state (ctx);
+    if (!env->id)
+        return GL_REFUSED;
+    s_event_t ev;
+    char id [GL_MAX_NAME + 1];
+    snprintf (id, sizeof id, "%.*s", (int) env->id_len, env->id);
+    int rc = s_event_load (ctx, id, &ev);
+    if (rc == 0)
+        return 0;                       //  already known
+    if (rc != MDB_NOTFOUND)
+        return rc;
+    memset (&ev, 0, sizeof ev);
+    snprintf (ev.id, sizeof ev.id, "%s", id);
+    const msgpack_object *body = env->body, *triage = gl_map_get (body, "triage");
+    gl_get_strbuf (body, "category", ev.category, sizeof ev.category);
+    gl_get_strbuf (body, "grid", ev.grid, sizeof ev.grid);
+    gl_get_strbuf (gl_map_get (body, "reporter"), "role", ev.reporter_role,
+                   sizeof ev.reporter_role);
+    gl_get_strbuf (triage, "community", ev.community, sizeof ev.community);
+    gl_get_strbuf (triage, "street", ev.street, sizeof ev.street);
+    gl_get_strbuf (triage, "sanshi", ev.sanshi, sizeof ev.sanshi);
+    gl_get_strbuf (triage, "priority", ev.priority, sizeof ev.priority);
+    gl_get_strbuf (triage, "board", ev.board, sizeof ev.board);
+    gl_get_strbuf (triage, "county_handler", ev.county_handler, sizeof ev.county_handler);
+    gl_get_bool (triage, "dispute", &ev.dispute);
+    if (!gl_org_unit (self->org, ev.grid) || !gl_org_category (self->org, ev.category)
+    ||  !ev.street [0]) {
+        gl_log_warning ("event %s names a grid or category this county does not have", id);
+        return GL_REFUSED;
+    }
+    ev.created_at = gl_ctx_now (ctx);
+    bool on_site = false;
+    gl_get_bool (body, "handled_on_site", &on_site);
+    gl_mapw_t extra;
+    gl_mapw_init (&extra);
+    const char *action;
+    if (on_site) {
+        //  Waits for the grid leader to confirm the handling on the spot.
+        ev.state = S_SELF_HANDLED;
+        snprintf (ev.unit, sizeof ev.unit, "%s", ev.grid);
+        action = "self_handled";
+    }
+    else
+    if (streq (ev.reporter_role, "resident") || streq (ev.reporter_role, "enterprise")
+    ||  streq (ev.reporter_role, "hotline")) {
+        //  Residents' reports are accepted (受理) by the community before they are filed.
+        ev.state = S_REPORTED;
+        snprintf (ev.unit, sizeof ev.unit, "%s", ev.community);
+        action = "reported";
+    }
+    else {
+        ev.state = S_FILED;
+        const gl_unit_t *centre = s_centre (ctx, &ev);
+        snprintf (ev.unit, sizeof ev.unit, "%s", centre? centre->id: ev.street);
+        action = "filed";
+        if (triage)
+            gl_mapw_obj (&extra, "triage", triage);
+    }
+    rc = s_event_save (ctx, &ev, NULL);
+    if (rc == 0)
+        rc = s_publish (ctx, &ev, action, "auto", NULL, &extra);
+    gl_mapw_fini (&extra);
+    if (rc || ev.state != S_FILED)
+        return rc;
+    return s_route_filed (ctx, &ev, "auto");
+}
+
+static int
+s_consume (gl_ctx_t *ctx, const char *topic, const gl_envelope_t *env)
+{
+    if (env->src_len == 6 && memcmp (env->src, "intake", 6) == 0
+    &&  gl_envelope_is (env, "event.reported"))
+        return s_reported (ctx, env);
+    return 0;                           //  attachments, acks, escalation: nothing to do yet
+}
+
+//  ---------------------------------------------------------------------------------------------
+//  Read-only: get (an event and its steps) and queue (a unit's open work).
+
+static const gl_field_t s_get_fields [] = { S_ID };
+static const gl_schema_t s_get = GL_SCHEMA ("get", s_get_fields);
+
+static int
+s_op_get (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t *err)
+{
+    char id [GL_MAX_NAME + 1];
+    gl_get_strbuf (req, "id", id, sizeof id);
+    const void *val;
+    size_t len;
+    int rc = gl_db_get (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "events"), id, strlen (id), &val,
+                        &len);
+    if (rc == MDB_NOTFOUND)
+        return gl_fail (err, GL_NOT_FOUND, "dispatcher holds no event '%s'", id);
+    if (rc)
+        return rc;
+    gl_mapw_str (reply, "id", id);
+    gl_mapw_raw (reply, "event", val, len);
+    s_event_t ev = { .step = 0 };
+    snprintf (ev.id, sizeof ev.id, "%s", id);
+    MDB_cursor *cur;
+    if ((rc = mdb_cursor_open (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "steps"), &cur)))
+        return rc;
+    uint8_t key [GL_MAX_NAME + 10];
+    size_t klen;
+    s_step_key (&ev, 1, key, &klen);
+    MDB_val k = { klen, key }, v;
+    msgpack_sbuffer items;
+    msgpack_sbuffer_init (&items);
+    uint32_t count = 0;
+    size_t ilen = strlen (id);
+    rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0 && k.mv_size == ilen + 9 && memcmp (k.mv_data, id, ilen) == 0) {
+        msgpack_sbuffer_write (&items, v.mv_data, v.mv_size);
+        count++;
+        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close (cur);
+    gl_mapw_array (reply, "steps", count, &items);
+    msgpack_sbuffer_destroy (&items);
+    return rc == MDB_NOTFOUND || rc == 0? 0: rc;
+}
+
+static const char *const s_queue_states [] = { "to_sign", "in_progress", "open", NULL };
+static const gl_field_t s_queue_fields [] = {
+    { .key = "unit", .type = GL_F_STR, .required = true, .min = 1, .max = S_UNIT - 1,
+      .hint = "whose work, e.g. \"SJ-B4\"" },
+    { .key = "state", .type = GL_F_STR, .choices = s_queue_states,
+      .hint = "to_sign (DISPATCHED), in_progress (IN_PROGRESS, SUSPENDED) or open (all)" },
+    { .key = "after", .type = GL_F_STR, .max = GL_MAX_NAME, .hint = "the previous page's next" },
+    { .key = "limit", .type = GL_F_UINT, .min = 1, .max = 500 },
+};
+static const gl_schema_t s_queue = GL_SCHEMA ("queue", s_queue_fields);
+
+static int
+s_op_queue (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t *err)
+{
+    char unit [S_UNIT], state [16] = "open", after [GL_MAX_NAME + 1] = "";
+    uint64_t limit = 100;
+    gl_get_strbuf (req, "unit", unit, sizeof unit);
+    gl_get_strbuf (req, "state", state, sizeof state);
+    gl_get_strbuf (req, "after", after, sizeof after);
+    gl_get_u64 (req, "limit", &limit);
+    unsigned want = streq (state, "to_sign")? S_BIT (S_DISPATCHED):
+                    streq (state, "in_progress")? S_BIT (S_IN_PROGRESS) | S_BIT (S_SUSPENDED):
+                    S_OPEN;
+    size_t ulen = strlen (unit);
+    uint8_t key [S_UNIT + GL_MAX_NAME + 2];
+    memcpy (key, unit, ulen);
+    key [ulen] = 0;
+    size_t alen = strlen (after);
+    memcpy (key + ulen + 1, after, alen);
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "by_unit"), &cur);
+    if (rc)
+        return rc;
+    MDB_val k = { ulen + 1 + alen, key }, v;
+    rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
+    if (rc == 0 && alen && k.mv_size == ulen + 1 + alen && !memcmp (k.mv_data, key, k.mv_size))
+        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+    msgpack_sbuffer items;
+    msgpack_sbuffer_init (&items);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &items, msgpack_sbuffer_write);
+    uint32_t count = 0;
+    char last [GL_MAX_NAME + 1] = "";
+    bool more = false;
+    while (rc == 0 && k.mv_size > ulen + 1 && memcmp (k.mv_data, key, ulen + 1) == 0) {
+        uint8_t s = v.mv_size == 1? *(uint8_t *) v.mv_data: 0;
+        if (s < S_STATE_COUNT && (want & S_BIT (s))) {
+            if (count == limit) {
+                more = true;
+                break;
+            }
+            size_t ilen = k.mv_size - ulen - 1;
+            snprintf (last, sizeof last, "%.*s", (int) ilen, (char *) k.mv_data + ulen + 1);
+            s_event_t ev;
+            if (s_event_load (ctx, last, &ev) == 0) {
+                msgpack_pack_map (&pk, 6);
+                gl_pack_cstr (&pk, "id");
+                gl_pack_cstr (&pk, last);
+                gl_pack_cstr (&pk, "state");
+                gl_pack_cstr (&pk, s_state_names [ev.state]);
+                gl_pack_cstr (&pk, "category");
+                gl_pack_cstr (&pk, ev.category);
+                gl_pack_cstr (&pk, "priority");
+                gl_pack_cstr (&pk, ev.priority);
+                gl_pack_cstr (&pk, "step");
+                msgpack_pack_uint64 (&pk, ev.step);
+                gl_pack_cstr (&pk, "updated_at");
+                msgpack_pack_int64 (&pk, ev.updated_at);
+                count++;
+            }
+        }
+        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close (cur);
+    if (rc && rc != MDB_NOTFOUND) {
+        msgpack_sbuffer_destroy (&items);
+        return rc;
+    }
+    gl_mapw_str (reply, "unit", unit);
+    gl_mapw_array (reply, "events", count, &items);
+    if (more)
+        gl_mapw_str (reply, "next", last);
+    else
+        gl_mapw_nil (reply, "next");
+    msgpack_sbuffer_destroy (&items);
+    return 0;
+}
+
+//  ---------------------------------------------------------------------------------------------
+
+static int
+s_open (gl_service_t *service, gl_err_t *err)
+{
+    const gl_config_t *cfg = gl_service_config (service);
+    s_dispatcher_t *self = calloc (1, sizeof *self);
+    self->org = gl_org_load (cfg->org_path, cfg->categories_path, cfg->admission_path, err);
+    if (!self->org) {
+        free (self);
+        return -1;
+    }
+    gl_service_set_state (service, self);
+    return 0;
+}
+
+static void
+s_close (gl_service_t *service)
+{
+    s_dispatcher_t *self = gl_service_state (service);
+    if (self) {
+        gl_org_destroy (&self->org);
+        free (self);
+    }
+    gl_service_set_state (service, NULL);
+}
+
+//  Every lifecycle op goes through s_op_lifecycle, which checks its own schema; get and queue
+//  are read-only.
+#define S_LIFE(name) { name, s_op_lifecycle, true, NULL }
+static const gl_op_t s_ops [] = {
+    S_LIFE ("accept"), S_LIFE ("cancel"), S_LIFE ("confirm"), S_LIFE ("dispatch"),
+    S_LIFE ("assign"), S_LIFE ("escalate"), S_LIFE ("sign"), S_LIFE ("return"),
+    S_LIFE ("note"), S_LIFE ("extend"), S_LIFE ("decide_extension"), S_LIFE ("suspend"),
+    S_LIFE ("resume"), S_LIFE ("handle"), S_LIFE ("verify"), S_LIFE ("feedback"),
+    S_LIFE ("supervise"), S_LIFE ("instruct"), S_LIFE ("urgent"), S_LIFE ("refer"),
+    S_LIFE ("mediate"), S_LIFE ("archive"),
+    { "get", s_op_get, false, &s_get },
+    { "queue", s_op_queue, false, &s_queue },
+};
+
+static const char *const s_dbs [] = { "events", "steps", "by_unit", NULL };
+
+const gl_service_def_t dispatcher_service = {
+    .name = "dispatcher",
+    .svc = GL_SVC_DISPATCHER,
+    .dbs = s_dbs,
+    .ops = s_ops,
+    .nops = sizeof s_ops / sizeof s_ops [0],
+    .consume = s_consume,
+    .open = s_open,
+    .close = s_close,
+};
