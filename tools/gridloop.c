@@ -114,6 +114,21 @@ s_call (const char *service, msgpack_sbuffer *req, gl_doc_t *answer, int attempt
     return 1;
 }
 
+//  Ask a service for one event ({op: get, id}); 0 with the answer, or 1 (refusal printed).
+static int
+s_get_by_id (const char *service, const char *id, gl_doc_t *answer)
+{
+    gl_mapw_t w;
+    gl_mapw_init (&w);
+    gl_mapw_str (&w, "id", id);
+    msgpack_sbuffer req;
+    gl_request_build (&req, "get", false, &w);
+    gl_mapw_fini (&w);
+    int rc = s_call (service, &req, answer, 3, false);
+    msgpack_sbuffer_destroy (&req);
+    return rc;
+}
+
 static void
 s_print_json (const msgpack_object *obj)
 {
@@ -279,15 +294,8 @@ s_show (int argc, char **argv)
     }
     if (!id)
         return s_usage_error ("show needs an event id, e.g. gridloop show 500235-20261127-000000001");
-    gl_mapw_t w;
-    gl_mapw_init (&w);
-    gl_mapw_str (&w, "id", id);
-    msgpack_sbuffer req;
-    gl_request_build (&req, "get", false, &w);
-    gl_mapw_fini (&w);
     gl_doc_t answer;
-    int rc = s_call ("archive", &req, &answer, 3, false);
-    msgpack_sbuffer_destroy (&req);
+    int rc = s_get_by_id ("archive", id, &answer);
     if (rc == 0 && json)
         s_print_json (&answer.root);
     else
@@ -923,15 +931,8 @@ s_event (int argc, char **argv)
     if (!id)
         return s_usage_error ("event needs an event id, e.g. gridloop event "
                               "500235-20261127-000000042");
-    gl_mapw_t w;
-    gl_mapw_init (&w);
-    gl_mapw_str (&w, "id", id);
-    msgpack_sbuffer req;
-    gl_request_build (&req, "get", false, &w);
-    gl_mapw_fini (&w);
     gl_doc_t answer;
-    int rc = s_call ("dispatcher", &req, &answer, 3, false);
-    msgpack_sbuffer_destroy (&req);
+    int rc = s_get_by_id ("dispatcher", id, &answer);
     if (rc == 0 && json)
         s_print_json (&answer.root);
     else
