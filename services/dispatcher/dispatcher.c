@@ -446,8 +446,9 @@ s_authorise (gl_ctx_t *ctx, const s_op_t *op, const s_event_t *ev, const gl_unit
             who = "the assigned unit";
             break;
         case A_HOLDER_OR_ABOVE:
-            ok = s_is (actor, ev->unit) || s_above (actor, holder);
-            who = "the assigned unit or a higher tier";
+            ok = s_is (actor, ev->unit) || s_above (actor, holder)
+              || s_is_centre_of (ctx, ev, actor);
+            who = "the assigned unit, a higher tier or a command centre";
             break;
         case A_DISPATCHING:
             ok = s_is (actor, ev->dispatcher) || s_above (actor, holder)
@@ -516,18 +517,18 @@ s_give (gl_ctx_t *ctx, s_event_t *ev, const char *target_id, const char *kind,
         return gl_fail (err, GL_INVALID, "field 'unit' is \"%s\", a %s: work goes to a centre, "
                         "board, department, community or grid", target_id,
                         gl_unit_kind_name (target->kind));
+    //  A community gives work only to its own grids (not to another community, a board …).
+    const gl_unit_t *from = s_unit (ctx, actor);
+    if (from && from->kind == GL_UNIT_COMMUNITY
+    &&  (target->kind != GL_UNIT_GRID || gl_unit_community (target) != from))
+        return gl_fail (err, GL_FORBIDDEN, "%s may give work only to its own grids; %s is "
+                        "not one", actor, target_id);
     if (target->level == GL_LEVEL_COMMUNITY || target->level == GL_LEVEL_GRID) {
         char why [400];
         if (gl_org_admit (self->org, ev->category, target->level, gl_ctx_now (ctx), why,
                           sizeof why))
             return gl_fail (err, GL_FORBIDDEN, "event %s (category %s) cannot be given to %s: "
                             "%s", ev->id, ev->category, target_id, why);
-        //  A community gives work only to its own grids.
-        const gl_unit_t *from = s_unit (ctx, actor);
-        if (from && from->kind == GL_UNIT_COMMUNITY && target->kind == GL_UNIT_GRID
-        &&  gl_unit_community (target) != from)
-            return gl_fail (err, GL_FORBIDDEN, "%s may give work only to its own grids; %s is "
-                            "not one", actor, target_id);
     }
     if (ev->returned_by [0] && !streq (ev->returned_by, target_id))
         ev->wrong_dispatches++;         //  the earlier dispatch went to the wrong unit
@@ -709,8 +710,26 @@ s_do_decide_extension (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req,
     gl_mapw_bool (extra, "approve", approve);
     gl_mapw_u64 (extra, "days", ev->extension_days);
     int rc = 0;
-    if (approve)
-        rc = s_step_mark (ctx, ev, "extension_days", NULL, (int64_t) ev->extension_days);
+    if (approve) {
+        //  The step's days grow by the days granted: a step may be extended more than once.
+        uint64_t granted = ev->extension_days;
+        const void *val;
+        size_t len;
+        uint8_t key [GL_MAX_NAME + 10];
+        size_t klen;
+        s_step_key (ev, ev->step, key, &klen);
+        if (gl_db_get (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "steps"), key, klen, &val,
+                       &len) == 0) {
+            gl_doc_t doc;
+            gl_err_t bad;
+            uint64_t before = 0;
+            if (gl_doc_parse (&doc, val, len, &bad) == 0
+            &&  gl_get_u64 (&doc.root, "extension_days", &before))
+                granted += before;
+            gl_doc_fini (&doc);
+        }
+        rc = s_step_mark (ctx, ev, "extension_days", NULL, (int64_t) granted);
+    }
     ev->extension_days = 0;
     return rc;
 }
