@@ -66,6 +66,9 @@ static const char *s_usage =
     "      refer             --channel court|procuratorate|police|petitions --reason TEXT\n"
     "      mediate           --mediator NAME --sessions N [--agreement TEXT]\n"
     "                        --outcome settled|failed|litigation\n"
+    "      consult           --stage topic|meeting|decision|carry_out|publish --text TEXT\n"
+    "                        (小事: the community's consultation, stage by stage)\n"
+
     "      archive\n"
     "  event ID [--json]     the dispatcher's view of an event: state, triage, assigned unit,\n"
     "                        counters and every step\n"
@@ -641,6 +644,9 @@ static const s_verb_t s_verbs [] = {
                               { "sessions", "sessions", S_UINT, "N" },
                               { "agreement", "agreement", S_STR, "TEXT" },
                               { "outcome", "outcome", S_STR, "settled|failed|litigation" } } },
+    { "consult", "consult", { { "stage", "stage", S_STR,
+                                "topic|meeting|decision|carry_out|publish" },
+                              { "text", "text", S_STR, "TEXT" } } },
     { "archive", "archive", S_NONE },
 };
 #define S_VERBS (sizeof s_verbs / sizeof s_verbs [0])

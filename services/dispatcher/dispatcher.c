@@ -54,6 +54,8 @@ typedef struct {
     uint64_t reworks;           //  verifications failed
     uint64_t rehandles;         //  unsatisfied feedback
     uint64_t wrong_dispatches;  //  re-dispatched to another unit after a return
+    char step_kind [16];        //  how the current step began: dispatch, consultation …
+    char consultation [12];     //  小事 consultation: the last stage done ("" before topic)
     char supervision [8];       //  "" | normal | yellow | red
     uint64_t extension_days;    //  pending extension request (0: none)
     int64_t created_at;         //  ms
@@ -93,6 +95,8 @@ s_event_write (const s_event_t *ev, msgpack_sbuffer *out)
     gl_mapw_u64 (&w, "reworks", ev->reworks);
     gl_mapw_u64 (&w, "rehandles", ev->rehandles);
     gl_mapw_u64 (&w, "wrong_dispatches", ev->wrong_dispatches);
+    gl_mapw_str (&w, "step_kind", ev->step_kind);
+    gl_mapw_str (&w, "consultation", ev->consultation);
     gl_mapw_str (&w, "supervision", ev->supervision);
     gl_mapw_u64 (&w, "extension_days", ev->extension_days);
     gl_mapw_i64 (&w, "created_at", ev->created_at);
@@ -136,6 +140,8 @@ s_event_read (const void *bytes, size_t len, s_event_t *ev)
     gl_get_u64 (m, "reworks", &ev->reworks);
     gl_get_u64 (m, "rehandles", &ev->rehandles);
     gl_get_u64 (m, "wrong_dispatches", &ev->wrong_dispatches);
+    gl_get_strbuf (m, "step_kind", ev->step_kind, sizeof ev->step_kind);
+    gl_get_strbuf (m, "consultation", ev->consultation, sizeof ev->consultation);
     gl_get_strbuf (m, "supervision", ev->supervision, sizeof ev->supervision);
     gl_get_u64 (m, "extension_days", &ev->extension_days);
     gl_get_i64 (m, "created_at", &ev->created_at);
@@ -331,6 +337,8 @@ s_enter (gl_ctx_t *ctx, s_event_t *ev, const char *unit, const char *kind, const
     rc = s_step_put (ctx, ev, ev->step, &step);
     gl_mapw_fini (&step);
     snprintf (ev->unit, sizeof ev->unit, "%s", unit);
+    snprintf (ev->step_kind, sizeof ev->step_kind, "%s", kind);
+    ev->consultation [0] = 0;
     ev->extension_days = 0;
     ev->supervision [0] = 0;
     return rc;
@@ -903,6 +911,44 @@ s_do_mediate (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const cha
     return 0;
 }
 
+//  小事 at the community (协商议事): topic → meeting → decision → carry out → publish, in that
+//  order; publishing the result reports the event handled, for the grid to verify.
+static const char *const s_stages [] = {
+    "topic", "meeting", "decision", "carry_out", "publish", NULL
+};
+
+static int
+s_do_consult (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
+              gl_mapw_t *extra, gl_err_t *err)
+{
+    if (!streq (ev->step_kind, "consultation"))
+        return gl_fail (err, GL_CONFLICT, "event %s is not a community consultation (小事) at "
+                        "%s: consult applies to events routed to a community for 议事", ev->id,
+                        ev->unit);
+    char stage [16], text [2048];
+    s_text (req, "stage", stage, sizeof stage);
+    int done = -1, want = -1;
+    for (int i = 0; s_stages [i]; i++) {
+        if (streq (s_stages [i], ev->consultation))
+            done = i;
+        if (streq (s_stages [i], stage))
+            want = i;
+    }
+    if (want != done + 1)
+        return gl_fail (err, GL_CONFLICT, "event %s's consultation is at '%s': the next stage is "
+                        "'%s', not '%s' (topic, meeting, decision, carry_out, publish)", ev->id,
+                        ev->consultation [0]? ev->consultation: "(not started)",
+                        s_stages [done + 1], stage);
+    snprintf (ev->consultation, sizeof ev->consultation, "%s", stage);
+    gl_mapw_str (extra, "stage", stage);
+    gl_mapw_str (extra, "text", s_text (req, "text", text, sizeof text));
+    if (streq (stage, "publish")) {
+        ev->state = S_HANDLED;          //  the published decision, carried out: verify next
+        return s_step_mark (ctx, ev, "handled_at", NULL, gl_ctx_now (ctx));
+    }
+    return 0;
+}
+
 static int
 s_do_archive (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
               gl_mapw_t *extra, gl_err_t *err)
@@ -1018,6 +1064,13 @@ static const gl_field_t s_refer_fields [] = { S_ID, S_ACTOR,
       .hint = "the mediation channel (四调)" }, S_REASON (true) };
 static const gl_schema_t s_refer = GL_SCHEMA ("refer", s_refer_fields);
 
+static const gl_field_t s_consult_fields [] = { S_ID, S_ACTOR,
+    { .key = "stage", .type = GL_F_STR, .required = true, .choices = s_stages,
+      .hint = "the consultation stage done now (议题, 会议, 决定, 实施, 公示)" },
+    { .key = "text", .type = GL_F_STR, .required = true, .min = 1, .max = 2000,
+      .hint = "what was raised, met, decided, done or published" } };
+static const gl_schema_t s_consult = GL_SCHEMA ("consult", s_consult_fields);
+
 static const gl_field_t s_mediate_fields [] = { S_ID, S_ACTOR,
     { .key = "mediator", .type = GL_F_STR, .required = true, .min = 1, .max = 64 },
     { .key = "sessions", .type = GL_F_UINT, .required = true, .min = 1, .max = 100 },
@@ -1050,6 +1103,7 @@ static const s_op_t s_ops_table [] = {
     { "urgent", S_OPEN, A_ABOVE_HOLDER, s_do_urgent, &s_reasoned },
     { "refer", F (FILED) | F (DISPATCHED) | F (IN_PROGRESS), A_REFERRER, s_do_refer, &s_refer },
     { "mediate", F (IN_PROGRESS), A_HOLDER, s_do_mediate, &s_mediate },
+    { "consult", F (IN_PROGRESS), A_HOLDER, s_do_consult, &s_consult },
     { "archive", F (CLOSED), A_CENTRE, s_do_archive, &s_plain },
 };
 static const size_t s_ops_count = sizeof s_ops_table / sizeof s_ops_table [0];
@@ -1080,7 +1134,7 @@ s_action_name (const char *op)
         { "suspend", "suspended" }, { "resume", "resumed" }, { "handle", "handled" },
         { "verify", "verified" }, { "feedback", "feedback" }, { "supervise", "supervised" },
         { "instruct", "instructed" }, { "urgent", "urgent" }, { "refer", "referred" },
-        { "mediate", "mediated" }, { "archive", "archived" },
+        { "mediate", "mediated" }, { "consult", "consulted" }, { "archive", "archived" },
     };
     for (size_t i = 0; i < sizeof map / sizeof map [0]; i++)
         if (streq (map [i][0], op))
@@ -1466,7 +1520,7 @@ static const gl_op_t s_ops [] = {
     S_LIFE ("note"), S_LIFE ("extend"), S_LIFE ("decide_extension"), S_LIFE ("suspend"),
     S_LIFE ("resume"), S_LIFE ("handle"), S_LIFE ("verify"), S_LIFE ("feedback"),
     S_LIFE ("supervise"), S_LIFE ("instruct"), S_LIFE ("urgent"), S_LIFE ("refer"),
-    S_LIFE ("mediate"), S_LIFE ("archive"),
+    S_LIFE ("mediate"), S_LIFE ("consult"), S_LIFE ("archive"),
     { "get", s_op_get, false, &s_get },
     { "queue", s_op_queue, false, &s_queue },
 };

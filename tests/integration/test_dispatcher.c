@@ -278,7 +278,7 @@ s_allowed_in (const char *state)
         { "FILED", "cancel dispatch assign escalate refer supervise instruct urgent" },
         { "DISPATCHED", "assign escalate sign return refer supervise instruct urgent" },
         { "IN_PROGRESS", "assign escalate return note extend decide_extension suspend handle "
-                         "supervise instruct urgent refer mediate" },
+                         "supervise instruct urgent refer mediate consult" },
         { "SUSPENDED", "note resume supervise instruct urgent" },
         { "HANDLED", "verify supervise instruct urgent" },
         { "FEEDBACK", "feedback supervise instruct urgent" },
@@ -982,6 +982,39 @@ test_route_skip_rule_sends_p1_and_centre_work_to_the_centre_copying_county_handl
 }
 
 static void
+test_consultation_runs_its_stages_in_order_then_is_verified (void **state)
+{
+    //  05.01 市容环境: a 小事 for the community's consultation (协商议事).
+    char *id = s_staff ("05.01", "SJ-01-01");
+    s_expect (id, "DISPATCHED", "SJ-01", 1);
+    s_ok ("sign", id, "SJ-01", NULL, "IN_PROGRESS", 1);
+    //  Stages in order only; only the community holding it.
+    s_no ("consult", id, "SJ-01", "{\"stage\": \"decision\", \"text\": \"x\"}", GL_CONFLICT,
+          "the next stage is 'topic'");
+    s_no ("consult", id, "SJ-B4", "{\"stage\": \"topic\", \"text\": \"x\"}", GL_FORBIDDEN,
+          "SJ-B4");
+    s_ok ("consult", id, "SJ-01", "{\"stage\": \"topic\", \"text\": \"小区门口占道摆摊\"}",
+          "IN_PROGRESS", 1);
+    s_ok ("consult", id, "SJ-01", "{\"stage\": \"meeting\", \"text\": \"居民议事会\"}",
+          "IN_PROGRESS", 1);
+    s_ok ("consult", id, "SJ-01", "{\"stage\": \"decision\", \"text\": \"划定摊位\"}",
+          "IN_PROGRESS", 1);
+    s_ok ("consult", id, "SJ-01", "{\"stage\": \"carry_out\", \"text\": \"已划线\"}",
+          "IN_PROGRESS", 1);
+    s_ok ("consult", id, "SJ-01", "{\"stage\": \"publish\", \"text\": \"公示栏张贴\"}",
+          "HANDLED", 1);
+    s_ok ("verify", id, "SJ-01-01", "{\"pass\": true}", "CLOSED", 1);
+    //  A dispatched (not consultation) event cannot be consulted on.
+    char *board = s_staff ("03.01", "SJ-01-01");
+    s_expect (board, "DISPATCHED", "SJ-B4", 1);
+    s_ok ("sign", board, "SJ-B4", NULL, "IN_PROGRESS", 1);
+    s_no ("consult", board, "SJ-B4", "{\"stage\": \"topic\", \"text\": \"x\"}", GL_CONFLICT,
+          "not a community consultation");
+    free (id);
+    free (board);
+}
+
+static void
 test_route_minor_goes_to_community_consultation_or_to_the_board_if_not_admitted (void **state)
 {
     //  05.01 市容环境: minor, admitted for communities.
@@ -1675,6 +1708,7 @@ main (void)
             test_route_skip_rule_sends_p1_and_centre_work_to_the_centre_copying_county_handler),
         cmocka_unit_test (
             test_route_minor_goes_to_community_consultation_or_to_the_board_if_not_admitted),
+        cmocka_unit_test (test_consultation_runs_its_stages_in_order_then_is_verified),
         cmocka_unit_test (
             test_route_private_is_closed_with_advice_and_event_closed_is_published),
         cmocka_unit_test (
