@@ -130,10 +130,8 @@ s_set (gl_config_t *cfg, const s_setting_t *s, const char *text, const char *fil
     char *field = (char *) cfg + s->offset;
     switch (s->type) {
         case S_INT: {
-            char *end;
-            errno = 0;
-            long long v = strtoll (text, &end, 10);
-            if (!*text || *end || errno || v < s->min || v > s->max)
+            int64_t v;
+            if (gl_parse_whole (text, s->min, s->max, &v))
                 return gl_fail (err, GL_INVALID,
                                 "%s: setting '%s' is \"%s\"; expected a whole number from %lld "
                                 "to %lld (%s)", file, s->path, text, (long long) s->min,
@@ -170,6 +168,18 @@ s_set (gl_config_t *cfg, const s_setting_t *s, const char *text, const char *fil
         return gl_fail (err, GL_INVALID, "%s: setting '%s' is %zu bytes long; at most %zu are "
                         "accepted (%s)", file, s->path, strlen (text), s->size - 1, s->doc);
     strcpy (field, text);
+    return 0;
+}
+
+int
+gl_parse_whole (const char *text, int64_t min, int64_t max, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll (text, &end, 10);
+    if (!*text || *end || errno || v < min || v > max)
+        return -1;
+    *out = v;
     return 0;
 }
 

@@ -50,6 +50,10 @@ typedef struct {
     char intake_sources [1024]; //  registered departmental sources, space-separated
 } gl_config_t;
 
+/*  Read text as a whole number from min to max (decimal, nothing else around it). Returns 0
+    with *out set, or -1. Settings and every tool's numeric flags are read with it.  */
+int gl_parse_whole (const char *text, int64_t min, int64_t max, int64_t *out);
+
 /*  Fill cfg with every default.  */
 void gl_config_defaults (gl_config_t *cfg);
 /*  Load a file (or, for tests, ZPL text): defaults, then the file's values, each checked. An

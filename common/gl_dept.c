@@ -179,13 +179,8 @@ s_load_txn (MDB_txn *txn, void *arg)
 {
     s_load_t *load = arg;
     gl_dept_t *self = load->self;
-    const void *val;
-    size_t len;
-    int rc = gl_db_get (txn, self->meta, "last_seq", 8, &val, &len);
-    if (rc == 0 && len == 8)
-        self->last = gl_be64_get (val);
-    else
-    if (rc != MDB_NOTFOUND)
+    int rc = gl_db_get_u64 (txn, self->meta, "last_seq", 8, &self->last);
+    if (rc)
         return rc;
     MDB_cursor *cur;
     if ((rc = mdb_cursor_open (txn, self->pending, &cur)))

@@ -129,13 +129,6 @@ gl_request_answer (gl_request_t *req, void *router, const void *bytes, size_t le
 }
 
 void
-gl_request_drop (gl_request_t *req)
-{
-    zmsg_destroy (&req->route);
-    zframe_destroy (&req->payload);
-}
-
-void
 gl_req_id_new (char buf [40])
 {
     static uint64_t counter;

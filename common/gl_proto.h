@@ -53,7 +53,6 @@ typedef struct {
 int gl_request_recv (void *router, gl_request_t *req);
 /*  Send reply bytes back along the request's route and release the request.  */
 void gl_request_answer (gl_request_t *req, void *router, const void *bytes, size_t len);
-void gl_request_drop (gl_request_t *req);
 
 /*  A fresh request id: 16 random hex digits and a counter, unique enough across clients.  */
 void gl_req_id_new (char buf [40]);

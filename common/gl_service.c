@@ -75,6 +75,32 @@ gl_service_config (gl_service_t *self)
     return &self->cfg;
 }
 
+typedef struct {
+    MDB_dbi dbi;                //  where the counters are
+    const char *const *names;   //  which, NULL-terminated
+    gl_mapw_t *w;               //  where they go
+} s_counters_t;
+
+static int
+s_read_counters (MDB_txn *txn, void *arg)
+{
+    s_counters_t *c = arg;
+    for (const char *const *name = c->names; *name; name++) {
+        uint64_t value = 0;
+        gl_db_get_u64 (txn, c->dbi, *name, strlen (*name), &value);
+        gl_mapw_u64 (c->w, *name, value);
+    }
+    return 0;
+}
+
+void
+gl_service_status_counters (gl_service_t *self, const char *db, const char *const *names,
+                            gl_mapw_t *w)
+{
+    s_counters_t c = { gl_store_dbi (self->store, db), names, w };
+    gl_store_read (self->store, s_read_counters, &c);
+}
+
 MDB_txn *
 gl_ctx_txn (gl_ctx_t *ctx)
 {

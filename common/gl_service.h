@@ -74,6 +74,11 @@ void gl_service_set_state (gl_service_t *self, void *state);
 gl_store_t *gl_service_store (gl_service_t *self);
 const gl_config_t *gl_service_config (gl_service_t *self);
 
+/*  For a status hook: the named counters kept in database db (gl_db_add_u64), as fields of w
+    (0 for a counter never counted).  */
+void gl_service_status_counters (gl_service_t *self, const char *db,
+                                 const char *const *names, gl_mapw_t *w);
+
 /*  Inside a handler or consume function.  */
 MDB_txn *gl_ctx_txn (gl_ctx_t *ctx);
 gl_service_t *gl_ctx_service (gl_ctx_t *ctx);

@@ -282,3 +282,34 @@ gl_db_get (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const void *
     }
     return rc;
 }
+
+int
+gl_db_get_u64 (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, uint64_t *value)
+{
+    const void *val;
+    size_t len;
+    int rc = gl_db_get (txn, dbi, key, klen, &val, &len);
+    *value = rc == 0 && len == 8? gl_be64_get (val): 0;
+    return rc == MDB_NOTFOUND? 0: rc;
+}
+
+int
+gl_db_put_u64 (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, uint64_t value)
+{
+    uint8_t buf [8];
+    gl_be64_put (buf, value);
+    return gl_db_put (txn, dbi, key, klen, buf, 8, 0);
+}
+
+int
+gl_db_add_u64 (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, uint64_t delta,
+               uint64_t *value)
+{
+    uint64_t v;
+    int rc = gl_db_get_u64 (txn, dbi, key, klen, &v);
+    if (rc == 0)
+        rc = gl_db_put_u64 (txn, dbi, key, klen, v + delta);
+    if (rc == 0 && value)
+        *value = v + delta;
+    return rc;
+}

@@ -51,4 +51,12 @@ int gl_db_put (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const vo
 int gl_db_get (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const void **val,
                size_t *vlen);
 
+/*  Counters and positions: a big-endian 64-bit number stored under key. get sets *value (0
+    when the key is absent) and returns 0, or an LMDB error; add adds delta and gives the new
+    value in *value when value is not NULL.  */
+int gl_db_get_u64 (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, uint64_t *value);
+int gl_db_put_u64 (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, uint64_t value);
+int gl_db_add_u64 (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, uint64_t delta,
+                   uint64_t *value);
+
 #endif

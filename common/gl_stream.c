@@ -59,10 +59,7 @@ gl_outbox_new (gl_store_t *store, const char *src)
     }
     //  The last seq is kept in meta, because retention may leave the outbox itself empty.
     if (mdb_txn_begin (gl_store_env (store), NULL, MDB_RDONLY, &txn) == 0) {
-        const void *val;
-        size_t len;
-        if (gl_db_get (txn, self->meta, "last_seq", 8, &val, &len) == 0 && len == 8)
-            self->last = gl_be64_get (val);
+        gl_db_get_u64 (txn, self->meta, "last_seq", 8, &self->last);
         mdb_txn_abort (txn);
     }
     return self;
@@ -141,9 +138,7 @@ gl_outbox_end (gl_outbox_t *self, MDB_txn *txn)
 {
     if (self->npending == 0)
         return 0;
-    uint8_t val [8];
-    gl_be64_put (val, self->last + self->npending);
-    return gl_db_put (txn, self->meta, "last_seq", 8, val, 8, 0);
+    return gl_db_put_u64 (txn, self->meta, "last_seq", 8, self->last + self->npending);
 }
 
 size_t
@@ -295,7 +290,6 @@ typedef struct {
     bool in_flight;             //  a replay request is out
     int64_t sent_at;            //  when it went (monotonic ms)
     int64_t retry_at;           //  no connection yet: when to try sending again
-    bool heard;                 //  a heartbeat, message or replay answer has arrived
 } s_producer_t;
 
 struct gl_inbox_item_s {
@@ -540,7 +534,6 @@ s_admit (gl_inbox_t *self, MDB_txn *txn, const char *topic, size_t topic_len,
     s_producer_t *p = s_producer (self, env.src, env.src_len);
     if (!p || !s_follow_epoch (p, env.epoch))
         goto done;
-    p->heard = true;
     s_pos_t *w = &p->working;
     if (env.seq > p->known_last)
         p->known_last = env.seq;
@@ -607,8 +600,7 @@ s_process_page (gl_inbox_t *self, MDB_txn *txn, gl_inbox_item_t *item)
     }
     int rc = 0;
     if (s_follow_epoch (p, epoch)) {
-        p->heard = true;
-        if (last > p->known_last)
+            if (last > p->known_last)
             p->known_last = last;
         if (first > p->working.last + 1) {
             gl_log_error ("producer %s no longer holds seq %llu..%llu (retention passed): "
@@ -769,15 +761,4 @@ uint64_t
 gl_inbox_refused (gl_inbox_t *self)
 {
     return self->refused;
-}
-
-bool
-gl_inbox_caught_up (gl_inbox_t *self)
-{
-    for (size_t i = 0; i < self->count; i++) {
-        s_producer_t *p = &self->producers [i];
-        if (!p->heard || p->known_last > p->committed.last)
-            return false;
-    }
-    return true;
 }

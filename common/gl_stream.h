@@ -111,7 +111,5 @@ uint64_t gl_inbox_applied (gl_inbox_t *self);
 uint64_t gl_inbox_refused (gl_inbox_t *self);
 /*  Of the applied messages, those that came by replay (gaps repaired, catch-up at start).  */
 uint64_t gl_inbox_replayed (gl_inbox_t *self);
-/*  True when every producer has been heard from and none is behind.  */
-bool gl_inbox_caught_up (gl_inbox_t *self);
 
 #endif

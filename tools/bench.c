@@ -1267,10 +1267,8 @@ s_summary (void)
 static int64_t
 s_parse_count (const char *flag, const char *text, int64_t min, int64_t max)
 {
-    char *end;
-    errno = 0;
-    long long v = strtoll (text, &end, 10);
-    if (errno || end == text || *end || v < min || v > max) {
+    int64_t v;
+    if (gl_parse_whole (text, min, max, &v)) {
         fprintf (stderr, "gridloop-bench: %s must be a whole number from %lld to %lld, not "
                  "'%s'\n(`gridloop-bench --help` lists the flags)\n", flag, (long long) min,
                  (long long) max, text);

@@ -157,9 +157,8 @@ s_build_report (msgpack_sbuffer *out, const char *source, const char *ticket_bas
 static int
 s_count_arg (const char *flag, const char *text, long max, long *out)
 {
-    char *end;
-    long v = strtol (text, &end, 10);
-    if (!*text || *end || v < 0 || v > max) {
+    int64_t v;
+    if (gl_parse_whole (text, 0, max, &v)) {
         fprintf (stderr, "gridloop-dept-sim: %s is \"%s\": expected a whole number from 0 to "
                  "%ld\n(`gridloop-dept-sim --help` lists the flags)\n", flag, text, max);
         return -1;

@@ -37,7 +37,8 @@ static const char *s_usage =
     "                        files in the configuration), from UNIT (default the county)\n"
     "  org --categories      the category list: code, name, board, priority, 三事, handlers\n"
     "  call SERVICE JSON     send any request (JSON) to a service; prints the answer\n"
-    "  config                every setting with its default and meaning\n"
+    "  config                every setting with its default and meaning; with --config\n"
+    "                        FILE first: the value each setting takes from that file\n"
     "\n"
     "Event lifecycle (dispatcher):\n"
     "  ACTION ID --as UNIT [--person ID] [--role ROLE] [FLAGS]\n"
@@ -115,6 +116,24 @@ s_call (const char *service, msgpack_sbuffer *req, gl_doc_t *answer, int attempt
         fprintf (stderr, "gridloop: %s: %s: %s\n", service, gl_code_name (err.code),
                  err.message);
     return 1;
+}
+
+//  The arguments of show and event: one event id and an optional --json. NULL when they are
+//  anything else.
+static const char *
+s_id_and_json (int argc, char **argv, bool *json)
+{
+    const char *id = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (streq (argv [i], "--json"))
+            *json = true;
+        else
+        if (argv [i][0] == '-' || id)
+            return NULL;
+        else
+            id = argv [i];
+    }
+    return id;
 }
 
 //  Ask a service for one event ({op: get, id}); 0 with the answer, or 1 (refusal printed).
@@ -288,15 +307,10 @@ static int
 s_show (int argc, char **argv)
 {
     bool json = false;
-    const char *id = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (streq (argv [i], "--json"))
-            json = true;
-        else
-            id = argv [i];
-    }
+    const char *id = s_id_and_json (argc, argv, &json);
     if (!id)
-        return s_usage_error ("show needs an event id, e.g. gridloop show 500235-20261127-000000001");
+        return s_usage_error ("show takes ID [--json], e.g. gridloop show "
+                              "500235-20261127-000000001");
     gl_doc_t answer;
     int rc = s_get_by_id ("archive", id, &answer);
     if (rc == 0 && json)
@@ -923,19 +937,9 @@ static int
 s_event (int argc, char **argv)
 {
     bool json = false;
-    const char *id = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (streq (argv [i], "--json"))
-            json = true;
-        else
-        if (argv [i][0] == '-' || id)
-            return s_usage_error ("event takes ID [--json], e.g. gridloop event "
-                                  "500235-20261127-000000042");
-        else
-            id = argv [i];
-    }
+    const char *id = s_id_and_json (argc, argv, &json);
     if (!id)
-        return s_usage_error ("event needs an event id, e.g. gridloop event "
+        return s_usage_error ("event takes ID [--json], e.g. gridloop event "
                               "500235-20261127-000000042");
     gl_doc_t answer;
     int rc = s_get_by_id ("dispatcher", id, &answer);
@@ -1149,7 +1153,7 @@ main (int argc, char **argv)
     if (verb)
         return s_verb (verb, nargs, args);
     if (streq (command, "config")) {
-        gl_config_print (stdout);
+        gl_config_dump (&s_cfg, stdout);     //  what this configuration file amounts to
         return 0;
     }
     char what [128];

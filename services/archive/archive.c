@@ -13,24 +13,6 @@
 #define S_NO_EVENT "#"          //  messages without an event id are kept under "#<src>"
 
 static int
-s_total (MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t *value)
-{
-    const void *val;
-    size_t len;
-    int rc = gl_db_get (txn, dbi, name, strlen (name), &val, &len);
-    *value = rc == 0 && len == 8? gl_be64_get (val): 0;
-    return rc == MDB_NOTFOUND? 0: rc;
-}
-
-static int
-s_put_total (MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t value)
-{
-    uint8_t buf [8];
-    gl_be64_put (buf, value);
-    return gl_db_put (txn, dbi, name, strlen (name), buf, 8, 0);
-}
-
-static int
 s_consume (gl_ctx_t *ctx, const char *topic, const gl_envelope_t *env)
 {
     MDB_txn *txn = gl_ctx_txn (ctx);
@@ -43,24 +25,19 @@ s_consume (gl_ctx_t *ctx, const char *topic, const gl_envelope_t *env)
         snprintf (id, sizeof id, S_NO_EVENT "%.*s", (int) (env->src_len > 63? 63: env->src_len),
                   env->src);
     size_t id_len = strlen (id);
-    uint64_t messages, count_events, held = 0;
+    //  This message's arrival number, and how many the event held before it.
+    uint64_t messages, held;
     int rc;
-    if ((rc = s_total (txn, totals, "messages", &messages))
-    ||  (rc = s_total (txn, totals, "events", &count_events)))
+    if ((rc = gl_db_add_u64 (txn, totals, "messages", 8, 1, &messages))
+    ||  (rc = gl_db_add_u64 (txn, ids, id, id_len, 1, &held)))
         return rc;
-    const void *val;
-    size_t len;
-    rc = gl_db_get (txn, ids, id, id_len, &val, &len);
-    if (rc == 0 && len == 8)
-        held = gl_be64_get (val);
-    else
-    if (rc != MDB_NOTFOUND)
+    if (held == 1 && (rc = gl_db_add_u64 (txn, totals, "events", 6, 1, NULL)))
         return rc;
 
     uint8_t key [GL_MAX_NAME + 10];
     memcpy (key, id, id_len);
     key [id_len] = 0;
-    gl_be64_put (key + id_len + 1, ++messages);
+    gl_be64_put (key + id_len + 1, messages);
     size_t topic_len = strlen (topic);
     MDB_val k = { id_len + 9, key }, v = { 2 + topic_len + env->raw_len, NULL };
     if ((rc = mdb_put (txn, events, &k, &v, MDB_RESERVE)))
@@ -70,15 +47,7 @@ s_consume (gl_ctx_t *ctx, const char *topic, const gl_envelope_t *env)
     p [1] = (uint8_t) topic_len;
     memcpy (p + 2, topic, topic_len);
     memcpy (p + 2 + topic_len, env->raw, env->raw_len);
-
-    uint8_t count [8];
-    gl_be64_put (count, held + 1);
-    if ((rc = gl_db_put (txn, ids, id, id_len, count, 8, 0))
-    ||  (rc = s_put_total (txn, totals, "messages", messages)))
-        return rc;
-    if (held == 0)
-        rc = s_put_total (txn, totals, "events", count_events + 1);
-    return rc;
+    return 0;
 }
 
 //  ---------------------------------------------------------------------------------------------
@@ -204,26 +173,11 @@ s_op_list (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t 
     return 0;
 }
 
-typedef struct {
-    MDB_dbi totals;             //  where the counts are
-    uint64_t messages, events;  //  what they say
-} s_totals_t;
-
-static int
-s_read_totals (MDB_txn *txn, void *arg)
-{
-    s_totals_t *t = arg;
-    int rc = s_total (txn, t->totals, "messages", &t->messages);
-    return rc? rc: s_total (txn, t->totals, "events", &t->events);
-}
-
 static void
 s_status (gl_service_t *self, gl_mapw_t *w)
 {
-    s_totals_t t = { gl_store_dbi (gl_service_store (self), "totals"), 0, 0 };
-    gl_store_read (gl_service_store (self), s_read_totals, &t);
-    gl_mapw_u64 (w, "messages", t.messages);
-    gl_mapw_u64 (w, "events", t.events);
+    static const char *const names [] = { "messages", "events", NULL };
+    gl_service_status_counters (self, "totals", names, w);
 }
 
 static const gl_op_t s_ops [] = {

@@ -8,6 +8,7 @@
 #include "dispatcher.h"
 #include "gl_org.h"
 
+#include <stddef.h>
 #include <string.h>
 
 //  ---------------------------------------------------------------------------------------------
@@ -69,38 +70,50 @@ typedef struct {
 //  ---------------------------------------------------------------------------------------------
 //  The event record.
 
+//  The record's fields, one table for writing and reading (the state is written by name).
+typedef enum { R_STR, R_BOOL, R_U64, R_I64 } s_rtype_t;
+
+typedef struct {
+    const char *key;            //  field name in the stored map
+    s_rtype_t type;             //  how it is stored
+    size_t offset;              //  where it lives in s_event_t
+    size_t size;                //  buffer size, for strings
+} s_rfield_t;
+
+#define R(key, type, field) { key, type, offsetof (s_event_t, field), \
+                              sizeof ((s_event_t *) 0)->field }
+static const s_rfield_t s_record [] = {
+    R ("category", R_STR, category), R ("priority", R_STR, priority),
+    R ("sanshi", R_STR, sanshi), R ("board", R_STR, board), R ("grid", R_STR, grid),
+    R ("community", R_STR, community), R ("street", R_STR, street),
+    R ("reporter_role", R_STR, reporter_role), R ("county_handler", R_STR, county_handler),
+    R ("dispute", R_BOOL, dispute), R ("urgent", R_BOOL, urgent), R ("step", R_U64, step),
+    R ("unit", R_STR, unit), R ("dispatcher", R_STR, dispatcher),
+    R ("returned_by", R_STR, returned_by), R ("referred_by", R_STR, referred_by),
+    R ("returns", R_U64, returns), R ("reworks", R_U64, reworks),
+    R ("rehandles", R_U64, rehandles), R ("wrong_dispatches", R_U64, wrong_dispatches),
+    R ("step_kind", R_STR, step_kind), R ("consultation", R_STR, consultation),
+    R ("supervision", R_STR, supervision), R ("extension_days", R_U64, extension_days),
+    R ("created_at", R_I64, created_at), R ("updated_at", R_I64, updated_at),
+};
+#define S_RECORD_COUNT (sizeof s_record / sizeof s_record [0])
+
 static void
 s_event_write (const s_event_t *ev, msgpack_sbuffer *out)
 {
     gl_mapw_t w;
     gl_mapw_init (&w);
     gl_mapw_str (&w, "state", s_state_names [ev->state]);
-    gl_mapw_str (&w, "category", ev->category);
-    gl_mapw_str (&w, "priority", ev->priority);
-    gl_mapw_str (&w, "sanshi", ev->sanshi);
-    gl_mapw_str (&w, "board", ev->board);
-    gl_mapw_str (&w, "grid", ev->grid);
-    gl_mapw_str (&w, "community", ev->community);
-    gl_mapw_str (&w, "street", ev->street);
-    gl_mapw_str (&w, "reporter_role", ev->reporter_role);
-    gl_mapw_str (&w, "county_handler", ev->county_handler);
-    gl_mapw_bool (&w, "dispute", ev->dispute);
-    gl_mapw_bool (&w, "urgent", ev->urgent);
-    gl_mapw_u64 (&w, "step", ev->step);
-    gl_mapw_str (&w, "unit", ev->unit);
-    gl_mapw_str (&w, "dispatcher", ev->dispatcher);
-    gl_mapw_str (&w, "returned_by", ev->returned_by);
-    gl_mapw_str (&w, "referred_by", ev->referred_by);
-    gl_mapw_u64 (&w, "returns", ev->returns);
-    gl_mapw_u64 (&w, "reworks", ev->reworks);
-    gl_mapw_u64 (&w, "rehandles", ev->rehandles);
-    gl_mapw_u64 (&w, "wrong_dispatches", ev->wrong_dispatches);
-    gl_mapw_str (&w, "step_kind", ev->step_kind);
-    gl_mapw_str (&w, "consultation", ev->consultation);
-    gl_mapw_str (&w, "supervision", ev->supervision);
-    gl_mapw_u64 (&w, "extension_days", ev->extension_days);
-    gl_mapw_i64 (&w, "created_at", ev->created_at);
-    gl_mapw_i64 (&w, "updated_at", ev->updated_at);
+    for (size_t i = 0; i < S_RECORD_COUNT; i++) {
+        const s_rfield_t *f = &s_record [i];
+        const void *field = (const char *) ev + f->offset;
+        switch (f->type) {
+            case R_STR:  gl_mapw_str (&w, f->key, field); break;
+            case R_BOOL: gl_mapw_bool (&w, f->key, *(const bool *) field); break;
+            case R_U64:  gl_mapw_u64 (&w, f->key, *(const uint64_t *) field); break;
+            case R_I64:  gl_mapw_i64 (&w, f->key, *(const int64_t *) field); break;
+        }
+    }
     gl_mapw_finish (&w, out);
     gl_mapw_fini (&w);
 }
@@ -120,32 +133,16 @@ s_event_read (const void *bytes, size_t len, s_event_t *ev)
     for (int s = 0; s < S_STATE_COUNT; s++)
         if (streq (state, s_state_names [s]))
             ev->state = (s_state_t) s;
-    gl_get_strbuf (m, "category", ev->category, sizeof ev->category);
-    gl_get_strbuf (m, "priority", ev->priority, sizeof ev->priority);
-    gl_get_strbuf (m, "sanshi", ev->sanshi, sizeof ev->sanshi);
-    gl_get_strbuf (m, "board", ev->board, sizeof ev->board);
-    gl_get_strbuf (m, "grid", ev->grid, sizeof ev->grid);
-    gl_get_strbuf (m, "community", ev->community, sizeof ev->community);
-    gl_get_strbuf (m, "street", ev->street, sizeof ev->street);
-    gl_get_strbuf (m, "reporter_role", ev->reporter_role, sizeof ev->reporter_role);
-    gl_get_strbuf (m, "county_handler", ev->county_handler, sizeof ev->county_handler);
-    gl_get_bool (m, "dispute", &ev->dispute);
-    gl_get_bool (m, "urgent", &ev->urgent);
-    gl_get_u64 (m, "step", &ev->step);
-    gl_get_strbuf (m, "unit", ev->unit, sizeof ev->unit);
-    gl_get_strbuf (m, "dispatcher", ev->dispatcher, sizeof ev->dispatcher);
-    gl_get_strbuf (m, "returned_by", ev->returned_by, sizeof ev->returned_by);
-    gl_get_strbuf (m, "referred_by", ev->referred_by, sizeof ev->referred_by);
-    gl_get_u64 (m, "returns", &ev->returns);
-    gl_get_u64 (m, "reworks", &ev->reworks);
-    gl_get_u64 (m, "rehandles", &ev->rehandles);
-    gl_get_u64 (m, "wrong_dispatches", &ev->wrong_dispatches);
-    gl_get_strbuf (m, "step_kind", ev->step_kind, sizeof ev->step_kind);
-    gl_get_strbuf (m, "consultation", ev->consultation, sizeof ev->consultation);
-    gl_get_strbuf (m, "supervision", ev->supervision, sizeof ev->supervision);
-    gl_get_u64 (m, "extension_days", &ev->extension_days);
-    gl_get_i64 (m, "created_at", &ev->created_at);
-    gl_get_i64 (m, "updated_at", &ev->updated_at);
+    for (size_t i = 0; i < S_RECORD_COUNT; i++) {
+        const s_rfield_t *f = &s_record [i];
+        void *field = (char *) ev + f->offset;
+        switch (f->type) {
+            case R_STR:  gl_get_strbuf (m, f->key, field, f->size); break;
+            case R_BOOL: gl_get_bool (m, f->key, field); break;
+            case R_U64:  gl_get_u64 (m, f->key, field); break;
+            case R_I64:  gl_get_i64 (m, f->key, field); break;
+        }
+    }
     gl_doc_fini (&doc);
     return 0;
 }
@@ -234,11 +231,19 @@ s_step_put (gl_ctx_t *ctx, const s_event_t *ev, uint64_t n, gl_mapw_t *fields)
     return rc;
 }
 
-//  Rewrite the current step with one more field set (signed_at, left_at, outcome …): read the
-//  stored map, copy its other fields, add the new one — text when given, else the number.
+//  A change to the current step: key set to text, or to number (added to what is there when
+//  add is true).
+typedef struct {
+    const char *key;            //  the step's field
+    const char *text;           //  its new text, or NULL for a number
+    int64_t number;             //  its new number, or what to add
+    bool add;                   //  add to the stored number instead of replacing it
+} s_mark_t;
+
+//  Rewrite the current step with the marks applied (signed_at, left_at, outcome …): read the
+//  stored map once, copy the fields not marked, write the marked ones.
 static int
-s_step_mark (gl_ctx_t *ctx, const s_event_t *ev, const char *key_name, const char *text,
-             int64_t number)
+s_step_update (gl_ctx_t *ctx, const s_event_t *ev, const s_mark_t *marks, size_t count)
 {
     if (ev->step == 0)
         return 0;
@@ -259,21 +264,40 @@ s_step_mark (gl_ctx_t *ctx, const s_event_t *ev, const char *key_name, const cha
     gl_mapw_t w;
     gl_mapw_init (&w);
     const msgpack_object *m = &doc.root;
-    for (uint32_t i = 0; i < m->via.map.size; i++)
-        if (!gl_str_eq (&m->via.map.ptr [i].key, key_name)) {
+    for (uint32_t i = 0; i < m->via.map.size; i++) {
+        bool marked = false;
+        for (size_t j = 0; j < count && !marked; j++)
+            marked = gl_str_eq (&m->via.map.ptr [i].key, marks [j].key);
+        if (!marked) {
             char k [32];
             snprintf (k, sizeof k, "%.*s", (int) m->via.map.ptr [i].key.via.str.size,
                       m->via.map.ptr [i].key.via.str.ptr);
             gl_mapw_obj (&w, k, &m->via.map.ptr [i].val);
         }
-    if (text)
-        gl_mapw_str (&w, key_name, text);
-    else
-        gl_mapw_i64 (&w, key_name, number);
+    }
+    for (size_t j = 0; j < count; j++) {
+        int64_t before = 0;
+        if (marks [j].text)
+            gl_mapw_str (&w, marks [j].key, marks [j].text);
+        else {
+            if (marks [j].add)
+                gl_get_i64 (m, marks [j].key, &before);
+            gl_mapw_i64 (&w, marks [j].key, before + marks [j].number);
+        }
+    }
     gl_doc_fini (&doc);
     rc = s_step_put (ctx, ev, ev->step, &w);
     gl_mapw_fini (&w);
     return rc;
+}
+
+//  One field set: the common case.
+static int
+s_step_mark (gl_ctx_t *ctx, const s_event_t *ev, const char *key_name, const char *text,
+             int64_t number)
+{
+    s_mark_t mark = { key_name, text, number, false };
+    return s_step_update (ctx, ev, &mark, 1);
 }
 
 //  ---------------------------------------------------------------------------------------------
@@ -669,9 +693,10 @@ s_do_return (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char
 {
     char reason [512];
     gl_mapw_str (extra, "reason", s_text (req, "reason", reason, sizeof reason));
-    int rc = s_step_mark (ctx, ev, "outcome", "returned", 0);
-    if (rc == 0)
-        rc = s_step_mark (ctx, ev, "left_at", NULL, gl_ctx_now (ctx));
+    s_mark_t marks [] = {
+        { "outcome", "returned", 0, false }, { "left_at", NULL, gl_ctx_now (ctx), false }
+    };
+    int rc = s_step_update (ctx, ev, marks, 2);
     if (rc)
         return rc;
     ev->returns++;
@@ -720,23 +745,8 @@ s_do_decide_extension (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req,
     int rc = 0;
     if (approve) {
         //  The step's days grow by the days granted: a step may be extended more than once.
-        uint64_t granted = ev->extension_days;
-        const void *val;
-        size_t len;
-        uint8_t key [GL_MAX_NAME + 10];
-        size_t klen;
-        s_step_key (ev, ev->step, key, &klen);
-        if (gl_db_get (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "steps"), key, klen, &val,
-                       &len) == 0) {
-            gl_doc_t doc;
-            gl_err_t bad;
-            uint64_t before = 0;
-            if (gl_doc_parse (&doc, val, len, &bad) == 0
-            &&  gl_get_u64 (&doc.root, "extension_days", &before))
-                granted += before;
-            gl_doc_fini (&doc);
-        }
-        rc = s_step_mark (ctx, ev, "extension_days", NULL, (int64_t) granted);
+        s_mark_t grow = { "extension_days", NULL, (int64_t) ev->extension_days, true };
+        rc = s_step_update (ctx, ev, &grow, 1);
     }
     ev->extension_days = 0;
     return rc;
@@ -896,12 +906,16 @@ s_do_mediate (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const cha
     if (*s_text (req, "agreement", agreement, sizeof agreement))
         gl_mapw_str (extra, "agreement", agreement);
     gl_mapw_str (extra, "outcome", outcome);
-    int rc = s_step_mark (ctx, ev, "outcome", outcome, 0);
+    s_mark_t marks [] = {
+        { "outcome", outcome, 0, false }, { "left_at", NULL, gl_ctx_now (ctx), false }
+    };
+    bool failed = streq (outcome, "failed");
+    //  A failed mediation also leaves the channel.
+    int rc = s_step_update (ctx, ev, marks, failed? 2: 1);
     if (rc)
         return rc;
-    if (streq (outcome, "failed")) {
+    if (failed) {
         //  Back to the centre that referred it, to decide what comes next.
-        rc = s_step_mark (ctx, ev, "left_at", NULL, gl_ctx_now (ctx));
         snprintf (ev->unit, sizeof ev->unit, "%s", ev->referred_by [0]? ev->referred_by:
                   ev->dispatcher);
         ev->state = S_FILED;

@@ -74,32 +74,14 @@ typedef struct {
 } s_intake_t;
 
 //  ---------------------------------------------------------------------------------------------
-//  Small store helpers: named counters (stats), in the batch's transaction.
-
-static uint64_t
-s_get_u64 (gl_ctx_t *ctx, const char *db, const void *key, size_t len)
-{
-    const void *val;
-    size_t vlen;
-    if (gl_db_get (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, db), key, len, &val, &vlen) == 0
-    &&  vlen == 8)
-        return gl_be64_get (val);
-    return 0;
-}
-
-static int
-s_put_u64 (gl_ctx_t *ctx, const char *db, const void *key, size_t len, uint64_t value)
-{
-    uint8_t buf [8];
-    gl_be64_put (buf, value);
-    return gl_db_put (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, db), key, len, buf, 8, 0);
-}
+//  Counters kept in the batch's transaction (gl_db_add_u64): ids per day, attachments per
+//  event, and the stats shown in status.
 
 static int
 s_count (gl_ctx_t *ctx, const char *name)
 {
-    return s_put_u64 (ctx, "stats", name, strlen (name),
-                      s_get_u64 (ctx, "stats", name, strlen (name)) + 1);
+    return gl_db_add_u64 (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "stats"), name, strlen (name), 1,
+                          NULL);
 }
 
 //  Ids: county code, county-local date, 9-digit counter per date kept in "counters".
@@ -109,8 +91,8 @@ s_next_id (gl_ctx_t *ctx, char id [GL_MAX_NAME + 1])
     const gl_config_t *cfg = gl_service_config (gl_ctx_service (ctx));
     char date [9];
     gl_clock_date (gl_ctx_now (ctx), (int) cfg->utc_offset_min, date);
-    uint64_t n = s_get_u64 (ctx, "counters", date, 8) + 1;
-    int rc = s_put_u64 (ctx, "counters", date, 8, n);
+    uint64_t n;
+    int rc = gl_db_add_u64 (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "counters"), date, 8, 1, &n);
     if (rc == 0)
         snprintf (id, GL_MAX_NAME + 1, "%s-%s-%09llu", cfg->county_code, date,
                   (unsigned long long) n);
@@ -241,7 +223,10 @@ s_accept (gl_ctx_t *ctx, const msgpack_object *req, const char *source, gl_mapw_
             //  Open event with this key: attach, count, and keep the report in its history.
             memcpy (id, val, len);
             id [len] = 0;
-            uint64_t count = s_get_u64 (ctx, "attached", id, len) + 1;
+            uint64_t count;
+            rc = gl_db_add_u64 (txn, gl_ctx_dbi (ctx, "attached"), id, len, 1, &count);
+            if (rc)
+                return rc;
             gl_mapw_t body;
             gl_mapw_init (&body);
             gl_mapw_strn (&body, "key", key, key_len);
@@ -257,9 +242,7 @@ s_accept (gl_ctx_t *ctx, const msgpack_object *req, const char *source, gl_mapw_
             msgpack_sbuffer bytes;
             gl_mapw_finish (&body, &bytes);
             gl_mapw_fini (&body);
-            rc = s_put_u64 (ctx, "attached", id, len, count);
-            if (rc == 0)
-                rc = gl_ctx_emit (ctx, "event.attached", NULL, id, bytes.data, bytes.size);
+            rc = gl_ctx_emit (ctx, "event.attached", NULL, id, bytes.data, bytes.size);
             if (rc == 0)
                 rc = s_count (ctx, "attached");
             msgpack_sbuffer_destroy (&bytes);
@@ -476,34 +459,13 @@ s_close (gl_service_t *service)
     gl_service_set_state (service, NULL);
 }
 
-typedef struct {
-    MDB_dbi stats;              //  the counters
-    gl_mapw_t *w;               //  where they go
-} s_stats_t;
-
-static int
-s_read_stats (MDB_txn *txn, void *arg)
-{
-    s_stats_t *s = arg;
-    const char *names [] = { "ext_accepted", "ext_refused", "ext_invalid", "ext_duplicates",
-                             "attached" };
-    for (size_t i = 0; i < sizeof names / sizeof names [0]; i++) {
-        const void *val;
-        size_t len;
-        uint64_t v = 0;
-        if (gl_db_get (txn, s->stats, names [i], strlen (names [i]), &val, &len) == 0
-        &&  len == 8)
-            v = gl_be64_get (val);
-        gl_mapw_u64 (s->w, names [i], v);
-    }
-    return 0;
-}
-
 static void
 s_status (gl_service_t *service, gl_mapw_t *w)
 {
-    s_stats_t s = { gl_store_dbi (gl_service_store (service), "stats"), w };
-    gl_store_read (gl_service_store (service), s_read_stats, &s);
+    static const char *const names [] = {
+        "ext_accepted", "ext_refused", "ext_invalid", "ext_duplicates", "attached", NULL
+    };
+    gl_service_status_counters (service, "stats", names, w);
 }
 
 static const gl_op_t s_ops [] = {
