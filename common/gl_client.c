@@ -22,7 +22,7 @@ s_connect (gl_client_t *self)
 gl_client_t *
 gl_client_new (const char *endpoint, int64_t timeout_ms, int64_t max_msg_bytes)
 {
-    gl_client_t *self = calloc (1, sizeof *self);
+    gl_client_t *self = (gl_client_t *) zmalloc (sizeof *self);
     snprintf (self->endpoint, sizeof self->endpoint, "%s", endpoint);
     self->timeout_ms = timeout_ms;
     self->max_msg = max_msg_bytes;
@@ -78,7 +78,7 @@ gl_request_build (msgpack_sbuffer *out, const char *op, bool mutating, gl_mapw_t
 {
     msgpack_sbuffer_init (out);
     msgpack_packer pk;
-    msgpack_packer_init (&pk, out, msgpack_sbuffer_write);
+    gl_packer_init (&pk, out);
     msgpack_pack_map (&pk, 1 + (mutating? 1: 0) + (fields? fields->count: 0));
     gl_pack_cstr (&pk, "op");
     gl_pack_cstr (&pk, op);
@@ -89,7 +89,7 @@ gl_request_build (msgpack_sbuffer *out, const char *op, bool mutating, gl_mapw_t
         gl_pack_cstr (&pk, id);
     }
     if (fields)
-        msgpack_sbuffer_write (out, fields->body.data, fields->body.size);
+        gl_sbuffer_write (out, fields->body.data, fields->body.size);
 }
 
 int
@@ -103,9 +103,5 @@ gl_answer_check (const msgpack_object *answer, gl_err_t *err)
     size_t code_len = strlen (code), message_len = strlen (message);
     gl_get_str (e, "code", &code, &code_len);
     gl_get_str (e, "message", &message, &message_len);
-    gl_code_t c = GL_INTERNAL;
-    for (int i = GL_MALFORMED; i <= GL_INTERNAL; i++)
-        if (strlen (gl_code_name (i)) == code_len && !memcmp (gl_code_name (i), code, code_len))
-            c = i;
-    return gl_fail (err, c, "%.*s", (int) message_len, message);
+    return gl_fail (err, gl_code_lookup (code, code_len), "%.*s", (int) message_len, message);
 }

@@ -2,6 +2,7 @@
 #include "gl_clock.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -61,4 +62,53 @@ gl_clock_date (int64_t ms, int utc_offset_min, char out [9])
     snprintf (tmp, sizeof tmp, "%04d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
     memcpy (out, tmp, 8);
     out [8] = 0;
+}
+
+int64_t
+gl_days_from_civil (int y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0? y: y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2? -3: 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+void
+gl_civil_from_days (int64_t days, int *y, int *m, int *d)
+{
+    days += 719468;
+    int64_t era = (days >= 0? days: days - 146096) / 146097;
+    int64_t doe = days - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int) (doy - (153 * mp + 2) / 5 + 1);
+    *m = (int) (mp < 10? mp + 3: mp - 9);
+    *y = (int) (yoe + era * 400 + (*m <= 2));
+}
+
+int
+gl_date_parse (const char *t, int64_t *days)
+{
+    if (!t || strlen (t) != 10 || t [4] != '-' || t [7] != '-'
+    ||  strspn (t, "0123456789") != 4 || strspn (t + 5, "0123456789") != 2
+    ||  strspn (t + 8, "0123456789") != 2)
+        return -1;
+    int y = atoi (t), m = atoi (t + 5), d = atoi (t + 8);
+    static const int month_days [12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (y < 1970 || m < 1 || m > 12 || d < 1 || d > (m == 2 && !leap? 28: month_days [m - 1]))
+        return -1;
+    *days = gl_days_from_civil (y, m, d);
+    return 0;
+}
+
+int
+gl_weekday (int64_t days)
+{
+    //  1970-01-01 was a Thursday (4).
+    int64_t w = (days + 3) % 7;
+    return (int) (w < 0? w + 7: w) + 1;
 }

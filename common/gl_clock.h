@@ -19,4 +19,12 @@ int64_t gl_clock_advance (int64_t ms);
 /*  Format ms as the county-local calendar date YYYYMMDD (utc_offset_min east of UTC).  */
 void gl_clock_date (int64_t ms, int utc_offset_min, char out [9]);
 
+/*  Civil dates (proleptic Gregorian): days since 1970-01-01 and back, and "YYYY-MM-DD" read
+    strictly (a date that exists, from 1970 on). gl_date_parse returns 0 or -1.  */
+int64_t gl_days_from_civil (int y, int m, int d);
+void gl_civil_from_days (int64_t days, int *y, int *m, int *d);
+int gl_date_parse (const char *text, int64_t *days);
+/*  Day of the week of a day number: 1 Monday … 7 Sunday.  */
+int gl_weekday (int64_t days);
+
 #endif

@@ -1,58 +1,18 @@
-/*  gl_codec — strict msgpack checking, parsed documents and the counting map writer.  */
+/*  gl_codec — strict msgpack checking and parsed documents.  */
 #include "gl_codec.h"
+#include "gl_alloc.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *s_code_names [] = {
-    "OK", "MALFORMED", "TOO_LARGE", "INVALID", "UNSUPPORTED", "NOT_FOUND",
-    "CONFLICT", "FORBIDDEN", "UNAVAILABLE", "INTERNAL"
-};
-
-const char *
-gl_code_name (gl_code_t code)
-{
-    if ((size_t) code < sizeof s_code_names / sizeof s_code_names [0])
-        return s_code_names [code];
-    return "INTERNAL";
-}
-
-int
-gl_fail (gl_err_t *err, gl_code_t code, const char *format, ...)
-{
-    if (err) {
-        err->code = code;
-        va_list args;
-        va_start (args, format);
-        int n = vsnprintf (err->message, sizeof err->message, format, args);
-        va_end (args);
-        //  Cut off: end on a whole UTF-8 character, never inside one (messages go on the wire).
-        if (n >= (int) sizeof err->message) {
-            size_t end = sizeof err->message - 1;
-            size_t start = end;
-            while (start > 0 && ((unsigned char) err->message [start - 1] & 0xc0) == 0x80)
-                start--;
-            if (start > 0) {
-                unsigned char lead = (unsigned char) err->message [start - 1];
-                size_t need = lead >= 0xf0? 4: lead >= 0xe0? 3: lead >= 0xc0? 2: 1;
-                if (end - (start - 1) < need)
-                    end = start - 1;
-            }
-            err->message [end] = 0;
-        }
-    }
-    return -1;
-}
-
-//  ---------------------------------------------------------------------------------------------
 //  The checker. It walks the bytes once, never allocating from a count it has not proved.
 
 typedef struct {
     const uint8_t *start;       //  first byte, for offsets in messages
     const uint8_t *end;         //  one past the last byte
     gl_err_t *err;              //  where the first failure is described
+    long values;                //  values seen so far (bounded by GL_MAX_VALUES)
 } s_walk_t;
 
 typedef struct {
@@ -127,12 +87,8 @@ s_container (s_walk_t *w, const uint8_t *p, const uint8_t *body, uint64_t count,
         return body;
     }
     s_key_t small [16];
-    s_key_t *keys = count <= 16? small: malloc (count * sizeof (s_key_t));
-    if (!keys) {
-        gl_fail (w->err, GL_INTERNAL, "out of memory checking a map of %llu entries",
-                 (unsigned long long) count);
-        return NULL;
-    }
+    //  count ≤ GL_MAX_COUNT was proved above: at most 160 KB.
+    s_key_t *keys = count <= 16? small: (s_key_t *) zmalloc (count * sizeof (s_key_t));
     for (uint64_t i = 0; i < count && body; i++) {
         uint32_t len;
         const uint8_t *key = s_str_header (w, body, &len);
@@ -174,6 +130,11 @@ s_value (s_walk_t *w, const uint8_t *p, int depth)
     if (left < 1) {
         gl_fail (w->err, GL_MALFORMED, "malformed msgpack: input ends at byte %zu inside a value",
                  offset);
+        return NULL;
+    }
+    if (++w->values > GL_MAX_VALUES) {
+        gl_fail (w->err, GL_TOO_LARGE, "the message holds more than %d values; at most %d are "
+                 "accepted in one message", GL_MAX_VALUES, GL_MAX_VALUES);
         return NULL;
     }
     uint8_t b = p [0];
@@ -247,12 +208,12 @@ truncated:
     return NULL;
 }
 
-int
+long
 gl_codec_check (const void *buf, size_t len, gl_err_t *err)
 {
     if (len == 0)
         return gl_fail (err, GL_MALFORMED, "empty message: send one msgpack map");
-    s_walk_t w = { buf, (const uint8_t *) buf + len, err };
+    s_walk_t w = { buf, (const uint8_t *) buf + len, err, 0 };
     uint8_t first = w.start [0];
     if (!((first >= 0x80 && first <= 0x8f) || first == 0xde || first == 0xdf))
         return gl_fail (err, GL_MALFORMED,
@@ -265,7 +226,7 @@ gl_codec_check (const void *buf, size_t len, gl_err_t *err)
         return gl_fail (err, GL_MALFORMED,
                         "malformed msgpack: %zu trailing bytes after the map ending at byte %zu",
                         (size_t) (w.end - end), (size_t) (end - w.start));
-    return 0;
+    return w.values;
 }
 
 //  ---------------------------------------------------------------------------------------------
@@ -274,17 +235,19 @@ int
 gl_doc_parse (gl_doc_t *doc, const void *buf, size_t len, gl_err_t *err)
 {
     memset (doc, 0, sizeof *doc);
-    if (gl_codec_check (buf, len, err))
+    long values = gl_codec_check (buf, len, err);
+    if (values < 0)
         return -1;
-    //  A zone sized to the input holds the whole tree in a few chunks.
-    if (!msgpack_zone_init (&doc->zone, len < 2048? 2048: len))
-        return gl_fail (err, GL_INTERNAL, "out of memory parsing a %zu-byte message", len);
+    //  One zone sized to what the document will hold: the bytes and every object.
+    doc->cost = len + (size_t) values * sizeof (msgpack_object);
+    if (!msgpack_zone_init (&doc->zone, doc->cost < 2048? 2048: doc->cost))
+        gl_oom ();
     doc->live = true;
     //  msgpack_unpack points str/bin objects into the data; copy it into the zone so the
     //  document outlives the caller's buffer.
     char *copy = msgpack_zone_malloc (&doc->zone, len);
     if (!copy)
-        return gl_fail (err, GL_INTERNAL, "out of memory parsing a %zu-byte message", len);
+        gl_oom ();
     memcpy (copy, buf, len);
     size_t off = 0;
     msgpack_unpack_return rc = msgpack_unpack (copy, len, &off, &doc->zone, &doc->root);
@@ -379,148 +342,38 @@ gl_get_bool (const msgpack_object *map, const char *key, bool *out)
     return true;
 }
 
-//  ---------------------------------------------------------------------------------------------
-
-void
-gl_pack_cstr (msgpack_packer *pk, const char *s)
+bool
+gl_utf8_valid (const char *text, size_t len)
 {
-    size_t n = strlen (s);
-    msgpack_pack_str (pk, n);
-    msgpack_pack_str_body (pk, s, n);
-}
-
-void
-gl_mapw_init (gl_mapw_t *w)
-{
-    msgpack_sbuffer_init (&w->body);
-    msgpack_packer_init (&w->pk, &w->body, msgpack_sbuffer_write);
-    w->count = 0;
-}
-
-void
-gl_mapw_fini (gl_mapw_t *w)
-{
-    msgpack_sbuffer_destroy (&w->body);
-    w->count = 0;
-}
-
-void
-gl_mapw_reset (gl_mapw_t *w)
-{
-    w->body.size = 0;
-    w->count = 0;
-}
-
-void
-gl_mapw_key (gl_mapw_t *w, const char *key)
-{
-    w->count++;
-    gl_pack_cstr (&w->pk, key);
-}
-
-void
-gl_mapw_str (gl_mapw_t *w, const char *key, const char *value)
-{
-    gl_mapw_key (w, key);
-    gl_pack_cstr (&w->pk, value);
-}
-
-void
-gl_mapw_strn (gl_mapw_t *w, const char *key, const char *value, size_t len)
-{
-    gl_mapw_key (w, key);
-    msgpack_pack_str (&w->pk, len);
-    msgpack_pack_str_body (&w->pk, value, len);
-}
-
-void
-gl_mapw_u64 (gl_mapw_t *w, const char *key, uint64_t value)
-{
-    gl_mapw_key (w, key);
-    msgpack_pack_uint64 (&w->pk, value);
-}
-
-void
-gl_mapw_i64 (gl_mapw_t *w, const char *key, int64_t value)
-{
-    gl_mapw_key (w, key);
-    msgpack_pack_int64 (&w->pk, value);
-}
-
-void
-gl_mapw_bool (gl_mapw_t *w, const char *key, bool value)
-{
-    gl_mapw_key (w, key);
-    if (value)
-        msgpack_pack_true (&w->pk);
-    else
-        msgpack_pack_false (&w->pk);
-}
-
-void
-gl_mapw_nil (gl_mapw_t *w, const char *key)
-{
-    gl_mapw_key (w, key);
-    msgpack_pack_nil (&w->pk);
-}
-
-void
-gl_mapw_obj (gl_mapw_t *w, const char *key, const msgpack_object *value)
-{
-    gl_mapw_key (w, key);
-    msgpack_pack_object (&w->pk, *value);
-}
-
-void
-gl_mapw_raw (gl_mapw_t *w, const char *key, const void *bytes, size_t len)
-{
-    gl_mapw_key (w, key);
-    msgpack_sbuffer_write (&w->body, bytes, len);
-}
-
-void
-gl_mapw_map (gl_mapw_t *w, const char *key, gl_mapw_t *inner)
-{
-    gl_mapw_key (w, key);
-    gl_mapw_pack (inner, &w->pk);
-}
-
-void
-gl_mapw_array (gl_mapw_t *w, const char *key, uint32_t count, const msgpack_sbuffer *items)
-{
-    gl_mapw_key (w, key);
-    msgpack_pack_array (&w->pk, count);
-    msgpack_sbuffer_write (&w->body, items->data, items->size);
-}
-
-void
-gl_mapw_pack (gl_mapw_t *w, msgpack_packer *pk)
-{
-    msgpack_pack_map (pk, w->count);
-    pk->callback (pk->data, w->body.data, w->body.size);
-}
-
-void
-gl_mapw_finish (gl_mapw_t *w, msgpack_sbuffer *out)
-{
-    msgpack_sbuffer_init (out);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, out, msgpack_sbuffer_write);
-    gl_mapw_pack (w, &pk);
-}
-
-void
-gl_be64_put (uint8_t *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p [i] = (uint8_t) v;
-}
-
-uint64_t
-gl_be64_get (const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | p [i];
-    return v;
+    const unsigned char *p = (const unsigned char *) text, *end = p + len;
+    while (p < end) {
+        unsigned char c = *p;
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        size_t n;
+        uint32_t cp, min;
+        if (c >= 0xc2 && c <= 0xdf)
+            n = 1, cp = c & 0x1f, min = 0x80;
+        else
+        if (c >= 0xe0 && c <= 0xef)
+            n = 2, cp = c & 0x0f, min = 0x800;
+        else
+        if (c >= 0xf0 && c <= 0xf4)
+            n = 3, cp = c & 0x07, min = 0x10000;
+        else
+            return false;               //  a continuation byte, 0xc0/0xc1, or above 0xf4
+        if ((size_t) (end - p) <= n)
+            return false;
+        for (size_t i = 1; i <= n; i++) {
+            if ((p [i] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (p [i] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;               //  overlong, out of range, or a surrogate
+        p += n + 1;
+    }
+    return true;
 }

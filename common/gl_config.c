@@ -45,10 +45,12 @@ typedef struct {
 #define S_SERVICE(NAME, I, PORT, DUR, MAP, READS) \
     S_EP (NAME "/endpoint", svc [I].endpoint, "tcp://127.0.0.1:" PORT, \
           "the ROUTER this service binds for requests (status, replay and its operations)"), \
-    S_ENUMF (NAME "/durability", svc [I].durability, "sync|nosync", DUR, \
+    S_ENUMF (NAME "/durability", svc [I].durability, "sync|metasync", DUR, \
           "sync: every commit reaches the disk before anything is answered or published; " \
-          "nosync: faster, but a power cut loses the last commits (only for pure sinks, " \
-          "whose state and inbox positions roll back together and are replayed)"), \
+          "metasync: the data of every commit is synced but its last meta page only with " \
+          "the next commit, so a power cut rolls back the last commit (only for sinks, " \
+          "whose state and inbox positions roll back together and are replayed; never " \
+          "corrupts the store)"), \
     S_INTF (NAME "/map_mb", svc [I].map_mb, 1, 1 << 20, MAP, \
           "initial LMDB map size in MB; it doubles by itself when full"), \
     S_STRF (NAME "/reads", svc [I].reads, READS, \
@@ -86,15 +88,38 @@ static const s_setting_t s_settings [] = {
     S_INTF ("limits/sub_hwm", sub_hwm, 1, 10000000, "100000",
             "messages a subscriber queues before dropping (repaired by replay); lower "
             "saves memory, higher avoids replays under bursts"),
+    S_INTF ("limits/max_envelope_bytes", max_envelope_bytes, 1024, 1 << 20, "65536",
+            "largest published message: producers refuse to publish a larger one and every "
+            "subscriber's socket drops them (ZMQ_MAXMSGSIZE), so a subscriber queue holds at "
+            "most sub_hwm times this many bytes; the largest message gridloop publishes is "
+            "about 12 KB"),
     S_INTF ("limits/batch", batch, 1, 100000, "1024",
             "most requests and messages applied in one write transaction (group commit): "
             "higher gives throughput, lower gives shorter worst-case latency"),
+    S_INTF ("limits/batch_mb", batch_mb, 1, 4096, "64",
+            "most memory the requests and messages of one batch may take once parsed, in MB; "
+            "a batch closes early at this bound, so a flood of large requests cannot make a "
+            "service hold more"),
+    S_INTF ("limits/peer_queue", peer_queue, 1, 100000, "64",
+            "answers a service queues for one client that does not read them, beyond which "
+            "they are dropped (the client's retry with the same req_id gets them again); "
+            "with replay_kb this bounds what one client can make a service hold"),
+    S_INTF ("limits/replay_kb", replay_kb, 16, 1 << 20, "256",
+            "largest replay page, and largest page of any paged answer, in KB; it also "
+            "stays under half of max_msg_bytes"),
+    S_INTF ("limits/answers_max", answers_max, 1000, 100000000, "1000000",
+            "most answers a service keeps for retries by req_id; the oldest go first past "
+            "it, as past retention/days"),
     S_INTF ("limits/request_timeout_ms", request_timeout_ms, 10, 600000, "2000",
             "how long clients wait for an answer before retrying with the same req_id"),
     S_INTF ("retention/days", retention_days, 1, 3650, "7",
             "how long outboxes keep published messages and services keep answers to requests"),
     S_INTF ("retention/max_mb", retention_max_mb, 1, 1 << 20, "1024",
             "largest outbox in MB; the oldest messages go first past it"),
+    S_STRF ("backup_dir", backup_dir, "./var/backups",
+            "the only directory online backups (`gridloop backup`) are written into, each in "
+            "a new subdirectory (0750, files 0640); relative to the working directory; on a "
+            "server it must be writable under the units' ProtectSystem=strict"),
     S_EP ("bus/frontend", bus_frontend, "tcp://127.0.0.1:7400",
           "where publishers connect (the bus binds XSUB here)"),
     S_EP ("bus/backend", bus_backend, "tcp://127.0.0.1:7401",
@@ -107,7 +132,7 @@ static const s_setting_t s_settings [] = {
             "refused with FORBIDDEN and counted"),
     S_SERVICE ("dispatcher", GL_SVC_DISPATCHER, "7411", "sync", "256", "intake escalation"),
     S_SERVICE ("escalation", GL_SVC_ESCALATION, "7412", "sync", "256", "dispatcher"),
-    S_SERVICE ("archive", GL_SVC_ARCHIVE, "7413", "nosync", "1024",
+    S_SERVICE ("archive", GL_SVC_ARCHIVE, "7413", "metasync", "1024",
                "intake dispatcher escalation metrics"),
     S_SERVICE ("metrics", GL_SVC_METRICS, "7414", "sync", "256",
                "intake dispatcher escalation"),
@@ -140,6 +165,11 @@ s_set (gl_config_t *cfg, const s_setting_t *s, const char *text, const char *fil
             return 0;
         }
         case S_ENUM: {
+            if (streq (text, "nosync") && strstr (s->path, "/durability"))
+                return gl_fail (err, GL_INVALID, "%s: setting '%s' is \"nosync\", which is no "
+                                "longer accepted: LMDB documents that it can corrupt a store on "
+                                "a system crash; use \"metasync\" (a crash rolls back only the "
+                                "last commit, which a sink replays)", file, s->path);
             size_t n = strlen (text);
             const char *c = s->choices;
             bool ok = false;
@@ -356,4 +386,10 @@ gl_config_from_args (gl_config_t *cfg, int argc, char **argv, const char *prog,
         return 1;
     }
     return -1;
+}
+
+gl_durability_t
+gl_config_durability (const gl_config_t *cfg, gl_svc_t svc)
+{
+    return streq (cfg->svc [svc].durability, "metasync")? GL_METASYNC: GL_SYNC;
 }

@@ -5,6 +5,7 @@
 #define GL_CONFIG_H
 
 #include "gl_codec.h"
+#include "gl_store.h"
 #include <stdio.h>
 
 /*  The services that own a store and a ROUTER, in port order.  */
@@ -19,7 +20,7 @@ int gl_svc_lookup (const char *name, size_t len);
 
 typedef struct {
     char endpoint [256];        //  the ROUTER it binds
-    char durability [16];       //  "sync" or "nosync"
+    char durability [16];       //  "sync" or "metasync"
     int64_t map_mb;             //  initial LMDB map size
     char reads [256];           //  producers it consumes, space-separated
 } gl_svc_config_t;
@@ -39,16 +40,25 @@ typedef struct {
     int64_t max_msg_bytes;      //  ZMQ_MAXMSGSIZE and decoder limit
     int64_t pub_hwm;            //  publisher send high-water mark (messages)
     int64_t sub_hwm;            //  subscriber receive high-water mark (messages)
+    int64_t max_envelope_bytes; //  largest published message (subscribers' ZMQ_MAXMSGSIZE)
     int64_t batch;              //  most items in one write transaction
+    int64_t batch_mb;           //  most parsed bytes in one write transaction
+    int64_t peer_queue;         //  answers queued for one client before they are dropped
+    int64_t replay_kb;          //  largest replay page (and paged answer) in KB
+    int64_t answers_max;        //  most answers kept for retries by req_id
     int64_t request_timeout_ms; //  client wait before retrying a request
     int64_t retention_days;     //  outbox and answered-request retention
     int64_t retention_max_mb;   //  outbox size cap
+    char backup_dir [256];      //  where online backups may be written
     char bus_frontend [256];    //  XSUB, publishers connect
     char bus_backend [256];     //  XPUB, subscribers connect
     char bus_control [256];     //  the bus's ROUTER (status)
     gl_svc_config_t svc [GL_SVC_COUNT];
     char intake_sources [1024]; //  registered departmental sources, space-separated
 } gl_config_t;
+
+/*  The durability a service's setting names.  */
+gl_durability_t gl_config_durability (const gl_config_t *cfg, gl_svc_t svc);
 
 /*  Read text as a whole number from min to max (decimal, nothing else around it). Returns 0
     with *out set, or -1. Settings and every tool's numeric flags are read with it.  */

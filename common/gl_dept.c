@@ -4,6 +4,7 @@
 #include "gl_clock.h"
 #include "gl_log.h"
 #include "gl_store.h"
+#include "gl_alloc.h"
 
 #include <string.h>
 
@@ -92,7 +93,7 @@ s_queue_push (s_queue_t *q, uint64_t seq, int64_t due)
 {
     if (q->count == q->cap) {
         size_t cap = q->cap? q->cap * 2: 64;
-        s_slot_t *slots = malloc (cap * sizeof (s_slot_t));
+        s_slot_t *slots = (s_slot_t *) zmalloc (cap * sizeof (s_slot_t));
         for (size_t i = 0; i < q->count; i++)
             slots [i] = q->slots [(q->head + i) & (q->cap - 1)];
         free (q->slots);
@@ -174,6 +175,21 @@ typedef struct {
     size_t count, cap;          //  used and allocated
 } s_load_t;
 
+//  One pending report's seq into the list.
+static int
+s_load_item (void *arg, const MDB_val *key, const MDB_val *val, bool peek)
+{
+    s_load_t *load = arg;
+    if (key->mv_size != 8)
+        return GL_ITEM_SKIP;
+    if (load->count == load->cap) {
+        load->cap = load->cap? load->cap * 2: 1024;
+        load->seqs = gl_realloc (load->seqs, load->cap * sizeof (uint64_t));
+    }
+    load->seqs [load->count++] = gl_be64_get (key->mv_data);
+    return GL_ITEM_TAKE;
+}
+
 static int
 s_load_txn (MDB_txn *txn, void *arg)
 {
@@ -182,22 +198,8 @@ s_load_txn (MDB_txn *txn, void *arg)
     int rc = gl_db_get_u64 (txn, self->meta, "last_seq", 8, &self->last);
     if (rc)
         return rc;
-    MDB_cursor *cur;
-    if ((rc = mdb_cursor_open (txn, self->pending, &cur)))
-        return rc;
-    MDB_val k, v;
-    for (rc = mdb_cursor_get (cur, &k, &v, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != 8)
-            continue;
-        if (load->count == load->cap) {
-            load->cap = load->cap? load->cap * 2: 1024;
-            load->seqs = realloc (load->seqs, load->cap * sizeof (uint64_t));
-        }
-        load->seqs [load->count++] = gl_be64_get (k.mv_data);
-    }
-    mdb_cursor_close (cur);
-    return rc == MDB_NOTFOUND? 0: rc;
+    gl_range_t all = { 0 };
+    return gl_db_page (txn, self->pending, &all, s_load_item, load, NULL);
 }
 
 gl_dept_t *
@@ -209,7 +211,7 @@ gl_dept_new (const gl_config_t *cfg, const char *source, const char *dir, gl_err
                  "setting 'intake/sources'", source? source: "", GL_DEPT_SOURCE_MAX);
         return NULL;
     }
-    gl_dept_t *self = calloc (1, sizeof *self);
+    gl_dept_t *self = (gl_dept_t *) zmalloc (sizeof *self);
     if (!self) {
         gl_fail (err, GL_INTERNAL, "out of memory");
         return NULL;
@@ -222,13 +224,13 @@ gl_dept_new (const gl_config_t *cfg, const char *source, const char *dir, gl_err
     self->retention_ms = cfg->retention_days * 86400000LL;
     self->next_housekeep = zclock_mono () + S_HOUSEKEEP_MS;
     msgpack_sbuffer_init (&self->scratch);
-    self->batch = calloc (S_ANSWERS_PER_TXN, sizeof (s_answer_t));
+    self->batch = (s_answer_t *) zmalloc (S_ANSWERS_PER_TXN * sizeof (s_answer_t));
     for (size_t i = 0; i < S_ANSWERS_PER_TXN; i++)
         msgpack_sbuffer_init (&self->batch [i].bytes);
 
     //  Durable: a seq handed back promises the report (sync, never nosync).
     static const char *const dbs [] = { "pending", "results", NULL };
-    self->store = gl_store_new (dir, dbs, S_MAP_MB, false, err);
+    self->store = gl_store_new (dir, dbs, S_MAP_MB, GL_SYNC, err);
     if (!self->store)
         goto fail;
     self->pending = gl_store_dbi (self->store, "pending");
@@ -336,7 +338,7 @@ int
 gl_dept_report (gl_dept_t *self, const void *body, size_t len, uint64_t *seq, gl_err_t *err)
 {
     gl_err_t check;
-    if (!body || gl_codec_check (body, len, &check))
+    if (!body || gl_codec_check (body, len, &check) < 0)
         return gl_fail (err, body? check.code: GL_MALFORMED, "the report is not one well-formed "
                         "msgpack map of report fields: %s", body? check.message: "it is NULL");
     uint64_t next = self->last + 1;
@@ -344,7 +346,7 @@ gl_dept_report (gl_dept_t *self, const void *body, size_t len, uint64_t *seq, gl
     value->size = 0;
     uint8_t header [S_HEADER];
     gl_be64_put (header, self->epoch);
-    msgpack_sbuffer_write (value, (const char *) header, S_HEADER);
+    gl_sbuffer_write (value, (const char *) header, S_HEADER);
     gl_envelope_encode (value, "report", self->src, self->epoch, next, gl_clock_now (), NULL,
                         body, len);
     size_t env_len = value->size - S_HEADER;
@@ -438,7 +440,7 @@ s_answer_encode (s_answer_t *a)
     out->size = 0;
     uint8_t header [S_HEADER];
     gl_be64_put (header, (uint64_t) an->answered_at);
-    msgpack_sbuffer_write (out, (const char *) header, S_HEADER);
+    gl_sbuffer_write (out, (const char *) header, S_HEADER);
     gl_mapw_t w;
     gl_mapw_init (&w);
     gl_mapw_u64 (&w, "epoch", a->epoch);
@@ -457,7 +459,7 @@ s_answer_encode (s_answer_t *a)
         gl_mapw_fini (&e);
     }
     msgpack_packer pk;
-    msgpack_packer_init (&pk, out, msgpack_sbuffer_write);
+    gl_packer_init (&pk, out);
     gl_mapw_pack (&w, &pk);
     gl_mapw_fini (&w);
 }
@@ -512,9 +514,8 @@ s_apply_txn (MDB_txn *txn, void *arg)
             return rc;
         if (len < S_HEADER || gl_be64_get (val) != a->epoch)
             continue;                   //  an answer for another store that used this seq
-        MDB_val k = { 8, key };
         if ((rc = gl_db_put (txn, self->results, key, 8, a->bytes.data, a->bytes.size, 0))
-        ||  (rc = mdb_del (txn, self->pending, &k, NULL)))
+        ||  (rc = gl_db_del (txn, self->pending, key, 8)))
             return rc;
         a->applied = true;
     }
@@ -636,24 +637,12 @@ static int
 s_trim_txn (MDB_txn *txn, void *arg)
 {
     gl_dept_t *self = arg;
-    int64_t before = gl_clock_now () - self->retention_ms;
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open (txn, self->results, &cur);
-    if (rc)
-        return rc;
-    MDB_val k, v;
-    size_t deleted = 0;
-    //  Answers arrive nearly in seq order; the first young one ends the round.
-    for (rc = mdb_cursor_get (cur, &k, &v, MDB_FIRST); rc == 0 && deleted < S_TRIM_LIMIT;
-         rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT)) {
-        if (v.mv_size >= S_HEADER && (int64_t) gl_be64_get (v.mv_data) >= before)
-            break;
-        if ((rc = mdb_cursor_del (cur, 0)))
-            break;
-        deleted++;
-    }
-    mdb_cursor_close (cur);
-    return rc == MDB_NOTFOUND? 0: rc;
+    //  A result's value begins with when it was answered; answers arrive nearly in seq order,
+    //  so the first young one ends the round.
+    gl_trim_t how = { .before = gl_clock_now () - self->retention_ms, .limit = S_TRIM_LIMIT,
+                      .stamp = gl_stamp_value };
+    size_t deleted;
+    return gl_db_trim (txn, self->results, &how, NULL, NULL, &deleted);
 }
 
 //  ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 /*  gl_json — msgpack <-> JSON.  */
 #include "gl_json.h"
+#include "gl_alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,7 @@ gl_json_from_msgpack (const msgpack_object *o)
         case MSGPACK_OBJECT_STR:
             return json_stringn (o->via.str.ptr, o->via.str.size);
         case MSGPACK_OBJECT_BIN: {
-            char *hex = malloc ((size_t) o->via.bin.size * 2 + 1);
+            char *hex = zmalloc ((size_t) o->via.bin.size * 2 + 1);
             for (uint32_t i = 0; i < o->via.bin.size; i++)
                 sprintf (hex + 2 * i, "%02x", (unsigned char) o->via.bin.ptr [i]);
             hex [o->via.bin.size * 2] = 0;
@@ -47,7 +48,7 @@ gl_json_from_msgpack (const msgpack_object *o)
                 //  long keys with a common prefix would otherwise become one).
                 char small [256];
                 size_t size = k->type == MSGPACK_OBJECT_STR? (size_t) k->via.str.size + 1: 32;
-                char *key = size <= sizeof small? small: malloc (size);
+                char *key = size <= sizeof small? small: zmalloc (size);
                 if (k->type == MSGPACK_OBJECT_STR)
                     snprintf (key, size, "%.*s", (int) k->via.str.size, k->via.str.ptr);
                 else
@@ -106,7 +107,7 @@ gl_json_to_msgpack (const json_t *j, msgpack_packer *pk, gl_err_t *err)
                 if (n % 2)
                     return gl_fail (err, GL_INVALID, "$bin must be an even number of hex digits");
                 msgpack_pack_bin (pk, n / 2);
-                char *bytes = malloc (n / 2 + 1);
+                char *bytes = zmalloc (n / 2 + 1);
                 for (size_t i = 0; i < n / 2; i++) {
                     int hi = s_hex (hex [2 * i]), lo = s_hex (hex [2 * i + 1]);
                     if (hi < 0 || lo < 0) {
@@ -137,7 +138,8 @@ char *
 gl_json_line (const msgpack_object *obj)
 {
     json_t *j = gl_json_from_msgpack (obj);
-    char *text = json_dumps (j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION (15));
+    char *text = json_dumps (j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION (15)
+                             | JSON_ENCODE_ANY);
     json_decref (j);
     return text;
 }

@@ -4,6 +4,7 @@
 #define GL_JSON_H
 
 #include "gl_codec.h"
+#include "gl_mapw.h"
 #include <jansson.h>
 
 /*  A new JSON value for a msgpack object (caller json_decref's it).  */

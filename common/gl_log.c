@@ -19,3 +19,17 @@ gl_log_set_level (gl_log_level_t level)
 {
     gl_log_threshold = level;
 }
+
+bool
+gl_log_limit (gl_ratelimit_t *limit, uint64_t *held_back)
+{
+    int64_t now = zclock_mono ();
+    if (now < limit->next_at) {
+        limit->held_back++;
+        return false;
+    }
+    *held_back = limit->held_back;
+    limit->held_back = 0;
+    limit->next_at = now + GL_LOG_LIMIT_MS;
+    return true;
+}

@@ -78,10 +78,14 @@ typedef enum {
     GL_ROLE_ANY = -1            //  for counts: every role
 } gl_role_t;
 
-/*  三事分流: major 大事 (government), minor 小事 (community consultation), private 私事.  */
+/*  The kind of matter an event is, 三事分流 (the "three kinds of matter"): major 大事
+    (government business, dispatched to government handlers), minor 小事 (community business,
+    settled by a consultation at the community), private 私事 (private business the residents
+    settle themselves, guided by the grid). On the wire and in the files: the field "sanshi"
+    with the values major, minor, private.  */
 typedef enum {
-    GL_SANSHI_MAJOR, GL_SANSHI_MINOR, GL_SANSHI_PRIVATE, GL_SANSHI_COUNT
-} gl_sanshi_t;
+    GL_MATTER_MAJOR, GL_MATTER_MINOR, GL_MATTER_PRIVATE, GL_MATTER_COUNT
+} gl_matter_t;
 
 typedef struct gl_unit_s gl_unit_t;
 struct gl_unit_s {
@@ -114,7 +118,7 @@ typedef struct {
     const char *street_handler; //  "C" (the street's centre) or a board suffix ("B4")
     const gl_unit_t *county_handler;    //  county-level unit that handles it (a department …)
     int priority;               //  1 (P1, urgent) .. 4 (P4, complex)
-    gl_sanshi_t sanshi;         //  typical 三事 type
+    gl_matter_t matter;         //  typical kind of matter (三事)
     bool dispute;               //  mediation (四调) applies
 } gl_category_t;
 
@@ -244,14 +248,14 @@ const char *gl_level_name (gl_level_t level);
 const char *gl_board_name (gl_board_t board);
 const char *gl_channel_name (gl_channel_t channel);
 const char *gl_role_name (gl_role_t role);
-const char *gl_sanshi_name (gl_sanshi_t sanshi);
+const char *gl_matter_name (gl_matter_t matter);
 const char *gl_admission_list_name (gl_admission_list_t list);
 int gl_unit_kind_lookup (const char *name);
 int gl_level_lookup (const char *name);
 int gl_board_lookup (const char *name);
 int gl_channel_lookup (const char *name);
 int gl_role_lookup (const char *name);
-int gl_sanshi_lookup (const char *name);
+int gl_matter_lookup (const char *name);
 int gl_admission_list_lookup (const char *name);
 /*  The kind of unit a person in role belongs to (GL_UNIT_GRID for the grid roles …).  */
 gl_unit_kind_t gl_role_kind (gl_role_t role);

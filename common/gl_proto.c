@@ -44,7 +44,7 @@ gl_envelope_encode (msgpack_sbuffer *out, const char *type, const char *src, uin
                     uint64_t seq, int64_t ts, const char *id, const void *body, size_t body_len)
 {
     msgpack_packer pk;
-    msgpack_packer_init (&pk, out, msgpack_sbuffer_write);
+    gl_packer_init (&pk, out);
     msgpack_pack_map (&pk, id? 8: 7);
     gl_pack_cstr (&pk, "v");
     msgpack_pack_uint64 (&pk, GL_PROTO_VERSION);
@@ -63,7 +63,7 @@ gl_envelope_encode (msgpack_sbuffer *out, const char *type, const char *src, uin
         gl_pack_cstr (&pk, id);
     }
     gl_pack_cstr (&pk, "body");
-    msgpack_sbuffer_write (out, body, body_len);
+    gl_sbuffer_write (out, body, body_len);
 }
 
 bool
@@ -77,19 +77,19 @@ void
 gl_reply_ok (msgpack_sbuffer *out, gl_mapw_t *fields)
 {
     msgpack_packer pk;
-    msgpack_packer_init (&pk, out, msgpack_sbuffer_write);
+    gl_packer_init (&pk, out);
     msgpack_pack_map (&pk, 1 + (fields? fields->count: 0));
     gl_pack_cstr (&pk, "ok");
     msgpack_pack_true (&pk);
     if (fields)
-        msgpack_sbuffer_write (out, fields->body.data, fields->body.size);
+        gl_sbuffer_write (out, fields->body.data, fields->body.size);
 }
 
 void
 gl_reply_error (msgpack_sbuffer *out, const gl_err_t *err)
 {
     msgpack_packer pk;
-    msgpack_packer_init (&pk, out, msgpack_sbuffer_write);
+    gl_packer_init (&pk, out);
     msgpack_pack_map (&pk, 2);
     gl_pack_cstr (&pk, "ok");
     msgpack_pack_false (&pk);

@@ -58,6 +58,8 @@ s_field (const gl_field_t *f, const msgpack_object *v, const char *path, gl_err_
                               n, (long long) f->min);
                 return s_bad (err, path, f, what);
             }
+            if (!gl_utf8_valid (v->via.str.ptr, n))
+                return s_bad (err, path, f, "is not valid UTF-8: send text as UTF-8");
             if (f->choices) {
                 for (const char *const *c = f->choices; *c; c++)
                     if (gl_str_eq (v, *c))
@@ -147,6 +149,8 @@ s_field (const gl_field_t *f, const msgpack_object *v, const char *path, gl_err_
                               item->via.str.size, f->item_max);
                     return s_bad_code (err, GL_TOO_LARGE, at, f, what);
                 }
+                if (!gl_utf8_valid (item->via.str.ptr, item->via.str.size))
+                    return s_bad (err, at, f, "is not valid UTF-8: send text as UTF-8");
             }
             return 0;
         }

@@ -4,6 +4,7 @@
 #define GL_SCHEMA_H
 
 #include "gl_codec.h"
+#include "gl_mapw.h"
 
 typedef enum {
     GL_F_STR,                   //  str; min/max bound its length in bytes
@@ -39,8 +40,9 @@ struct gl_schema_s {
 #define GL_SCHEMA(name, table) { name, table, sizeof table / sizeof table [0] }
 
 /*  Check map against schema: every required field present, every present field of its type and
-    within bounds. Unknown keys are accepted (old readers ignore new fields). Returns 0, or -1 with
-    err = GL_INVALID naming the field path and how to fix it.  */
+    within bounds, every string valid UTF-8. Unknown keys are accepted (old readers ignore new
+    fields). Returns 0, or -1 with err = GL_INVALID (GL_TOO_LARGE for a field over its limit)
+    naming the field path and how to fix it.  */
 int gl_schema_check (const gl_schema_t *schema, const msgpack_object *map, gl_err_t *err);
 
 /*  Write the fields of map that the schema knows, in the schema's order, into w (nested maps

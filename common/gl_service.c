@@ -1,12 +1,19 @@
 /*  gl_service — the service skeleton and its batch loop (group commit).  */
 #include "gl_service.h"
+#include "gl_alloc.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define S_HEARTBEAT_MS  1000    //  heartbeat period: consumers notice a lost last message
 #define S_HOUSEKEEP_MS  60000   //  retention runs this often
-#define S_TRIM_LIMIT    20000   //  most entries deleted per retention round (short txns)
+#define S_TRIM_LIMIT    20000   //  most entries deleted per table per round (short txns)
 #define S_POLL_MS       100     //  longest sleep, so timers stay on time
+#define S_WROTE_THEN_REFUSED (-2)   //  a handler or consume function broke its contract
+#define S_POISON_MAX    64      //  messages held out of a batch at once for that reason
+#define S_PAGE_COST     3       //  an inbox item costs about this many times its bytes parsed
 
 typedef enum { S_REQUEST, S_MESSAGE } s_kind_t;
 
@@ -17,36 +24,55 @@ typedef struct {
     const gl_op_t *op;          //  S_REQUEST: its operation
     msgpack_sbuffer answer;     //  S_REQUEST: the answer, once processed
     bool refused;               //  S_REQUEST: the answer is an error (counted in status)
+    bool poisoned;              //  S_REQUEST: refused after writing; answered without running
     gl_inbox_item_t *in;        //  S_MESSAGE: live message or replay page
 } s_item_t;
+
+//  A consumed message held out of the batch: its consume function refused it after writing.
+typedef struct {
+    char src [GL_MAX_NAME + 1]; //  the producer
+    uint64_t epoch, seq;        //  which message
+} s_poison_t;
 
 struct gl_ctx_s {
     gl_service_t *service;      //  whose batch
     MDB_txn *txn;               //  the batch's write transaction
     int64_t now;                //  the batch's time
+    gl_err_t emit_err;          //  why the last gl_ctx_emit refused, if it did
+    size_t current;             //  the request being handled (index in items)
 };
 
 struct gl_service_s {
     const gl_service_def_t *def;    //  what this service is
     gl_config_t cfg;            //  its settings
     void *state;                //  the service's own state
+    gl_org_t *org;              //  the county, when needs_org
     gl_store_t *store;          //  its LMDB environment
     gl_outbox_t *outbox;        //  what it publishes
     gl_inbox_t *inbox;          //  what it consumes (NULL if nothing)
     zsock_t *router;            //  requests
     zsock_t *pub;               //  publications, to the bus frontend
-    MDB_dbi answers;            //  req_id -> ts (8) + answer bytes
+    MDB_dbi answers;            //  req_id -> record (ts, op, fingerprint + answer)
     MDB_dbi answers_ts;         //  ts (8) + req_id -> nothing: retention order
     s_item_t *items;            //  the batch being gathered
-    size_t nitems;
+    size_t nitems;              //  items in it
+    size_t cost;                //  their parsed bytes
     gl_inbox_item_t **pages;    //  inbox items of the batch, for gl_inbox_commit
+    s_poison_t poison [S_POISON_MAX];   //  messages held out (a ring)
+    size_t npoison;             //  entries ever added (the ring's head is npoison % MAX)
     gl_ctx_t ctx;               //  handed to handlers
     gl_mapw_t fields;           //  reused answer builder
+    msgpack_sbuffer scratch;    //  reused for fingerprints
+    zactor_t *backup;           //  the backup running, if any
+    gl_request_t backup_req;    //  whom to answer when it is done
+    char backup_path [512];     //  where it goes
     int64_t started;            //  monotonic ms at start
+    int64_t next_housekeep;     //  monotonic ms of the next retention round
     uint64_t requests;          //  requests answered
     uint64_t errors;            //  error answers and refused messages
     uint64_t published;         //  messages handed to the publisher
     uint64_t batches;           //  write transactions committed
+    uint64_t refused_writes;    //  handlers and consume functions that broke their contract
 };
 
 //  ---------------------------------------------------------------------------------------------
@@ -73,6 +99,18 @@ const gl_config_t *
 gl_service_config (gl_service_t *self)
 {
     return &self->cfg;
+}
+
+gl_org_t *
+gl_service_org (gl_service_t *self)
+{
+    return self->org;
+}
+
+gl_outbox_t *
+gl_service_outbox (gl_service_t *self)
+{
+    return self->outbox;
 }
 
 typedef struct {
@@ -119,6 +157,18 @@ gl_ctx_state (gl_ctx_t *ctx)
     return ctx->service->state;
 }
 
+gl_org_t *
+gl_ctx_org (gl_ctx_t *ctx)
+{
+    return ctx->service->org;
+}
+
+const gl_config_t *
+gl_ctx_config (gl_ctx_t *ctx)
+{
+    return &ctx->service->cfg;
+}
+
 MDB_dbi
 gl_ctx_dbi (gl_ctx_t *ctx, const char *name)
 {
@@ -139,7 +189,18 @@ gl_ctx_emit (gl_ctx_t *ctx, const char *type, const char *qualifier, const char 
     snprintf (topic, sizeof topic, "%s.%s%s%s", ctx->service->def->name, type,
               qualifier? ".": "", qualifier? qualifier: "");
     return gl_outbox_append (ctx->service->outbox, ctx->txn, topic, type, id, body, body_len,
-                             ctx->now);
+                             ctx->now, &ctx->emit_err);
+}
+
+int
+gl_ctx_emit_map (gl_ctx_t *ctx, const char *type, const char *qualifier, const char *id,
+                 gl_mapw_t *body)
+{
+    msgpack_sbuffer bytes;
+    gl_mapw_finish (body, &bytes);
+    int rc = gl_ctx_emit (ctx, type, qualifier, id, bytes.data, bytes.size);
+    msgpack_sbuffer_destroy (&bytes);
+    return rc;
 }
 
 //  ---------------------------------------------------------------------------------------------
@@ -153,6 +214,16 @@ static const gl_field_t s_replay_fields [] = {
 };
 static const gl_schema_t s_replay_schema = GL_SCHEMA ("replay", s_replay_fields);
 
+//  The byte budget of one page of any paged answer: limits/replay_kb, and under half the
+//  message limit, which leaves room for framing (the client asks again for the rest).
+static size_t
+s_page_budget (gl_service_t *self)
+{
+    size_t budget = (size_t) self->cfg.replay_kb << 10;
+    size_t half = (size_t) self->cfg.max_msg_bytes / 2;
+    return budget < half? budget: half;
+}
+
 static int
 s_op_replay (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t *err)
 {
@@ -160,14 +231,39 @@ s_op_replay (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_
     uint64_t from = 1, max = 1000;
     gl_get_u64 (req, "from", &from);
     gl_get_u64 (req, "max", &max);
-    //  Half the message limit leaves room for framing; the consumer asks again for the rest.
-    return gl_outbox_replay (self->outbox, ctx->txn, from, max,
-                             (size_t) self->cfg.max_msg_bytes / 2, reply);
+    return gl_outbox_replay (self->outbox, ctx->txn, from, max, s_page_budget (self), reply);
 }
 
 static const gl_op_t s_common_ops [] = {
     { "replay", s_op_replay, false, &s_replay_schema },
 };
+
+//  Each table's entries and bytes, for status: an operator sees what grows.
+typedef struct {
+    gl_service_t *self;         //  whose store
+    gl_mapw_t *w;               //  where the sizes go
+} s_sizes_t;
+
+static int
+s_sizes_txn (MDB_txn *txn, void *arg)
+{
+    s_sizes_t *s = arg;
+    static const char *const common [] = { "outbox", "inbox", "answers", "answers_ts", NULL };
+    for (int pass = 0; pass < 2; pass++) {
+        const char *const *names = pass? s->self->def->dbs: common;
+        for (size_t i = 0; names && names [i]; i++) {
+            size_t entries = 0, bytes = 0;
+            gl_db_size (txn, gl_store_dbi (s->self->store, names [i]), &entries, &bytes);
+            gl_mapw_t t;
+            gl_mapw_init (&t);
+            gl_mapw_u64 (&t, "entries", entries);
+            gl_mapw_u64 (&t, "bytes", bytes);
+            gl_mapw_map (s->w, names [i], &t);
+            gl_mapw_fini (&t);
+        }
+    }
+    return 0;
+}
 
 static void
 s_status (gl_service_t *self, gl_mapw_t *w)
@@ -187,8 +283,24 @@ s_status (gl_service_t *self, gl_mapw_t *w)
     gl_mapw_u64 (w, "map_mb", gl_store_mapsize (self->store) >> 20);
     gl_mapw_str (w, "clock", gl_clock_is_manual ()? "manual": "wall");
     gl_mapw_i64 (w, "now_ms", gl_clock_now ());
+    gl_mapw_u64 (w, "refused_writes", self->refused_writes);
+#ifdef GL_FAULTS
+    gl_mapw_u64 (w, "faults_fired", gl_fault_fired ());
+#endif
     if (self->def->status)
         self->def->status (self, w);
+    gl_mapw_t tables;
+    gl_mapw_init (&tables);
+    s_sizes_t sizes = { self, &tables };
+    gl_store_read (self->store, s_sizes_txn, &sizes);
+    gl_mapw_map (w, "tables", &tables);
+    gl_mapw_fini (&tables);
+    gl_mapw_t rejected;
+    gl_mapw_init (&rejected);
+    if (self->inbox)
+        gl_inbox_rejected (self->inbox, &rejected);
+    gl_mapw_map (w, "rejected", &rejected);
+    gl_mapw_fini (&rejected);
     gl_mapw_t inbox;
     gl_mapw_init (&inbox);
     if (self->inbox)
@@ -212,34 +324,103 @@ s_clock (gl_service_t *self, const msgpack_object *req, gl_mapw_t *w, gl_err_t *
     else
         return gl_fail (err, GL_INVALID, "field 'set_ms' or 'advance_ms' is required: the new "
                         "time in ms since 1970, or how far to move it");
+    //  Retention follows the domain clock: a simulated week trims as a real one would.
+    self->next_housekeep = 0;
     gl_mapw_i64 (w, "now_ms", gl_clock_now ());
     return 0;
 }
 
-//  Online backup: a compacted copy of the live store, taken inside a read transaction, so the
-//  service goes on committing meanwhile (its loop waits for the copy, a few seconds per GB).
-static int
-s_backup (gl_service_t *self, const msgpack_object *req, gl_mapw_t *w, gl_err_t *err)
+//  ---------------------------------------------------------------------------------------------
+//  Online backup, in a thread of its own: a compacted copy of the live store taken inside a
+//  read transaction, while the service goes on committing. One at a time, only under
+//  backup_dir.
+
+typedef struct {
+    gl_store_t *store;          //  what to copy
+    char path [512];            //  where
+} s_backup_args_t;
+
+//  Read the copy's epoch and last seq from its meta (what the copy holds, not what the live
+//  store went on to).
+static void
+s_backup_actor (zsock_t *pipe, void *arg)
 {
-    char path [512];
-    if (!gl_get_strbuf (req, "path", path, sizeof path) || path [0] != '/')
-        return gl_fail (err, GL_INVALID, "field 'path' is required: an absolute path on the "
-                        "service's host for a new, empty directory to copy the store into");
-    char probe [600];
-    snprintf (probe, sizeof probe, "%s/data.mdb", path);
-    if (zsys_file_exists (probe))
-        return gl_fail (err, GL_CONFLICT, "%s already holds a store: give a new directory",
-                        path);
+    s_backup_args_t *a = arg;
+    zsock_signal (pipe, 0);
+    gl_err_t err = { GL_OK, "" };
     int64_t started = zclock_mono ();
-    if (gl_store_backup (self->store, path, err))
-        return -1;
-    gl_log_notice ("%s: backup written to %s in %lld ms", self->def->name, path,
-                   (long long) (zclock_mono () - started));
-    gl_mapw_str (w, "path", path);
-    gl_mapw_u64 (w, "epoch", gl_outbox_epoch (self->outbox));
-    gl_mapw_u64 (w, "last_seq", gl_outbox_last (self->outbox));
+    int rc = gl_store_backup (a->store, a->path, &err);
+    zstr_sendm (pipe, rc? gl_code_name (err.code): "OK");
+    zstr_sendf (pipe, "%s", rc? err.message: "");
+    if (rc == 0)
+        gl_log_notice ("backup of %s written to %s in %lld ms", gl_store_dir (a->store),
+                       a->path, (long long) (zclock_mono () - started));
+    //  Wait for $TERM from zactor_destroy.
+    char *command = zstr_recv (pipe);
+    zstr_free (&command);
+    free (a);
+}
+
+//  Resolve the requested path under backup_dir: a relative name, or an absolute path inside
+//  it; no ".." anywhere. Returns 0 with out set, or -1 with err.
+static int
+s_backup_path (gl_service_t *self, const char *path, char *out, size_t size, gl_err_t *err)
+{
+    if (strstr (path, "..") || !*path)
+        return gl_fail (err, GL_INVALID, "field 'path' is \"%s\": give a new directory name "
+                        "under the backup directory %s (no \"..\")", path, self->cfg.backup_dir);
+    if (gl_store_mkdirs (self->cfg.backup_dir))
+        return gl_fail (err, GL_INTERNAL, "cannot create the backup directory %s: %s (setting "
+                        "backup_dir)", self->cfg.backup_dir, strerror (errno));
+    char root [PATH_MAX];
+    if (!realpath (self->cfg.backup_dir, root))
+        return gl_fail (err, GL_INTERNAL, "the backup directory %s cannot be used: %s (setting "
+                        "backup_dir)", self->cfg.backup_dir, strerror (errno));
+    size_t rlen = strlen (root);
+    if (rlen + strlen (path) + 2 > size)
+        return gl_fail (err, GL_INVALID, "field 'path' is \"%s\": too long for a backup under "
+                        "%s", path, root);
+    if (path [0] == '/') {
+        if (strncmp (path, root, rlen) || path [rlen] != '/' || !path [rlen + 1])
+            return gl_fail (err, GL_FORBIDDEN, "backups are written only under %s (setting "
+                            "backup_dir); \"%s\" is not inside it", root, path);
+        memcpy (out, path, strlen (path) + 1);
+    }
+    else {
+        memcpy (out, root, rlen);
+        out [rlen] = '/';
+        memcpy (out + rlen + 1, path, strlen (path) + 1);
+    }
+    char probe [600];
+    snprintf (probe, sizeof probe, "%s/data.mdb", out);
+    if (zsys_file_exists (probe))
+        return gl_fail (err, GL_CONFLICT, "%s already holds a store: give a new directory", out);
     return 0;
 }
+
+static int
+s_backup_start (gl_service_t *self, const msgpack_object *req, gl_err_t *err)
+{
+    char path [400];
+    if (!gl_get_strbuf (req, "path", path, sizeof path))
+        return gl_fail (err, GL_INVALID, "field 'path' is required: a new directory name under "
+                        "the service's backup directory %s (or an absolute path inside it)",
+                        self->cfg.backup_dir);
+    if (self->backup)
+        return gl_fail (err, GL_CONFLICT, "a backup is already running (to %s): one at a time; "
+                        "try again when it is done", self->backup_path);
+    s_backup_args_t *a = (s_backup_args_t *) zmalloc (sizeof *a);
+    if (s_backup_path (self, path, a->path, sizeof a->path, err)) {
+        free (a);
+        return -1;
+    }
+    a->store = self->store;
+    snprintf (self->backup_path, sizeof self->backup_path, "%s", a->path);
+    self->backup = zactor_new (s_backup_actor, a);
+    return 0;
+}
+
+//  ---------------------------------------------------------------------------------------------
 
 static const gl_op_t *
 s_find_op (gl_service_t *self, const msgpack_object *name)
@@ -269,7 +450,7 @@ s_unsupported (gl_service_t *self, const msgpack_object *op, gl_err_t *err)
                  "%s answers: %s", self->def->name, list);
 }
 
-//  Answer at once (not part of a batch): errors of form, status and clock.
+//  Answer at once (not part of a batch): errors of form, status, clock and backup refusals.
 static void
 s_answer_now (gl_service_t *self, gl_request_t *req, gl_mapw_t *fields, const gl_err_t *err)
 {
@@ -284,6 +465,28 @@ s_answer_now (gl_service_t *self, gl_request_t *req, gl_mapw_t *fields, const gl
     self->requests++;
     if (err)
         self->errors++;
+}
+
+//  The backup thread said it is done: answer whoever asked.
+static void
+s_backup_done (gl_service_t *self)
+{
+    char *code = zstr_recv (self->backup);
+    char *message = zstr_recv (self->backup);
+    gl_mapw_reset (&self->fields);
+    gl_err_t err = { GL_OK, "" };
+    if (code && streq (code, "OK")) {
+        gl_mapw_str (&self->fields, "path", self->backup_path);
+        gl_mapw_u64 (&self->fields, "epoch", gl_outbox_epoch (self->outbox));
+        gl_mapw_u64 (&self->fields, "last_seq", gl_outbox_last (self->outbox));
+    }
+    else
+        gl_fail (&err, code? gl_code_lookup (code, strlen (code)): GL_INTERNAL, "%s",
+                 message? message: "the backup thread stopped without a result");
+    s_answer_now (self, &self->backup_req, &self->fields, err.code == GL_OK? NULL: &err);
+    zstr_free (&code);
+    zstr_free (&message);
+    zactor_destroy (&self->backup);
 }
 
 //  ---------------------------------------------------------------------------------------------
@@ -321,8 +524,10 @@ s_take_request (gl_service_t *self)
     }
     else
     if (gl_str_eq (opname, "backup")) {
-        int rc = s_backup (self, &doc.root, &self->fields, &err);
-        s_answer_now (self, &req, &self->fields, rc? &err: NULL);
+        if (s_backup_start (self, &doc.root, &err))
+            s_answer_now (self, &req, NULL, &err);
+        else
+            self->backup_req = req;     //  answered when the copy is done
     }
     else
     if (gl_str_eq (opname, "clock")) {
@@ -340,6 +545,7 @@ s_take_request (gl_service_t *self)
             item->req = req;
             item->doc = doc;
             item->op = op;
+            self->cost += doc.cost;
             return true;
         }
     }
@@ -347,20 +553,28 @@ s_take_request (gl_service_t *self)
     return true;
 }
 
+//  Whether the batch is full: limits/batch items, or limits/batch_mb of parsed bytes.
+static bool
+s_full (gl_service_t *self)
+{
+    return self->nitems >= (size_t) self->cfg.batch
+        || self->cost >= (size_t) self->cfg.batch_mb << 20;
+}
+
 static void
 s_gather (gl_service_t *self)
 {
-    size_t limit = (size_t) self->cfg.batch;
     bool more = true;
-    while (more && self->nitems < limit) {
+    while (more && !s_full (self)) {
         more = false;
         if (s_take_request (self))
             more = true;
-        if (self->inbox && self->nitems < limit) {
+        if (self->inbox && !s_full (self)) {
             gl_inbox_item_t *in;
-            while (self->nitems < limit && (in = gl_inbox_recv (self->inbox))) {
+            while (!s_full (self) && (in = gl_inbox_recv (self->inbox))) {
                 s_item_t *item = s_new_item (self, S_MESSAGE);
                 item->in = in;
+                self->cost += S_PAGE_COST * gl_inbox_item_size (in);
                 more = true;
                 if (self->nitems % 64 == 0)
                     break;              //  let requests in between
@@ -372,6 +586,79 @@ s_gather (gl_service_t *self)
 //  ---------------------------------------------------------------------------------------------
 //  Applying a batch in one write transaction.
 
+//  The fingerprint of a request: FNV-1a 64 of every field but req_id, key and packed value,
+//  summed so that the order of the fields does not matter. A retry sends the same request.
+static uint64_t
+s_fingerprint (gl_service_t *self, const msgpack_object *req)
+{
+    uint64_t sum = 0;
+    msgpack_packer pk;
+    gl_packer_init (&pk, &self->scratch);
+    for (uint32_t i = 0; i < req->via.map.size; i++) {
+        const msgpack_object_kv *kv = &req->via.map.ptr [i];
+        if (gl_str_eq (&kv->key, "req_id"))
+            continue;
+        self->scratch.size = 0;
+        msgpack_pack_object (&pk, kv->key);
+        msgpack_pack_object (&pk, kv->val);
+        uint64_t h = 14695981039346656037ULL;
+        for (size_t j = 0; j < self->scratch.size; j++)
+            h = (h ^ (uint8_t) self->scratch.data [j]) * 1099511628211ULL;
+        sum += h;
+    }
+    return sum;
+}
+
+//  The stored answer to req_id, if any: 0 with the answer in item (or a CONFLICT when the
+//  req_id was used for another request), MDB_NOTFOUND, or an LMDB error.
+static int
+s_stored_answer (gl_service_t *self, s_item_t *item, const char *req_id, size_t len,
+                 uint64_t fp)
+{
+    const void *val;
+    size_t vlen;
+    int rc = gl_db_get (self->ctx.txn, self->answers, req_id, len, &val, &vlen);
+    if (rc)
+        return rc;
+    gl_rec_t rec;
+    if (gl_rec_read (val, vlen, &rec) || rec.len < 8)
+        return MDB_NOTFOUND;            //  unreadable: treat as never answered
+    if (gl_be64_get (rec.data) == fp) {
+        gl_sbuffer_write (&item->answer, (const char *) rec.data + 8, rec.len - 8);
+        item->refused = false;          //  only successful answers are kept
+        return 0;
+    }
+    gl_err_t err;
+    gl_fail (&err, GL_CONFLICT, "req_id '%.*s' was already used for a different '%.*s' request; "
+             "a retry must repeat its request exactly, and a new request needs a new req_id",
+             (int) len, req_id, (int) (rec.topic_len > 32? 32: rec.topic_len), rec.topic);
+    gl_reply_error (&item->answer, &err);
+    return 0;
+}
+
+//  Keep a successful answer for retries, with the request's fingerprint.
+static int
+s_store_answer (gl_service_t *self, s_item_t *item, const char *req_id, size_t len, uint64_t fp)
+{
+    msgpack_sbuffer value;
+    msgpack_sbuffer_init (&value);
+    uint8_t be [8];
+    gl_be64_put (be, fp);
+    gl_sbuffer_write (&value, (const char *) be, 8);
+    gl_sbuffer_write (&value, item->answer.data, item->answer.size);
+    gl_rec_t rec = { (uint64_t) self->ctx.now, item->op->name, strlen (item->op->name),
+                     value.data, value.size };
+    int rc = gl_rec_put (self->ctx.txn, self->answers, req_id, len, &rec, 0);
+    msgpack_sbuffer_destroy (&value);
+    if (rc)
+        return rc;
+    gl_key_t k;
+    gl_key_init (&k);
+    gl_key_u64 (&k, (uint64_t) self->ctx.now);
+    gl_key_raw (&k, req_id, len);
+    return gl_db_put (self->ctx.txn, self->answers_ts, k.bytes, k.len, "", 0, 0);
+}
+
 static int
 s_handle (gl_service_t *self, s_item_t *item)
 {
@@ -380,8 +667,18 @@ s_handle (gl_service_t *self, s_item_t *item)
     gl_err_t err = { GL_OK, "" };
     const char *req_id = NULL;
     size_t req_id_len = 0;
+    uint64_t fp = 0;
     item->answer.size = 0;
     item->refused = true;               //  until an answer says ok
+    if (item->poisoned) {
+        gl_fail (&err, GL_INTERNAL, "%s changed its state for this request and then refused "
+                 "it (a bug, logged); nothing of it was kept: report it, with the request",
+                 self->def->name);
+        if (self->ctx.emit_err.code != GL_OK)
+            err = self->ctx.emit_err;
+        gl_reply_error (&item->answer, &err);
+        return 0;
+    }
     if (op->mutating) {
         if (!gl_get_str (req, "req_id", &req_id, &req_id_len) || req_id_len == 0
         ||  req_id_len > GL_MAX_NAME) {
@@ -390,25 +687,30 @@ s_handle (gl_service_t *self, s_item_t *item)
             gl_reply_error (&item->answer, &err);
             return 0;
         }
-        const void *val;
-        size_t len;
-        int rc = gl_db_get (self->ctx.txn, self->answers, req_id, req_id_len, &val, &len);
-        if (rc == 0 && len >= 8) {      //  a retry: the same answer, nothing changes
-            msgpack_sbuffer_write (&item->answer, (const char *) val + 8, len - 8);
-            item->refused = false;      //  only successful answers are kept
-            return 0;
-        }
-        if (rc && rc != MDB_NOTFOUND)
+        fp = s_fingerprint (self, req);
+        int rc = s_stored_answer (self, item, req_id, req_id_len, fp);
+        if (rc == 0)
+            return 0;                   //  a retry: the same answer, nothing changes
+        if (rc != MDB_NOTFOUND)
             return rc;
     }
-    int rc = 0;
     gl_mapw_reset (&self->fields);
+    self->ctx.emit_err.code = GL_OK;
+    uint64_t writes = gl_db_writes ();
+    size_t mark = gl_outbox_mark (self->outbox);
+    int rc = 0;
     if (op->schema && gl_schema_check (op->schema, req, &err))
-        rc = -1;
+        rc = GL_REFUSED;
     else
         rc = op->fn (&self->ctx, req, &self->fields, &err);
     if (rc != 0 && rc != GL_REFUSED)
         return rc;                      //  storage error: the whole batch fails or is retried
+    if (rc == GL_REFUSED && gl_db_writes () != writes) {
+        gl_outbox_rewind (self->outbox, mark);
+        return S_WROTE_THEN_REFUSED;
+    }
+    if (rc == GL_REFUSED && err.code == GL_OK)
+        err = self->ctx.emit_err.code != GL_OK? self->ctx.emit_err: err;
     if (rc == 0)
         gl_reply_ok (&item->answer, &self->fields);
     else
@@ -416,20 +718,8 @@ s_handle (gl_service_t *self, s_item_t *item)
     item->refused = rc != 0;
     //  Keep successful answers for retries: a refused request changed nothing, and its retry
     //  is checked afresh (so "not now" can become "done").
-    if (op->mutating && rc == 0) {
-        uint8_t stamp [8 + GL_MAX_NAME];
-        gl_be64_put (stamp, (uint64_t) self->ctx.now);
-        memcpy (stamp + 8, req_id, req_id_len);
-        MDB_val k = { req_id_len, (void *) req_id }, v = { 8 + item->answer.size, NULL };
-        rc = mdb_put (self->ctx.txn, self->answers, &k, &v, MDB_RESERVE);
-        if (rc)
-            return rc;
-        memcpy (v.mv_data, stamp, 8);
-        memcpy ((char *) v.mv_data + 8, item->answer.data, item->answer.size);
-        rc = gl_db_put (self->ctx.txn, self->answers_ts, stamp, 8 + req_id_len, "", 0, 0);
-        if (rc)
-            return rc;
-    }
+    if (op->mutating && rc == 0)
+        return s_store_answer (self, item, req_id, req_id_len, fp);
     return 0;
 }
 
@@ -444,6 +734,7 @@ s_batch (MDB_txn *txn, void *arg)
     int rc = 0;
     for (size_t i = 0; i < self->nitems && rc == 0; i++) {
         s_item_t *item = &self->items [i];
+        self->ctx.current = i;
         if (item->kind == S_REQUEST)
             rc = s_handle (self, item);
         else
@@ -460,8 +751,17 @@ static void
 s_run_batch (gl_service_t *self)
 {
     self->ctx.now = gl_clock_now ();
-    int rc = gl_store_write (self->store, s_batch, self);
-    void *router = zsock_resolve (self->router);
+    int rc;
+    //  A handler that refused after writing is run no more: the batch goes again without it.
+    while ((rc = gl_store_write (self->store, s_batch, self)) == S_WROTE_THEN_REFUSED) {
+        self->refused_writes++;
+        s_item_t *item = &self->items [self->ctx.current];
+        if (item->kind == S_REQUEST) {
+            item->poisoned = true;
+            gl_log_error ("%s: op '%s' wrote and then refused its request: a bug; the batch "
+                          "runs again without it", self->def->name, item->op->name);
+        }
+    }
     size_t npages = 0;
     if (rc == 0) {
         self->batches++;
@@ -475,7 +775,7 @@ s_run_batch (gl_service_t *self)
     else {
         gl_outbox_abort (self->outbox);
         gl_log_error ("%s: a batch of %zu failed to commit: %s", self->def->name,
-                      self->nitems, mdb_strerror (rc));
+                      self->nitems, rc > 0? strerror (rc): mdb_strerror (rc));
     }
     for (size_t i = 0; i < self->nitems; i++) {
         s_item_t *item = &self->items [i];
@@ -483,11 +783,18 @@ s_run_batch (gl_service_t *self)
             if (rc) {
                 gl_err_t err;
                 gl_fail (&err, GL_UNAVAILABLE, "the request could not be stored (%s); nothing "
-                         "changed: retry it with the same req_id", mdb_strerror (rc));
+                         "changed: retry it with the same req_id",
+                         rc > 0? strerror (rc): mdb_strerror (rc));
                 item->answer.size = 0;
                 gl_reply_error (&item->answer, &err);
             }
-            gl_request_answer (&item->req, router, item->answer.data, item->answer.size);
+            //  The answer fault point: after the commit and the publications, before the
+            //  answer to a request that changes state (only those count, so that status calls
+            //  and consumers' replays do not move the countdown).
+            if (item->op->mutating && gl_fault_check (GL_FAULT_ANSWER) == GL_FAULT_EXIT)
+                gl_fault_exit ("before an answer");
+            gl_request_answer (&item->req, zsock_resolve (self->router), item->answer.data,
+                               item->answer.size);
             self->requests++;
             if (rc || item->refused)
                 self->errors++;
@@ -498,91 +805,134 @@ s_run_batch (gl_service_t *self)
         msgpack_sbuffer_destroy (&item->answer);
     }
     self->nitems = 0;
+    self->cost = 0;
 }
 
 //  ---------------------------------------------------------------------------------------------
-//  Housekeeping: retention of the outbox and of kept answers.
+//  Housekeeping: retention of the outbox, of kept answers, and of the service's own tables.
+
+static int
+s_forget_answer (void *arg, const MDB_val *key, const MDB_val *val, bool peek)
+{
+    gl_service_t *self = arg;
+    if (key->mv_size <= 8)
+        return 0;
+    return gl_db_del (self->ctx.txn, self->answers, (const char *) key->mv_data + 8,
+                      key->mv_size - 8);
+}
 
 static int
 s_housekeep_txn (MDB_txn *txn, void *arg)
 {
     gl_service_t *self = arg;
-    int64_t now = gl_clock_now ();
+    self->ctx.txn = txn;
+    self->ctx.now = gl_clock_now ();
     int64_t age = self->cfg.retention_days * 86400000LL;
     size_t deleted = 0;
-    int rc = gl_outbox_trim (self->outbox, txn, now, age,
+    int rc = gl_outbox_trim (self->outbox, txn, self->ctx.now, age,
                              (size_t) self->cfg.retention_max_mb << 20, S_TRIM_LIMIT, &deleted);
     if (rc)
         return rc;
-    MDB_cursor *cur;
-    if ((rc = mdb_cursor_open (txn, self->answers_ts, &cur)))
-        return rc;
-    MDB_val k, v;
-    size_t n = 0;
-    rc = mdb_cursor_get (cur, &k, &v, MDB_FIRST);
-    while (rc == 0 && n < S_TRIM_LIMIT && k.mv_size > 8
-       &&  (int64_t) gl_be64_get (k.mv_data) < now - age) {
-        MDB_val id = { k.mv_size - 8, (char *) k.mv_data + 8 };
-        rc = mdb_del (txn, self->answers, &id, NULL);
-        if (rc == 0 || rc == MDB_NOTFOUND)
-            rc = mdb_cursor_del (cur, 0);
-        if (rc == 0)
-            rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
-        n++;
-    }
-    mdb_cursor_close (cur);
-    return rc == MDB_NOTFOUND? 0: rc;
+    gl_trim_t how = { .before = self->ctx.now - age, .keep_items = (size_t) self->cfg.answers_max,
+                      .limit = S_TRIM_LIMIT, .stamp = gl_stamp_key };
+    rc = gl_db_trim (txn, self->answers_ts, &how, s_forget_answer, self, &deleted);
+    if (rc == 0 && self->def->housekeep)
+        rc = self->def->housekeep (&self->ctx);
+    return rc;
 }
 
 //  ---------------------------------------------------------------------------------------------
 
+//  The service's consume function, held to its contract: a message it refused after writing
+//  is held out of the next try of the batch (and refused without running it).
 static int
 s_consume (void *arg, MDB_txn *txn, const char *topic, const gl_envelope_t *env)
 {
     gl_service_t *self = arg;
-    return self->def->consume (&self->ctx, topic, env);
+    size_t held = self->npoison < S_POISON_MAX? self->npoison: S_POISON_MAX;
+    for (size_t i = 0; i < held; i++) {
+        s_poison_t *p = &self->poison [i];
+        if (p->seq == env->seq && p->epoch == env->epoch && strlen (p->src) == env->src_len
+        &&  memcmp (p->src, env->src, env->src_len) == 0)
+            return GL_REFUSED;
+    }
+    uint64_t writes = gl_db_writes ();
+    size_t mark = gl_outbox_mark (self->outbox);
+    int rc = self->def->consume (&self->ctx, topic, env);
+    if (rc != GL_REFUSED || gl_db_writes () == writes)
+        return rc;
+    gl_outbox_rewind (self->outbox, mark);
+    s_poison_t *p = &self->poison [self->npoison++ % S_POISON_MAX];
+    snprintf (p->src, sizeof p->src, "%.*s", (int) env->src_len, env->src);
+    p->epoch = env->epoch;
+    p->seq = env->seq;
+    self->refused_writes++;
+    gl_log_error ("%s: refused message %s#%llu on '%s' after writing: a bug; the batch runs "
+                  "again without it", self->def->name, p->src, (unsigned long long) p->seq,
+                  topic);
+    return S_WROTE_THEN_REFUSED;
 }
 
 gl_service_t *
 gl_service_new (const gl_service_def_t *def, const gl_config_t *cfg, gl_err_t *err)
 {
-    gl_service_t *self = calloc (1, sizeof *self);
+    gl_service_t *self = (gl_service_t *) zmalloc (sizeof *self);
     self->def = def;
     self->cfg = *cfg;
     self->ctx.service = self;
     self->started = zclock_mono ();
+    self->next_housekeep = self->started + S_HOUSEKEEP_MS;
     gl_mapw_init (&self->fields);
-    self->items = calloc ((size_t) cfg->batch, sizeof (s_item_t));
-    self->pages = calloc ((size_t) cfg->batch, sizeof (gl_inbox_item_t *));
+    msgpack_sbuffer_init (&self->scratch);
+    self->items = (s_item_t *) zmalloc ((size_t) cfg->batch * sizeof (s_item_t));
+    self->pages = (gl_inbox_item_t **) zmalloc ((size_t) cfg->batch * sizeof (gl_inbox_item_t *));
     const gl_svc_config_t *svc = &cfg->svc [def->svc];
 
     gl_log_set_level (gl_log_level_parse (cfg->log_level));
     if (streq (cfg->clock_mode, "manual"))
         gl_clock_manual (cfg->clock_start_ms);
 
-    const char *names [32];
+    const char *names [GL_STORE_MAX_DBS + 1];
     size_t n = 0;
     names [n++] = "outbox";
     names [n++] = "inbox";
     names [n++] = "answers";
     names [n++] = "answers_ts";
-    for (size_t i = 0; def->dbs && def->dbs [i] && n < 31; i++)
+    for (size_t i = 0; def->dbs && def->dbs [i]; i++) {
+        if (n == GL_STORE_MAX_DBS - 1) {
+            gl_fail (err, GL_INTERNAL, "%s names more databases than a store holds (%d): a bug",
+                     def->name, GL_STORE_MAX_DBS - 1);
+            goto fail;
+        }
         names [n++] = def->dbs [i];
+    }
     names [n] = NULL;
     char dir [512];
     snprintf (dir, sizeof dir, "%s/%s", cfg->data_dir, def->name);
     self->store = gl_store_new (dir, names, (size_t) svc->map_mb,
-                                streq (svc->durability, "nosync"), err);
+                                gl_config_durability (cfg, def->svc), err);
     if (!self->store)
         goto fail;
     self->answers = gl_store_dbi (self->store, "answers");
     self->answers_ts = gl_store_dbi (self->store, "answers_ts");
-    self->outbox = gl_outbox_new (self->store, def->name);
+    self->outbox = gl_outbox_new (self->store, def->name, (size_t) cfg->max_envelope_bytes, err);
+    if (!self->outbox)
+        goto fail;
+    if (def->needs_org) {
+        self->org = gl_org_load (cfg->org_path, cfg->categories_path, cfg->admission_path, err);
+        if (!self->org)
+            goto fail;
+        if (strcmp (gl_org_county_code (self->org), cfg->county_code))
+            gl_log_warning ("county/code is %s but %s describes county %s", cfg->county_code,
+                            cfg->org_path, gl_org_county_code (self->org));
+    }
     if (def->open && def->open (self, err))
         goto fail;
 
     self->router = zsock_new (ZMQ_ROUTER);
     gl_socket_limits (self->router, cfg->max_msg_bytes, 0);
+    //  What one client can make the service hold: peer_queue answers of at most a page each.
+    zsock_set_sndhwm (self->router, (int) cfg->peer_queue);
     //  A predecessor's endpoint is released a moment after it closes (inproc endpoints by
     //  ZeroMQ's reaper thread): retry briefly before calling the address taken.
     int bound = -1;
@@ -600,7 +950,7 @@ gl_service_new (const gl_service_def_t *def, const gl_config_t *cfg, gl_err_t *e
         goto fail;
     }
     self->pub = zsock_new (ZMQ_PUB);
-    gl_socket_limits (self->pub, cfg->max_msg_bytes, 500);
+    gl_socket_limits (self->pub, cfg->max_envelope_bytes, 500);
     zsock_set_sndhwm (self->pub, (int) cfg->pub_hwm);
     zsock_connect (self->pub, "%s", cfg->bus_frontend);
     if (def->consume && (svc->reads [0] || def->passive)) {
@@ -626,14 +976,21 @@ gl_service_destroy (gl_service_t **self_p)
     if (!self_p || !*self_p)
         return;
     gl_service_t *self = *self_p;
+    if (self->backup) {
+        zactor_destroy (&self->backup);     //  waits for the copy in hand to finish
+        zmsg_destroy (&self->backup_req.route);
+        zframe_destroy (&self->backup_req.payload);
+    }
     if (self->def->close && self->store)
         self->def->close (self);
     gl_inbox_destroy (&self->inbox);
     zsock_destroy (&self->router);
     zsock_destroy (&self->pub);
     gl_outbox_destroy (&self->outbox);
+    gl_org_destroy (&self->org);
     gl_store_destroy (&self->store);
     gl_mapw_fini (&self->fields);
+    msgpack_sbuffer_destroy (&self->scratch);
     free (self->items);
     free (self->pages);
     free (self);
@@ -648,8 +1005,18 @@ gl_service_run (gl_service_t *self, zsock_t *pipe)
         zpoller_add (poller, pipe);
     if (self->inbox)
         gl_inbox_poll_on (self->inbox, poller);
-    int64_t next_hb = 0, next_housekeep = zclock_mono () + S_HOUSEKEEP_MS;
+    zsock_t *backup_pipe = NULL;
+    int64_t next_hb = 0;
     while (!zsys_interrupted) {
+        //  The backup thread's pipe joins the poller while a backup runs.
+        zsock_t *running = self->backup? zactor_sock (self->backup): NULL;
+        if (running != backup_pipe) {
+            if (backup_pipe)
+                zpoller_remove (poller, backup_pipe);
+            if (running)
+                zpoller_add (poller, running);
+            backup_pipe = running;
+        }
         void *which = zpoller_wait (poller, S_POLL_MS);
         if (pipe && which == pipe) {
             char *command = zstr_recv (pipe);
@@ -660,6 +1027,11 @@ gl_service_run (gl_service_t *self, zsock_t *pipe)
         }
         if (zpoller_terminated (poller))
             break;
+        if (backup_pipe && which == backup_pipe) {
+            zpoller_remove (poller, backup_pipe);
+            backup_pipe = NULL;
+            s_backup_done (self);
+        }
         s_gather (self);
         if (self->nitems)
             s_run_batch (self);
@@ -670,12 +1042,12 @@ gl_service_run (gl_service_t *self, zsock_t *pipe)
             gl_outbox_heartbeat (self->outbox, zsock_resolve (self->pub), gl_clock_now ());
             next_hb = now + S_HEARTBEAT_MS;
         }
-        if (now >= next_housekeep) {
+        if (now >= self->next_housekeep) {
             int rc = gl_store_write (self->store, s_housekeep_txn, self);
             if (rc)
                 gl_log_warning ("%s: retention round failed: %s", self->def->name,
-                                mdb_strerror (rc));
-            next_housekeep = now + S_HOUSEKEEP_MS;
+                                rc > 0? strerror (rc): mdb_strerror (rc));
+            self->next_housekeep = now + S_HOUSEKEEP_MS;
         }
     }
     zpoller_destroy (&poller);

@@ -1,20 +1,28 @@
 /*  gl_service — the skeleton every gridloop service runs in: configuration, logging, the store,
-    the ROUTER with the common operations (status, replay, clock), the publisher with its outbox
-    and heartbeat, the inbox for consumed streams, graceful stop on SIGINT/SIGTERM — and group
-    commit: whatever requests and messages are waiting (up to limits/batch) are applied in one
-    write transaction, and only after it is durably committed are the answers sent and the
-    resulting messages published.
+    the county's domain model for the services that need it, the ROUTER with the common
+    operations (status, replay, backup, clock), the publisher with its outbox and heartbeat,
+    the inbox for consumed streams, graceful stop on SIGINT/SIGTERM — and group commit:
+    whatever requests and messages are waiting (up to limits/batch of them, and limits/batch_mb
+    of memory) are applied in one write transaction, and only after it is durably committed
+    are the answers sent and the resulting messages published.
 
-    A service supplies a table of operations and, if it consumes streams, an apply function.
+    A service supplies a table of operations and, if it consumes streams, a consume function.
     Both run inside the batch's write transaction and may be run twice (when the map grows), so
-    they change nothing outside the transaction. A handler that refuses a request (returns -1)
-    must not have written anything: check first, then write.  */
+    they change nothing outside the transaction. A handler that refuses a request (returns
+    GL_REFUSED) must not have written anything: check first, then write. The skeleton counts
+    every write (gl_db) and holds it to that: a handler or consume function that refuses after
+    writing is a bug, logged and counted (status: refused_writes); the batch is run again
+    without it, so what it wrote is never kept.
+
+    Answers to state-changing requests are kept by req_id with a fingerprint of the request:
+    a retry gets the same answer, and the same req_id with a different request is CONFLICT.  */
 #ifndef GL_SERVICE_H
 #define GL_SERVICE_H
 
 #include "gl_clock.h"
 #include "gl_config.h"
 #include "gl_log.h"
+#include "gl_org.h"
 #include "gl_proto.h"
 #include "gl_store.h"
 #include "gl_stream.h"
@@ -47,14 +55,21 @@ typedef struct {
     size_t nops;
     gl_consume_fn *consume;     //  NULL: consumes nothing
     const char *passive;        //  topic prefix of outside publishers it consumes ("ext.")
+    bool needs_org;             //  load the county's org model (gl_ctx_org) before open
     /*  After the store is open: load state. Returns 0 or -1 with err.  */
     int (*open) (gl_service_t *self, gl_err_t *err);
     /*  Extra status fields (may read the store). NULL: none.  */
     void (*status) (gl_service_t *self, gl_mapw_t *w);
+    /*  Retention of the service's own tables, in a write transaction of its own, every
+        housekeeping round (and after the clock moves, in manual mode). Returns 0 or an LMDB
+        error. NULL: nothing to trim.  */
+    int (*housekeep) (gl_ctx_t *ctx);
     /*  Before the store closes.  */
     void (*close) (gl_service_t *self);
 } gl_service_def_t;
 
+/*  Start a service: config checked, store opened (its directory locked), org loaded if asked,
+    open called, sockets bound and connected. Returns NULL with err set, nothing left open.  */
 gl_service_t *gl_service_new (const gl_service_def_t *def, const gl_config_t *cfg,
                               gl_err_t *err);
 void gl_service_destroy (gl_service_t **self_p);
@@ -73,6 +88,10 @@ void *gl_service_state (gl_service_t *self);
 void gl_service_set_state (gl_service_t *self, void *state);
 gl_store_t *gl_service_store (gl_service_t *self);
 const gl_config_t *gl_service_config (gl_service_t *self);
+/*  The county's org model (needs_org), else NULL.  */
+gl_org_t *gl_service_org (gl_service_t *self);
+/*  The service's outbox (its epoch and lineage).  */
+gl_outbox_t *gl_service_outbox (gl_service_t *self);
 
 /*  For a status hook: the named counters kept in database db (gl_db_add_u64), as fields of w
     (0 for a counter never counted).  */
@@ -83,12 +102,19 @@ void gl_service_status_counters (gl_service_t *self, const char *db,
 MDB_txn *gl_ctx_txn (gl_ctx_t *ctx);
 gl_service_t *gl_ctx_service (gl_ctx_t *ctx);
 void *gl_ctx_state (gl_ctx_t *ctx);
+gl_org_t *gl_ctx_org (gl_ctx_t *ctx);
+const gl_config_t *gl_ctx_config (gl_ctx_t *ctx);
 MDB_dbi gl_ctx_dbi (gl_ctx_t *ctx, const char *name);
 /*  The batch's time (domain clock, ms), the same for everything in the batch.  */
 int64_t gl_ctx_now (gl_ctx_t *ctx);
 /*  Emit a message on topic "<service>.<type>[.<qualifier>]" as part of this batch: written to
-    the outbox now, published after the commit. Returns 0 or an LMDB error.  */
+    the outbox now, published after the commit. Returns 0, an LMDB error, or GL_REFUSED when
+    the message would be over limits/max_envelope_bytes (the handler returns it; the request
+    is answered TOO_LARGE).  */
 int gl_ctx_emit (gl_ctx_t *ctx, const char *type, const char *qualifier, const char *id,
                  const void *body, size_t body_len);
+/*  The same with a writer's map as the body.  */
+int gl_ctx_emit_map (gl_ctx_t *ctx, const char *type, const char *qualifier, const char *id,
+                     gl_mapw_t *body);
 
 #endif

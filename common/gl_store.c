@@ -1,30 +1,32 @@
 /*  gl_store — the LMDB environment of one service.  */
 #include "gl_store.h"
+#include "gl_alloc.h"
 #include "gl_log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <czmq.h>
-
-#define S_MAX_DBS 32            //  named databases per environment; services use fewer than 16
 
 struct gl_store_s {
     MDB_env *env;               //  the environment
     char dir [512];             //  where it lives
+    int lock_fd;                //  dir/gridloop.lock, flock'ed while open (-1: none)
     size_t mapsize;             //  current map size in bytes
     uint64_t epoch;             //  store identity, from meta "epoch"
     bool restored;              //  opened from a backup copy for the first time
     size_t ndbs;                //  databases opened
-    char *names [S_MAX_DBS];    //  their names
-    MDB_dbi dbis [S_MAX_DBS];   //  their handles
+    char *names [GL_STORE_MAX_DBS];     //  their names
+    MDB_dbi dbis [GL_STORE_MAX_DBS];    //  their handles
 };
 
-static int
-s_mkdirs (const char *path)
+int
+gl_store_mkdirs (const char *path)
 {
     char buf [512];
     snprintf (buf, sizeof buf, "%s", path);
@@ -38,27 +40,108 @@ s_mkdirs (const char *path)
     return (mkdir (buf, 0750) && errno != EEXIST)? -1: 0;
 }
 
-gl_store_t *
-gl_store_new (const char *dir, const char *const *dbnames, size_t map_mb, bool nosync,
-              gl_err_t *err)
+//  Take the directory's lock: one process per store (DESIGN.md 4). Writes our pid into the
+//  lock file for the next one to name. Returns 0, or -1 with err naming the holder.
+static int
+s_lock (gl_store_t *self, gl_err_t *err)
 {
-    gl_store_t *self = calloc (1, sizeof *self);
-    if (!self) {
-        gl_fail (err, GL_INTERNAL, "out of memory");
-        return NULL;
+    char path [600];
+    snprintf (path, sizeof path, "%s/gridloop.lock", self->dir);
+    self->lock_fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (self->lock_fd < 0)
+        return gl_fail (err, GL_INTERNAL, "cannot open the lock file %s: %s", path,
+                        strerror (errno));
+    if (flock (self->lock_fd, LOCK_EX | LOCK_NB)) {
+        char pid [32] = "";
+        ssize_t n = pread (self->lock_fd, pid, sizeof pid - 1, 0);
+        pid [n > 0? n: 0] = 0;
+        pid [strcspn (pid, "\n")] = 0;
+        close (self->lock_fd);
+        self->lock_fd = -1;
+        return gl_fail (err, GL_UNAVAILABLE, "the data directory %s is in use by process %s: "
+                        "only one process may open a store (is the service already running?)",
+                        self->dir, *pid? pid: "(unknown)");
     }
+    char pid [32];
+    int n = snprintf (pid, sizeof pid, "%d\n", (int) getpid ());
+    if (ftruncate (self->lock_fd, 0) || pwrite (self->lock_fd, pid, (size_t) n, 0) != n)
+        gl_log_warning ("cannot write our pid into %s: %s", path, strerror (errno));
+    return 0;
+}
+
+//  A fresh store identity: random, non-zero, below 2^53 so that clients that hold numbers as
+//  doubles (JSON, JavaScript) keep it exactly.
+static uint64_t
+s_new_epoch (void)
+{
+    uint64_t epoch = 0;
+    while (epoch == 0) {
+        if (getrandom (&epoch, sizeof epoch, 0) != sizeof epoch)
+            epoch = (uint64_t) zclock_usecs () * 2654435761u ^ (uint64_t) getpid ();
+        epoch &= (1ULL << 53) - 1;
+    }
+    return epoch;
+}
+
+//  Read the epoch, or make one: a store restored from a backup must not reuse the seqs its
+//  original went on to publish after the copy, so a backup carries a "fresh_epoch" mark and
+//  opening it makes a new epoch. Inside the open transaction.
+static int
+s_epoch (gl_store_t *self, MDB_txn *txn)
+{
+    MDB_dbi meta = self->dbis [0];
+    const void *val;
+    size_t len;
+    bool fresh = gl_db_get (txn, meta, "fresh_epoch", 11, &val, &len) == 0;
+    if (fresh) {
+        self->restored = true;
+        int rc = gl_db_del (txn, meta, "fresh_epoch", 11);
+        if (rc)
+            return rc;
+        gl_log_notice ("store %s was restored from a backup: it takes a new epoch", self->dir);
+    }
+    uint64_t epoch = 0;
+    int rc = gl_db_get_u64 (txn, meta, "epoch", 5, &epoch);
+    if (rc)
+        return rc;
+    if (epoch && !fresh) {
+        self->epoch = epoch;
+        return 0;
+    }
+    self->epoch = s_new_epoch ();
+    return gl_db_put_u64 (txn, meta, "epoch", 5, self->epoch);
+}
+
+gl_store_t *
+gl_store_new (const char *dir, const char *const *dbnames, size_t map_mb,
+              gl_durability_t durability, gl_err_t *err)
+{
+    gl_store_t *self = (gl_store_t *) zmalloc (sizeof *self);
+    self->lock_fd = -1;
     snprintf (self->dir, sizeof self->dir, "%s", dir);
     self->mapsize = (map_mb? map_mb: 64) << 20;
+    self->names [self->ndbs++] = gl_strdup ("meta");
+    for (size_t i = 0; dbnames && dbnames [i]; i++) {
+        if (self->ndbs == GL_STORE_MAX_DBS) {
+            gl_fail (err, GL_INTERNAL, "store %s: more than %d named databases were asked for "
+                     "(a bug: raise GL_STORE_MAX_DBS)", dir, GL_STORE_MAX_DBS - 1);
+            goto fail;
+        }
+        self->names [self->ndbs++] = gl_strdup (dbnames [i]);
+    }
     int rc;
-    if (s_mkdirs (dir)) {
+    if (gl_store_mkdirs (dir)) {
         gl_fail (err, GL_INTERNAL, "cannot create the data directory %s: %s", dir,
                  strerror (errno));
         goto fail;
     }
+    if (s_lock (self, err))
+        goto fail;
+    unsigned flags = MDB_NOTLS | (durability == GL_METASYNC? MDB_NOMETASYNC: 0);
     if ((rc = mdb_env_create (&self->env))
-    ||  (rc = mdb_env_set_maxdbs (self->env, S_MAX_DBS))
+    ||  (rc = mdb_env_set_maxdbs (self->env, GL_STORE_MAX_DBS))
     ||  (rc = mdb_env_set_mapsize (self->env, self->mapsize))
-    ||  (rc = mdb_env_open (self->env, dir, MDB_NOTLS | (nosync? MDB_NOSYNC: 0), 0640))) {
+    ||  (rc = mdb_env_open (self->env, dir, flags, 0640))) {
         gl_fail (err, GL_INTERNAL, "cannot open the store in %s: %s", dir, mdb_strerror (rc));
         goto fail;
     }
@@ -83,46 +166,15 @@ gl_store_new (const char *dir, const char *const *dbnames, size_t map_mb, bool n
                  self->mapsize >> 20, mdb_strerror (rc));
         goto fail;
     }
-
     MDB_txn *txn;
     if ((rc = mdb_txn_begin (self->env, NULL, 0, &txn))) {
         gl_fail (err, GL_INTERNAL, "cannot open the store in %s: %s", dir, mdb_strerror (rc));
         goto fail;
     }
-    self->names [self->ndbs++] = strdup ("meta");
-    for (size_t i = 0; dbnames && dbnames [i] && self->ndbs < S_MAX_DBS; i++)
-        self->names [self->ndbs++] = strdup (dbnames [i]);
     for (size_t i = 0; i < self->ndbs && rc == 0; i++)
         rc = mdb_dbi_open (txn, self->names [i], MDB_CREATE, &self->dbis [i]);
-    if (rc == 0) {
-        //  The epoch names this store: a consumer seeing a new one starts this producer over.
-        //  A store restored from a backup must not reuse the seqs its original went on to
-        //  publish after the copy: a backup carries a "fresh_epoch" mark, and opening it
-        //  makes a new epoch (consumers then start it over rather than drop its messages).
-        MDB_val key = { 5, "epoch" }, val, mark = { 11, "fresh_epoch" };
-        bool fresh = mdb_get (txn, self->dbis [0], &mark, &val) == 0;
-        if (fresh) {
-            self->restored = true;
-            mdb_del (txn, self->dbis [0], &mark, NULL);
-            gl_log_notice ("store %s was restored from a backup: it takes a new epoch", dir);
-        }
-        rc = mdb_get (txn, self->dbis [0], &key, &val);
-        if (rc == 0 && val.mv_size == 8 && !fresh)
-            self->epoch = gl_be64_get (val.mv_data);
-        else {
-            uint8_t buf [8];
-            //  Below 2^53, so clients that hold numbers as doubles (JSON, JavaScript) keep it.
-            do
-                self->epoch = (((uint64_t) randof (0x7fffffff) << 31)
-                            ^ (uint64_t) randof (0x7fffffff) ^ (uint64_t) zclock_usecs ())
-                            & ((1ULL << 53) - 1);
-            while (self->epoch == 0);
-            gl_be64_put (buf, self->epoch);
-            val.mv_size = 8;
-            val.mv_data = buf;
-            rc = mdb_put (txn, self->dbis [0], &key, &val, 0);
-        }
-    }
+    if (rc == 0)
+        rc = s_epoch (self, txn);
     if (rc == 0)
         rc = mdb_txn_commit (txn);
     else
@@ -145,6 +197,8 @@ gl_store_destroy (gl_store_t **self_p)
     gl_store_t *self = *self_p;
     if (self->env)
         mdb_env_close (self->env);
+    if (self->lock_fd >= 0)
+        close (self->lock_fd);          //  releases the flock
     for (size_t i = 0; i < self->ndbs; i++)
         free (self->names [i]);
     free (self);
@@ -185,6 +239,12 @@ gl_store_mapsize (gl_store_t *self)
     return self->mapsize;
 }
 
+const char *
+gl_store_dir (gl_store_t *self)
+{
+    return self->dir;
+}
+
 int
 gl_store_write (gl_store_t *self, gl_txn_fn *fn, void *arg)
 {
@@ -193,8 +253,17 @@ gl_store_write (gl_store_t *self, gl_txn_fn *fn, void *arg)
         int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
         if (rc == 0) {
             rc = fn (txn, arg);
-            if (rc == 0)
+            int fault = rc == 0? gl_fault_check (GL_FAULT_COMMIT): GL_FAULT_NONE;
+            if (rc == 0 && fault == GL_FAULT_FAIL) {
+                mdb_txn_abort (txn);
+                rc = EIO;
+            }
+            else
+            if (rc == 0) {
                 rc = mdb_txn_commit (txn);      //  commit frees txn even when it fails
+                if (fault == GL_FAULT_EXIT)
+                    gl_fault_exit ("right after a commit, before its publications and answers");
+            }
             else
                 mdb_txn_abort (txn);
         }
@@ -234,82 +303,38 @@ gl_store_read (gl_store_t *self, gl_txn_fn *fn, void *arg)
 int
 gl_store_backup (gl_store_t *self, const char *path, gl_err_t *err)
 {
-    if (s_mkdirs (path))
+    if (gl_store_mkdirs (path))
         return gl_fail (err, GL_INTERNAL, "cannot create %s: %s", path, strerror (errno));
     int rc = mdb_env_copy2 (self->env, path, MDB_CP_COMPACT);
     if (rc)
         return gl_fail (err, GL_INTERNAL, "backup of %s to %s failed: %s", self->dir, path,
                         mdb_strerror (rc));
-    //  Mark the copy, so that a store restored from it takes a new epoch (see gl_store_new).
+    char file [600];
+    snprintf (file, sizeof file, "%s/data.mdb", path);
+    if (chmod (file, 0640))
+        return gl_fail (err, GL_INTERNAL, "backup of %s: cannot set the mode of %s: %s",
+                        self->dir, file, strerror (errno));
+    //  Mark the copy, so that a store restored from it takes a new epoch (see s_epoch).
     MDB_env *copy = NULL;
     MDB_txn *txn = NULL;
     MDB_dbi meta;
-    MDB_val mark = { 11, "fresh_epoch" }, one = { 1, "1" };
-    if ((rc = mdb_env_create (&copy)) == 0 && (rc = mdb_env_set_maxdbs (copy, S_MAX_DBS)) == 0
+    if ((rc = mdb_env_create (&copy)) == 0
+    &&  (rc = mdb_env_set_maxdbs (copy, GL_STORE_MAX_DBS)) == 0
     &&  (rc = mdb_env_open (copy, path, MDB_NOTLS, 0640)) == 0
     &&  (rc = mdb_txn_begin (copy, NULL, 0, &txn)) == 0) {
         if ((rc = mdb_dbi_open (txn, "meta", MDB_CREATE, &meta)) == 0
-        &&  (rc = mdb_put (txn, meta, &mark, &one, 0)) == 0)
+        &&  (rc = gl_db_put (txn, meta, "fresh_epoch", 11, "1", 1, 0)) == 0)
             rc = mdb_txn_commit (txn);
         else
             mdb_txn_abort (txn);
     }
     if (copy)
         mdb_env_close (copy);
+    //  The copy's own lock file is of no use to anyone restoring it.
+    snprintf (file, sizeof file, "%s/lock.mdb", path);
+    unlink (file);
     if (rc)
         return gl_fail (err, GL_INTERNAL, "backup of %s to %s could not be marked: %s",
                         self->dir, path, mdb_strerror (rc));
     return 0;
-}
-
-int
-gl_db_put (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const void *val,
-           size_t vlen, unsigned flags)
-{
-    MDB_val k = { klen, (void *) key }, v = { vlen, (void *) val };
-    return mdb_put (txn, dbi, &k, &v, flags);
-}
-
-int
-gl_db_get (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const void **val,
-           size_t *vlen)
-{
-    MDB_val k = { klen, (void *) key }, v;
-    int rc = mdb_get (txn, dbi, &k, &v);
-    if (rc == 0) {
-        *val = v.mv_data;
-        *vlen = v.mv_size;
-    }
-    return rc;
-}
-
-int
-gl_db_get_u64 (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, uint64_t *value)
-{
-    const void *val;
-    size_t len;
-    int rc = gl_db_get (txn, dbi, key, klen, &val, &len);
-    *value = rc == 0 && len == 8? gl_be64_get (val): 0;
-    return rc == MDB_NOTFOUND? 0: rc;
-}
-
-int
-gl_db_put_u64 (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, uint64_t value)
-{
-    uint8_t buf [8];
-    gl_be64_put (buf, value);
-    return gl_db_put (txn, dbi, key, klen, buf, 8, 0);
-}
-
-int
-gl_db_add_u64 (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, uint64_t delta,
-               uint64_t *value)
-{
-    uint64_t v;
-    int rc = gl_db_get_u64 (txn, dbi, key, klen, &v);
-    if (rc == 0)
-        rc = gl_db_put_u64 (txn, dbi, key, klen, v + delta);
-    if (rc == 0 && value)
-        *value = v + delta;
-    return rc;
 }

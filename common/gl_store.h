@@ -1,20 +1,34 @@
-/*  gl_store — one LMDB environment per service: named databases opened once at start, write
-    transactions that survive a full map (grow and retry), durability as configured, the store's
-    epoch (its identity, for the reliable stream) and online backup.  */
+/*  gl_store — one LMDB environment per service: its data directory locked against a second
+    process, named databases opened once at start, write transactions that survive a full map
+    (grow and retry), durability as configured, the store's epoch (its identity, for the
+    reliable stream) and online backup. Its tables are read and written with gl_db.  */
 #ifndef GL_STORE_H
 #define GL_STORE_H
 
-#include "gl_codec.h"
+#include "gl_db.h"
+#include "gl_fault.h"
 #include <lmdb.h>
 
 typedef struct gl_store_s gl_store_t;
 
+/*  How commits reach the disk (DESIGN.md 4).  */
+typedef enum {
+    GL_SYNC,                    //  every commit synced before anything is answered or published
+    GL_METASYNC                 //  data synced, the meta page at the next commit: a crash of the
+                                //  machine rolls back the last commit (MDB_NOMETASYNC); only for
+                                //  sinks, whose inbox positions roll back with their effects
+} gl_durability_t;
+
+#define GL_STORE_MAX_DBS 32     //  named databases per environment, "meta" included
+
 /*  Open (creating if needed) the environment in dir with the named databases (NULL-terminated
-    list; "meta" is always added). map_mb is the initial map size; nosync trades the last
-    commits on power loss for speed (only for pure sinks, see DESIGN.md 4). Clears stale reader
-    slots left by dead processes. Returns NULL with err set on failure.  */
+    list; "meta" is always added). The directory is locked first (flock on dir/gridloop.lock,
+    held until destroy): a second process opening it is refused with the holder's pid. map_mb
+    is the initial map size. Clears stale reader slots left by dead processes. Returns NULL
+    with err set on failure (a locked directory, more than GL_STORE_MAX_DBS - 1 names, LMDB
+    refusing to open), having left nothing open.  */
 gl_store_t *gl_store_new (const char *dir, const char *const *dbnames, size_t map_mb,
-                          bool nosync, gl_err_t *err);
+                          gl_durability_t durability, gl_err_t *err);
 void gl_store_destroy (gl_store_t **self_p);
 
 /*  The handle of a database named at open; aborts the process for an unknown name (a bug).  */
@@ -26,6 +40,8 @@ uint64_t gl_store_epoch (gl_store_t *self);
 bool gl_store_restored (gl_store_t *self);
 /*  Current map size in bytes.  */
 size_t gl_store_mapsize (gl_store_t *self);
+/*  The data directory.  */
+const char *gl_store_dir (gl_store_t *self);
 
 /*  A unit of work inside a transaction. Returns 0 or an LMDB error code. It may be run more than
     once (after the map grows), so it must not change anything outside the transaction before
@@ -40,23 +56,12 @@ int gl_store_write (gl_store_t *self, gl_txn_fn *fn, void *arg);
 /*  Run fn in a read-only transaction.  */
 int gl_store_read (gl_store_t *self, gl_txn_fn *fn, void *arg);
 
-/*  Copy the live environment to path (a new directory), compacted, and mark the copy so that
-    a store restored from it takes a new epoch. Returns 0 or -1 + err.  */
+/*  Copy the live environment to path (a new directory, created 0750 with its parents),
+    compacted, with its file 0640, and mark the copy so that a store restored from it takes a
+    new epoch. Returns 0 or -1 + err.  */
 int gl_store_backup (gl_store_t *self, const char *path, gl_err_t *err);
 
-/*  Small helpers for the common cases.  */
-int gl_db_put (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const void *val,
-               size_t vlen, unsigned flags);
-/*  Returns 0 and sets val and vlen, or MDB_NOTFOUND.  */
-int gl_db_get (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const void **val,
-               size_t *vlen);
-
-/*  Counters and positions: a big-endian 64-bit number stored under key. get sets *value (0
-    when the key is absent) and returns 0, or an LMDB error; add adds delta and gives the new
-    value in *value when value is not NULL.  */
-int gl_db_get_u64 (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, uint64_t *value);
-int gl_db_put_u64 (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, uint64_t value);
-int gl_db_add_u64 (MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, uint64_t delta,
-                   uint64_t *value);
+/*  Create a directory and its parents (mode 0750). Returns 0, or -1 with errno set.  */
+int gl_store_mkdirs (const char *path);
 
 #endif

@@ -4,13 +4,22 @@
 
 #include <string.h>
 
-//  "events": id, 0x00, big-endian arrival number -> topic length (2), topic, envelope bytes.
+//  "events": id, 0x00, big-endian arrival number -> record (ts, topic, envelope bytes).
 //  The arrival number is archive's own count of messages, so an event's history reads back in
 //  the order archive received it.
 //  "ids": id -> big-endian count of messages held.
 //  "totals": "messages", "events" -> big-endian counts.
 
 #define S_NO_EVENT "#"          //  messages without an event id are kept under "#<src>"
+
+//  The key of an event's message: id, 0x00, big-endian arrival number.
+static void
+s_event_key (gl_key_t *k, const char *id, size_t id_len, uint64_t n)
+{
+    gl_key_init (k);
+    gl_key_strn (k, id, id_len);
+    gl_key_u64 (k, n);
+}
 
 static int
 s_consume (gl_ctx_t *ctx, const char *topic, const gl_envelope_t *env)
@@ -33,21 +42,10 @@ s_consume (gl_ctx_t *ctx, const char *topic, const gl_envelope_t *env)
         return rc;
     if (held == 1 && (rc = gl_db_add_u64 (txn, totals, "events", 6, 1, NULL)))
         return rc;
-
-    uint8_t key [GL_MAX_NAME + 10];
-    memcpy (key, id, id_len);
-    key [id_len] = 0;
-    gl_be64_put (key + id_len + 1, messages);
-    size_t topic_len = strlen (topic);
-    MDB_val k = { id_len + 9, key }, v = { 2 + topic_len + env->raw_len, NULL };
-    if ((rc = mdb_put (txn, events, &k, &v, MDB_RESERVE)))
-        return rc;
-    uint8_t *p = v.mv_data;
-    p [0] = (uint8_t) (topic_len >> 8);
-    p [1] = (uint8_t) topic_len;
-    memcpy (p + 2, topic, topic_len);
-    memcpy (p + 2 + topic_len, env->raw, env->raw_len);
-    return 0;
+    gl_key_t k;
+    s_event_key (&k, id, id_len, messages);
+    gl_rec_t rec = { (uint64_t) env->ts, topic, strlen (topic), env->raw, env->raw_len };
+    return gl_rec_put (txn, events, k.bytes, k.len, &rec, 0);
 }
 
 //  ---------------------------------------------------------------------------------------------
@@ -58,62 +56,58 @@ static const gl_field_t s_get_fields [] = {
 };
 static const gl_schema_t s_get = GL_SCHEMA ("get", s_get_fields);
 
+//  One stored message as {topic, envelope} into a list.
+static int
+s_message_item (void *arg, const MDB_val *key, const MDB_val *val, bool peek)
+{
+    gl_rec_t rec;
+    if (gl_rec_read (val->mv_data, val->mv_size, &rec))
+        return GL_ITEM_SKIP;
+    if (peek)
+        return GL_ITEM_TAKE;
+    gl_listw_t *list = arg;
+    msgpack_pack_map (&list->pk, 2);
+    gl_pack_cstr (&list->pk, "topic");
+    msgpack_pack_str (&list->pk, rec.topic_len);
+    msgpack_pack_str_body (&list->pk, rec.topic, rec.topic_len);
+    gl_pack_cstr (&list->pk, "envelope");
+    gl_sbuffer_write (&list->items, rec.data, rec.len);
+    list->count++;
+    return GL_ITEM_TAKE;
+}
+
 static int
 s_op_get (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t *err)
 {
     const char *id;
     size_t id_len;
     gl_get_str (req, "id", &id, &id_len);
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "events"), &cur);
-    if (rc)
-        return rc;
-    uint8_t key [GL_MAX_NAME + 1];
-    memcpy (key, id, id_len);
-    key [id_len] = 0;
-    MDB_val k = { id_len + 1, key }, v;
-    msgpack_sbuffer items;
-    msgpack_sbuffer_init (&items);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &items, msgpack_sbuffer_write);
-    uint32_t count = 0;
-    size_t limit = (size_t) gl_service_config (gl_ctx_service (ctx))->max_msg_bytes / 2;
-    bool truncated = false;
-    rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
-    while (rc == 0 && k.mv_size == id_len + 9 && memcmp (k.mv_data, key, id_len + 1) == 0) {
-        if (items.size > limit) {
-            truncated = true;
-            break;
-        }
-        const uint8_t *p = v.mv_data;
-        size_t topic_len = ((size_t) p [0] << 8) | p [1];
-        msgpack_pack_map (&pk, 2);
-        gl_pack_cstr (&pk, "topic");
-        msgpack_pack_str (&pk, topic_len);
-        msgpack_pack_str_body (&pk, p + 2, topic_len);
-        gl_pack_cstr (&pk, "envelope");
-        msgpack_sbuffer_write (&items, (const char *) p + 2 + topic_len,
-                               v.mv_size - 2 - topic_len);
-        count++;
-        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+    gl_key_t prefix;
+    gl_key_init (&prefix);
+    gl_key_strn (&prefix, id, id_len);
+    gl_listw_t list;
+    gl_listw_init (&list);
+    const gl_config_t *cfg = gl_ctx_config (ctx);
+    size_t budget = (size_t) cfg->replay_kb << 10;
+    if (budget > (size_t) cfg->max_msg_bytes / 2)
+        budget = (size_t) cfg->max_msg_bytes / 2;
+    gl_range_t range = { .prefix = prefix.bytes, .prefix_len = prefix.len,
+                         .max_bytes = budget };
+    gl_page_t page;
+    int rc = gl_db_page (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "events"), &range, s_message_item,
+                         &list, &page);
+    if (rc == 0 && list.count == 0)
+        rc = gl_fail (err, GL_NOT_FOUND, "archive holds nothing for event '%.*s' (check the "
+                      "id; a report just accepted may take a moment to arrive)", (int) id_len,
+                      id);
+    if (rc == 0) {
+        gl_mapw_strn (reply, "id", id, id_len);
+        gl_mapw_list (reply, "messages", &list);
+        if (page.more)
+            gl_mapw_bool (reply, "truncated", true);
     }
-    mdb_cursor_close (cur);
-    if (rc && rc != MDB_NOTFOUND) {
-        msgpack_sbuffer_destroy (&items);
-        return rc;
-    }
-    if (count == 0) {
-        msgpack_sbuffer_destroy (&items);
-        return gl_fail (err, GL_NOT_FOUND, "archive holds nothing for event '%.*s' (check the "
-                        "id; a report just accepted may take a moment to arrive)",
-                        (int) id_len, id);
-    }
-    gl_mapw_strn (reply, "id", id, id_len);
-    gl_mapw_array (reply, "messages", count, &items);
-    if (truncated)
-        gl_mapw_bool (reply, "truncated", true);
-    msgpack_sbuffer_destroy (&items);
-    return 0;
+    gl_listw_fini (&list);
+    return rc;
 }
 
 static const gl_field_t s_list_fields [] = {
@@ -124,53 +118,47 @@ static const gl_field_t s_list_fields [] = {
 };
 static const gl_schema_t s_list = GL_SCHEMA ("list", s_list_fields);
 
+//  One held event as {id, count} into a list.
+static int
+s_id_item (void *arg, const MDB_val *key, const MDB_val *val, bool peek)
+{
+    if (peek)
+        return GL_ITEM_TAKE;
+    gl_listw_t *list = arg;
+    msgpack_pack_map (&list->pk, 2);
+    gl_pack_cstr (&list->pk, "id");
+    msgpack_pack_str (&list->pk, key->mv_size);
+    msgpack_pack_str_body (&list->pk, key->mv_data, key->mv_size);
+    gl_pack_cstr (&list->pk, "count");
+    msgpack_pack_uint64 (&list->pk, val->mv_size == 8? gl_be64_get (val->mv_data): 0);
+    list->count++;
+    return GL_ITEM_TAKE;
+}
+
 static int
 s_op_list (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t *err)
 {
-    const char *after = "";
+    const char *after = NULL;
     size_t after_len = 0;
     uint64_t limit = 100;
     gl_get_str (req, "after", &after, &after_len);
     gl_get_u64 (req, "limit", &limit);
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "ids"), &cur);
-    if (rc)
-        return rc;
-    MDB_val k = { after_len, (void *) after }, v;
-    rc = after_len? mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE):
-                    mdb_cursor_get (cur, &k, &v, MDB_FIRST);
-    if (rc == 0 && after_len && k.mv_size == after_len && !memcmp (k.mv_data, after, after_len))
-        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
-    msgpack_sbuffer items;
-    msgpack_sbuffer_init (&items);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &items, msgpack_sbuffer_write);
-    uint32_t count = 0;
-    MDB_val last = { 0, NULL };
-    while (rc == 0 && count < limit) {
-        msgpack_pack_map (&pk, 2);
-        gl_pack_cstr (&pk, "id");
-        msgpack_pack_str (&pk, k.mv_size);
-        msgpack_pack_str_body (&pk, k.mv_data, k.mv_size);
-        gl_pack_cstr (&pk, "count");
-        msgpack_pack_uint64 (&pk, v.mv_size == 8? gl_be64_get (v.mv_data): 0);
-        last = k;
-        count++;
-        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+    gl_listw_t list;
+    gl_listw_init (&list);
+    gl_range_t range = { .from = after_len? after: NULL, .from_len = after_len, .after = true,
+                         .max_items = limit };
+    gl_page_t page;
+    int rc = gl_db_page (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "ids"), &range, s_id_item, &list,
+                         &page);
+    if (rc == 0) {
+        gl_mapw_list (reply, "events", &list);
+        if (page.more)
+            gl_mapw_strn (reply, "next", (const char *) page.last, page.last_len);
+        else
+            gl_mapw_nil (reply, "next");
     }
-    bool more = rc == 0;                //  looked one ahead: is there a next page?
-    mdb_cursor_close (cur);
-    if (rc && rc != MDB_NOTFOUND) {
-        msgpack_sbuffer_destroy (&items);
-        return rc;
-    }
-    gl_mapw_array (reply, "events", count, &items);
-    if (more)
-        gl_mapw_strn (reply, "next", last.mv_data, last.mv_size);
-    else
-        gl_mapw_nil (reply, "next");
-    msgpack_sbuffer_destroy (&items);
-    return 0;
+    gl_listw_fini (&list);
+    return rc;
 }
 
 static void

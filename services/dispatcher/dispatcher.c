@@ -174,10 +174,8 @@ s_index (gl_ctx_t *ctx, const char *unit, const char *id, s_state_t state, bool 
     key [ulen] = 0;
     memcpy (key + ulen + 1, id, ilen);
     MDB_dbi dbi = gl_ctx_dbi (ctx, "by_unit");
-    if (!put) {
-        int rc = mdb_del (gl_ctx_txn (ctx), dbi, &(MDB_val) { ulen + 1 + ilen, key }, NULL);
-        return rc == MDB_NOTFOUND? 0: rc;
-    }
+    if (!put)
+        return gl_db_del (gl_ctx_txn (ctx), dbi, key, ulen + 1 + ilen);
     uint8_t s = (uint8_t) state;
     return gl_db_put (gl_ctx_txn (ctx), dbi, key, ulen + 1 + ilen, &s, 1, 0);
 }
@@ -324,7 +322,7 @@ s_publish (gl_ctx_t *ctx, const s_event_t *ev, const char *action, const char *a
     if (ev->unit [0])
         gl_mapw_str (&body, "unit", ev->unit);
     if (extra && extra->count) {
-        msgpack_sbuffer_write (&body.body, extra->body.data, extra->body.size);
+        gl_sbuffer_write (&body.body, extra->body.data, extra->body.size);
         body.count += extra->count;
     }
     msgpack_sbuffer bytes;
@@ -1367,6 +1365,18 @@ s_consume (gl_ctx_t *ctx, const char *topic, const gl_envelope_t *env)
 //  ---------------------------------------------------------------------------------------------
 //  Read-only: get (an event and its steps) and queue (a unit's open work).
 
+//  A stored msgpack value, as it is, into a list.
+static int
+s_raw_item (void *arg, const MDB_val *key, const MDB_val *val, bool peek)
+{
+    if (!peek) {
+        gl_listw_t *list = arg;
+        gl_sbuffer_write (&list->items, val->mv_data, val->mv_size);
+        list->count++;
+    }
+    return GL_ITEM_TAKE;
+}
+
 static const gl_field_t s_get_fields [] = { S_ID };
 static const gl_schema_t s_get = GL_SCHEMA ("get", s_get_fields);
 
@@ -1385,29 +1395,18 @@ s_op_get (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t *
         return rc;
     gl_mapw_str (reply, "id", id);
     gl_mapw_raw (reply, "event", val, len);
-    s_event_t ev = { .step = 0 };
-    snprintf (ev.id, sizeof ev.id, "%s", id);
-    MDB_cursor *cur;
-    if ((rc = mdb_cursor_open (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "steps"), &cur)))
-        return rc;
-    uint8_t key [GL_MAX_NAME + 10];
-    size_t klen;
-    s_step_key (&ev, 1, key, &klen);
-    MDB_val k = { klen, key }, v;
-    msgpack_sbuffer items;
-    msgpack_sbuffer_init (&items);
-    uint32_t count = 0;
-    size_t ilen = strlen (id);
-    rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
-    while (rc == 0 && k.mv_size == ilen + 9 && memcmp (k.mv_data, id, ilen) == 0) {
-        msgpack_sbuffer_write (&items, v.mv_data, v.mv_size);
-        count++;
-        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
-    }
-    mdb_cursor_close (cur);
-    gl_mapw_array (reply, "steps", count, &items);
-    msgpack_sbuffer_destroy (&items);
-    return rc == MDB_NOTFOUND || rc == 0? 0: rc;
+    gl_key_t prefix;
+    gl_key_init (&prefix);
+    gl_key_str (&prefix, id);
+    gl_listw_t steps;
+    gl_listw_init (&steps);
+    gl_range_t range = { .prefix = prefix.bytes, .prefix_len = prefix.len };
+    rc = gl_db_page (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "steps"), &range, s_raw_item, &steps,
+                     NULL);
+    if (rc == 0)
+        gl_mapw_list (reply, "steps", &steps);
+    gl_listw_fini (&steps);
+    return rc;
 }
 
 static const char *const s_queue_states [] = { "to_sign", "in_progress", "open", NULL };
@@ -1421,6 +1420,50 @@ static const gl_field_t s_queue_fields [] = {
 };
 static const gl_schema_t s_queue = GL_SCHEMA ("queue", s_queue_fields);
 
+//  A unit's queue page: the open events of by_unit in the states wanted.
+typedef struct {
+    gl_ctx_t *ctx;              //  whose store
+    unsigned want;              //  states wanted (bits)
+    size_t ulen;                //  the unit's key part (unit + 0x00)
+    gl_listw_t list;            //  the page
+} s_queue_t;
+
+static int
+s_queue_item (void *arg, const MDB_val *key, const MDB_val *val, bool peek)
+{
+    s_queue_t *q = arg;
+    uint8_t s = val->mv_size == 1? *(uint8_t *) val->mv_data: 0;
+    if (s >= S_STATE_COUNT || !(q->want & S_BIT (s)))
+        return GL_ITEM_SKIP;
+    if (peek)
+        return GL_ITEM_TAKE;
+    char id [GL_MAX_NAME + 1];
+    snprintf (id, sizeof id, "%.*s", (int) (key->mv_size - q->ulen),
+              (char *) key->mv_data + q->ulen);
+    s_event_t ev;
+    int rc = s_event_load (q->ctx, id, &ev);
+    if (rc == MDB_NOTFOUND)
+        return GL_ITEM_SKIP;
+    if (rc)
+        return rc;
+    msgpack_packer *pk = &q->list.pk;
+    msgpack_pack_map (pk, 6);
+    gl_pack_cstr (pk, "id");
+    gl_pack_cstr (pk, id);
+    gl_pack_cstr (pk, "state");
+    gl_pack_cstr (pk, s_state_names [ev.state]);
+    gl_pack_cstr (pk, "category");
+    gl_pack_cstr (pk, ev.category);
+    gl_pack_cstr (pk, "priority");
+    gl_pack_cstr (pk, ev.priority);
+    gl_pack_cstr (pk, "step");
+    msgpack_pack_uint64 (pk, ev.step);
+    gl_pack_cstr (pk, "updated_at");
+    msgpack_pack_int64 (pk, ev.updated_at);
+    q->list.count++;
+    return GL_ITEM_TAKE;
+}
+
 static int
 s_op_queue (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t *err)
 {
@@ -1430,72 +1473,33 @@ s_op_queue (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t
     gl_get_strbuf (req, "state", state, sizeof state);
     gl_get_strbuf (req, "after", after, sizeof after);
     gl_get_u64 (req, "limit", &limit);
-    unsigned want = streq (state, "to_sign")? S_BIT (S_DISPATCHED):
+    s_queue_t q = { .ctx = ctx, .want = streq (state, "to_sign")? S_BIT (S_DISPATCHED):
                     streq (state, "in_progress")? S_BIT (S_IN_PROGRESS) | S_BIT (S_SUSPENDED):
-                    S_OPEN;
-    size_t ulen = strlen (unit);
-    uint8_t key [S_UNIT + GL_MAX_NAME + 2];
-    memcpy (key, unit, ulen);
-    key [ulen] = 0;
-    size_t alen = strlen (after);
-    memcpy (key + ulen + 1, after, alen);
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "by_unit"), &cur);
-    if (rc)
-        return rc;
-    MDB_val k = { ulen + 1 + alen, key }, v;
-    rc = mdb_cursor_get (cur, &k, &v, MDB_SET_RANGE);
-    if (rc == 0 && alen && k.mv_size == ulen + 1 + alen && !memcmp (k.mv_data, key, k.mv_size))
-        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
-    msgpack_sbuffer items;
-    msgpack_sbuffer_init (&items);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &items, msgpack_sbuffer_write);
-    uint32_t count = 0;
-    char last [GL_MAX_NAME + 1] = "";
-    bool more = false;
-    while (rc == 0 && k.mv_size > ulen + 1 && memcmp (k.mv_data, key, ulen + 1) == 0) {
-        uint8_t s = v.mv_size == 1? *(uint8_t *) v.mv_data: 0;
-        if (s < S_STATE_COUNT && (want & S_BIT (s))) {
-            if (count == limit) {
-                more = true;
-                break;
-            }
-            size_t ilen = k.mv_size - ulen - 1;
-            snprintf (last, sizeof last, "%.*s", (int) ilen, (char *) k.mv_data + ulen + 1);
-            s_event_t ev;
-            if (s_event_load (ctx, last, &ev) == 0) {
-                msgpack_pack_map (&pk, 6);
-                gl_pack_cstr (&pk, "id");
-                gl_pack_cstr (&pk, last);
-                gl_pack_cstr (&pk, "state");
-                gl_pack_cstr (&pk, s_state_names [ev.state]);
-                gl_pack_cstr (&pk, "category");
-                gl_pack_cstr (&pk, ev.category);
-                gl_pack_cstr (&pk, "priority");
-                gl_pack_cstr (&pk, ev.priority);
-                gl_pack_cstr (&pk, "step");
-                msgpack_pack_uint64 (&pk, ev.step);
-                gl_pack_cstr (&pk, "updated_at");
-                msgpack_pack_int64 (&pk, ev.updated_at);
-                count++;
-            }
-        }
-        rc = mdb_cursor_get (cur, &k, &v, MDB_NEXT);
+                    S_OPEN };
+    gl_key_t prefix, from;
+    gl_key_init (&prefix);
+    gl_key_str (&prefix, unit);
+    q.ulen = prefix.len;
+    from = prefix;
+    gl_key_raw (&from, after, strlen (after));
+    gl_listw_init (&q.list);
+    gl_range_t range = { .prefix = prefix.bytes, .prefix_len = prefix.len,
+                         .from = *after? from.bytes: NULL, .from_len = from.len, .after = true,
+                         .max_items = limit };
+    gl_page_t page;
+    int rc = gl_db_page (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "by_unit"), &range, s_queue_item, &q,
+                         &page);
+    if (rc == 0) {
+        gl_mapw_str (reply, "unit", unit);
+        gl_mapw_list (reply, "events", &q.list);
+        if (page.more)
+            gl_mapw_strn (reply, "next", (const char *) page.last + q.ulen,
+                          page.last_len - q.ulen);
+        else
+            gl_mapw_nil (reply, "next");
     }
-    mdb_cursor_close (cur);
-    if (rc && rc != MDB_NOTFOUND) {
-        msgpack_sbuffer_destroy (&items);
-        return rc;
-    }
-    gl_mapw_str (reply, "unit", unit);
-    gl_mapw_array (reply, "events", count, &items);
-    if (more)
-        gl_mapw_str (reply, "next", last);
-    else
-        gl_mapw_nil (reply, "next");
-    msgpack_sbuffer_destroy (&items);
-    return 0;
+    gl_listw_fini (&q.list);
+    return rc;
 }
 
 //  ---------------------------------------------------------------------------------------------
@@ -1503,13 +1507,8 @@ s_op_queue (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t
 static int
 s_open (gl_service_t *service, gl_err_t *err)
 {
-    const gl_config_t *cfg = gl_service_config (service);
-    s_dispatcher_t *self = calloc (1, sizeof *self);
-    self->org = gl_org_load (cfg->org_path, cfg->categories_path, cfg->admission_path, err);
-    if (!self->org) {
-        free (self);
-        return -1;
-    }
+    s_dispatcher_t *self = (s_dispatcher_t *) zmalloc (sizeof *self);
+    self->org = gl_service_org (service);
     gl_service_set_state (service, self);
     return 0;
 }
@@ -1517,11 +1516,7 @@ s_open (gl_service_t *service, gl_err_t *err)
 static void
 s_close (gl_service_t *service)
 {
-    s_dispatcher_t *self = gl_service_state (service);
-    if (self) {
-        gl_org_destroy (&self->org);
-        free (self);
-    }
+    free (gl_service_state (service));
     gl_service_set_state (service, NULL);
 }
 
@@ -1548,6 +1543,7 @@ const gl_service_def_t dispatcher_service = {
     .ops = s_ops,
     .nops = sizeof s_ops / sizeof s_ops [0],
     .consume = s_consume,
+    .needs_org = true,
     .open = s_open,
     .close = s_close,
 };

@@ -84,19 +84,34 @@ s_count (gl_ctx_t *ctx, const char *name)
                           NULL);
 }
 
-//  Ids: county code, county-local date, 9-digit counter per date kept in "counters".
+//  Ids: county code, county-local date, 9-digit counter per date kept in "counters". A store
+//  restored from a backup has lost the counters its original went on to use after the copy, so
+//  from its first restore on every id also carries the store's epoch (in base 36): the ids of
+//  two epochs can never be the same (proto/intake.md §2).
 static int
 s_next_id (gl_ctx_t *ctx, char id [GL_MAX_NAME + 1])
 {
-    const gl_config_t *cfg = gl_service_config (gl_ctx_service (ctx));
+    const gl_config_t *cfg = gl_ctx_config (ctx);
     char date [9];
     gl_clock_date (gl_ctx_now (ctx), (int) cfg->utc_offset_min, date);
     uint64_t n;
     int rc = gl_db_add_u64 (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "counters"), date, 8, 1, &n);
-    if (rc == 0)
-        snprintf (id, GL_MAX_NAME + 1, "%s-%s-%09llu", cfg->county_code, date,
-                  (unsigned long long) n);
-    return rc;
+    if (rc)
+        return rc;
+    int len = snprintf (id, GL_MAX_NAME + 1, "%s-%s-%09llu", cfg->county_code, date,
+                        (unsigned long long) n);
+    gl_outbox_t *outbox = gl_service_outbox (gl_ctx_service (ctx));
+    size_t generations;
+    gl_outbox_lineage (outbox, &generations);
+    if (generations > 1) {
+        char tag [16];
+        int t = (int) sizeof tag - 1;
+        tag [t] = 0;
+        for (uint64_t e = gl_outbox_epoch (outbox); e && t > 0; e /= 36)
+            tag [--t] = "0123456789abcdefghijklmnopqrstuvwxyz" [e % 36];
+        snprintf (id + len, (size_t) (GL_MAX_NAME + 1 - len), "-%s", tag + t);
+    }
+    return 0;
 }
 
 //  ---------------------------------------------------------------------------------------------
@@ -187,7 +202,7 @@ s_triage (s_intake_t *self, const s_where_t *where, gl_mapw_t *body)
     gl_mapw_init (&t);
     gl_mapw_str (&t, "street", street->id);
     gl_mapw_str (&t, "community", community->id);
-    gl_mapw_str (&t, "sanshi", gl_sanshi_name (cat->sanshi));
+    gl_mapw_str (&t, "sanshi", gl_matter_name (cat->matter));
     char priority [4];
     snprintf (priority, sizeof priority, "P%d", cat->priority);
     gl_mapw_str (&t, "priority", priority);
@@ -360,7 +375,7 @@ s_department_report (gl_ctx_t *ctx, const gl_envelope_t *env)
     gl_mapw_u64 (&ack, "seq", env->seq);
     gl_mapw_bool (&ack, "ok", err.code == GL_OK);
     if (err.code == GL_OK) {            //  the answer's pairs: id (duplicate, attached)
-        msgpack_sbuffer_write (&ack.body, answer.body.data, answer.body.size);
+        gl_sbuffer_write (&ack.body, answer.body.data, answer.body.size);
         ack.count += answer.count;
     }
     else {
@@ -406,10 +421,10 @@ s_event_ended (gl_ctx_t *ctx, const gl_envelope_t *env)
     size_t owner_len;
     rc = gl_db_get (txn, keys, copy, key_len, &owner, &owner_len);
     if (rc == 0 && owner_len == env->id_len && memcmp (owner, env->id, owner_len) == 0)
-        rc = mdb_del (txn, keys, &(MDB_val) { key_len, copy }, NULL);
+        rc = gl_db_del (txn, keys, copy, key_len);
     if (rc == 0 || rc == MDB_NOTFOUND)
-        rc = mdb_del (txn, event_keys, &(MDB_val) { env->id_len, (void *) env->id }, NULL);
-    return rc == MDB_NOTFOUND? 0: rc;
+        rc = gl_db_del (txn, event_keys, env->id, env->id_len);
+    return rc;
 }
 
 static int
@@ -431,15 +446,8 @@ static int
 s_open (gl_service_t *service, gl_err_t *err)
 {
     const gl_config_t *cfg = gl_service_config (service);
-    s_intake_t *self = calloc (1, sizeof *self);
-    self->org = gl_org_load (cfg->org_path, cfg->categories_path, cfg->admission_path, err);
-    if (!self->org) {
-        free (self);
-        return -1;
-    }
-    if (strcmp (gl_org_county_code (self->org), cfg->county_code))
-        gl_log_warning ("county/code is %s but %s describes county %s", cfg->county_code,
-                        cfg->org_path, gl_org_county_code (self->org));
+    s_intake_t *self = (s_intake_t *) zmalloc (sizeof *self);
+    self->org = gl_service_org (service);
     snprintf (self->sources, sizeof self->sources, " %s ", cfg->intake_sources);
     for (char *p = self->sources; *p; p++)
         if (*p == ',' || *p == '\t')
@@ -451,11 +459,7 @@ s_open (gl_service_t *service, gl_err_t *err)
 static void
 s_close (gl_service_t *service)
 {
-    s_intake_t *self = gl_service_state (service);
-    if (self) {
-        gl_org_destroy (&self->org);
-        free (self);
-    }
+    free (gl_service_state (service));
     gl_service_set_state (service, NULL);
 }
 
@@ -484,6 +488,7 @@ const gl_service_def_t intake_service = {
     .nops = sizeof s_ops / sizeof s_ops [0],
     .consume = s_consume,
     .passive = "ext.",
+    .needs_org = true,
     .open = s_open,
     .close = s_close,
     .status = s_status,

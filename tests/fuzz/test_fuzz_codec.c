@@ -45,7 +45,7 @@ main (int argc, char **argv)
         uint8_t *exact = malloc (n? n: 1);
         memcpy (exact, buf, n);
         gl_err_t err;
-        int checked = gl_codec_check (exact, n, &err);
+        int checked = gl_codec_check (exact, n, &err) < 0? -1: 0;
         gl_doc_t doc;
         int parsed = gl_doc_parse (&doc, exact, n, &err);
         if (checked != parsed) {

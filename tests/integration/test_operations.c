@@ -1,12 +1,14 @@
 /*  Integration: what an operator meets — start-up refusing a bad configuration in plain words,
-    the manual clock driving event ids (no sleeping), and online backup of a live service whose
-    restore takes a new epoch while consumers keep receiving.  */
+    the manual clock driving event ids (no sleeping), online backups only under backup_dir,
+    and the restore of a live producer from one: it keeps its stream, takes a new epoch, and its
+    consumers follow it without losing or repeating anything.  */
 #include "testkit.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 //  Run a service binary on a config text; returns its exit status and its stderr in out.
@@ -122,61 +124,91 @@ test_manual_clock_dates_event_ids_and_restarts_the_daily_counter (void **state)
     tk_net_destroy (&net);
 }
 
+//  Ask a service for a backup into path; returns the refusal's code (GL_OK when done).
+static gl_code_t
+s_backup (tk_net_t *net, const char *service, const char *path, gl_err_t *err)
+{
+    gl_mapw_t w;
+    gl_mapw_init (&w);
+    gl_mapw_str (&w, "path", path);
+    gl_doc_t answer;
+    gl_code_t code = tk_ask (net, service, "backup", &w, &answer, err);
+    gl_doc_fini (&answer);
+    gl_mapw_fini (&w);
+    return code;
+}
+
 static void
-test_backup_of_a_live_service_restores_with_a_new_epoch (void **state)
+test_backups_go_only_under_backup_dir_with_private_modes (void **state)
+{
+    tk_net_t *net = tk_net_new (21820, NULL);
+    tk_start (net, "intake");
+    free (s_report (net, "bd-1"));
+    gl_err_t err;
+    //  Anywhere else is refused, saying where backups go.
+    assert_int_equal (s_backup (net, "intake", "/tmp/gridloop-elsewhere", &err), GL_FORBIDDEN);
+    assert_non_null (strstr (err.message, "backup_dir"));
+    assert_int_equal (s_backup (net, "intake", "../escape", &err), GL_INVALID);
+    //  A name under backup_dir is a new directory there, 0750, its file 0640.
+    assert_int_equal (s_backup (net, "intake", "2026-11-29/intake", &err), GL_OK);
+    char path [600];
+    struct stat st;
+    snprintf (path, sizeof path, "%s/backups/2026-11-29/intake", net->dir);
+    assert_int_equal (stat (path, &st), 0);
+    assert_int_equal (st.st_mode & 0777, 0750);
+    snprintf (path, sizeof path, "%s/backups/2026-11-29/intake/data.mdb", net->dir);
+    assert_int_equal (stat (path, &st), 0);
+    assert_int_equal (st.st_mode & 0777, 0640);
+    //  An absolute path inside backup_dir is accepted too; the same place twice is not.
+    snprintf (path, sizeof path, "%s/backups/2026-11-29/intake", net->dir);
+    assert_int_equal (s_backup (net, "intake", path, &err), GL_CONFLICT);
+    snprintf (path, sizeof path, "%s/backups/again", net->dir);
+    assert_int_equal (s_backup (net, "intake", path, &err), GL_OK);
+    tk_net_destroy (&net);
+}
+
+static void
+test_a_restored_producer_keeps_its_stream_and_takes_a_new_epoch (void **state)
 {
     tk_net_t *net = tk_net_new (21800, NULL);
     tk_start (net, "bus");
     tk_start (net, "intake");
     tk_start (net, "archive");
-    free (s_report (net, "bk-1"));
-    free (s_report (net, "bk-2"));
+    char *ids [4];
+    ids [0] = s_report (net, "bk-1");
+    ids [1] = s_report (net, "bk-2");
     int64_t epoch = tk_status (net, "intake", "epoch");
-    char backup [400];
-    snprintf (backup, sizeof backup, "%s/backup-intake", net->dir);
-    gl_mapw_t w;
-    gl_mapw_init (&w);
-    gl_mapw_str (&w, "path", backup);
-    msgpack_sbuffer req;
-    gl_request_build (&req, "backup", false, &w);
-    gl_mapw_fini (&w);
-    gl_doc_t answer;
     gl_err_t err;
-    assert_int_equal (tk_call (net, "intake", req.data, req.size, &answer, 10000), 0);
-    if (gl_answer_check (&answer.root, &err))
-        fail_msg ("backup refused: %s", err.message);
-    gl_doc_fini (&answer);
-    //  A second backup into the same place is refused: it would mix two stores.
-    assert_int_equal (tk_call (net, "intake", req.data, req.size, &answer, 10000), 0);
-    assert_int_equal (gl_answer_check (&answer.root, &err), -1);
-    assert_int_equal (err.code, GL_CONFLICT);
-    gl_doc_fini (&answer);
-    msgpack_sbuffer_destroy (&req);
-    free (s_report (net, "bk-3"));              //  after the backup: lost by the restore
+    assert_int_equal (s_backup (net, "intake", "backup-intake", &err), GL_OK);
+    ids [2] = s_report (net, "bk-3");           //  after the backup: the restore loses it
+    assert_int_equal (tk_wait_caught_up (net, "archive", "intake", 3, 10000), 0);
 
     //  Restore: stop intake, put the backup's files in its data directory, start it.
     tk_kill (net, "intake", SIGTERM);
     char cmd [1200];
-    snprintf (cmd, sizeof cmd, "cp %s/data.mdb %s/var/intake/data.mdb && rm -f %s/var/intake/lock.mdb",
-              backup, net->dir, net->dir);
+    snprintf (cmd, sizeof cmd, "cp %s/backups/backup-intake/data.mdb %s/var/intake/data.mdb "
+              "&& rm -f %s/var/intake/lock.mdb", net->dir, net->dir, net->dir);
     assert_int_equal (system (cmd), 0);
     tk_start (net, "intake");
     int64_t restored = tk_status (net, "intake", "epoch");
     assert_true (restored > 0 && restored != epoch);
-    //  A new stream: seq 1 again, and the consumer follows it (nothing is taken for a duplicate).
-    assert_int_equal (tk_status (net, "intake", "last_seq"), 0);
-    char *after = s_report (net, "bk-4");
-    assert_int_equal (tk_wait_caught_up (net, "archive", "intake", 1, 10000), 0);
+    //  Its stream goes on after what the backup holds, in the new epoch.
+    assert_int_equal (tk_status (net, "intake", "last_seq"), 2);
+    ids [3] = s_report (net, "bk-4");
+    //  A new id, not bk-3's again: the restored store marks its ids with its epoch.
+    assert_string_not_equal (ids [3], ids [2]);
+    assert_int_equal (tk_status (net, "intake", "last_seq"), 3);
+    assert_int_equal (tk_wait_caught_up (net, "archive", "intake", 3, 10000), 0);
     assert_int_equal (tk_status (net, "archive", "inbox.intake.epoch"), restored);
-    gl_mapw_init (&w);
-    gl_mapw_str (&w, "id", after);
-    gl_request_build (&req, "get", false, &w);
-    gl_mapw_fini (&w);
-    assert_int_equal (tk_call (net, "archive", req.data, req.size, &answer, 3000), 0);
-    assert_int_equal (gl_answer_check (&answer.root, &err), 0);
-    gl_doc_fini (&answer);
-    msgpack_sbuffer_destroy (&req);
-    free (after);
+    //  The archive keeps bk-3 (published before the restore) and has bk-4: all four, once.
+    for (int i = 0; i < 4; i++) {
+        gl_doc_t answer;
+        assert_int_equal (tk_ask_id (net, "archive", "get", ids [i], &answer, &err), GL_OK);
+        const msgpack_object *messages = gl_map_get (&answer.root, "messages");
+        assert_int_equal (messages->via.array.size, 1);
+        gl_doc_fini (&answer);
+        free (ids [i]);
+    }
     tk_net_destroy (&net);
 }
 
@@ -189,7 +221,8 @@ main (void)
         cmocka_unit_test (test_unknown_setting_stops_start),
         cmocka_unit_test (test_missing_config_file_is_named),
         cmocka_unit_test (test_manual_clock_dates_event_ids_and_restarts_the_daily_counter),
-        cmocka_unit_test (test_backup_of_a_live_service_restores_with_a_new_epoch),
+        cmocka_unit_test (test_backups_go_only_under_backup_dir_with_private_modes),
+        cmocka_unit_test (test_a_restored_producer_keeps_its_stream_and_takes_a_new_epoch),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /*  test_codec — gl_codec: the strict checker against the golden vectors and the limits of
     proto/README.md section 4, parsed documents, typed getters, the map writer, big-endian keys.  */
 #include "unit.h"
+#include "gl_db.h"
 
 //  ---------------------------------------------------------------------------------------------
 //  Helpers
@@ -30,7 +31,7 @@ s_check (const void *buf, size_t len, gl_err_t *err)
 {
     err->code = GL_OK;
     err->message [0] = 0;
-    return gl_codec_check (buf, len, err);
+    return gl_codec_check (buf, len, err) < 0? -1: 0;
 }
 
 static void

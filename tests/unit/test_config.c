@@ -53,10 +53,16 @@ test_defaults_match_the_documented_values (void **state)
     assert_int_equal (c->max_msg_bytes, 1048576);
     assert_int_equal (c->pub_hwm, 100000);
     assert_int_equal (c->sub_hwm, 100000);
+    assert_int_equal (c->max_envelope_bytes, 65536);
     assert_int_equal (c->batch, 1024);
+    assert_int_equal (c->batch_mb, 64);
+    assert_int_equal (c->peer_queue, 64);
+    assert_int_equal (c->replay_kb, 256);
+    assert_int_equal (c->answers_max, 1000000);
     assert_int_equal (c->request_timeout_ms, 2000);
     assert_int_equal (c->retention_days, 7);
     assert_int_equal (c->retention_max_mb, 1024);
+    assert_string_equal (c->backup_dir, "./var/backups");
     assert_string_equal (c->bus_frontend, "tcp://127.0.0.1:7400");
     assert_string_equal (c->bus_backend, "tcp://127.0.0.1:7401");
     assert_string_equal (c->bus_control, "tcp://127.0.0.1:7409");
@@ -70,7 +76,7 @@ test_defaults_match_the_documented_values (void **state)
         { GL_SVC_INTAKE, "tcp://127.0.0.1:7410", "sync", 256, "dispatcher" },
         { GL_SVC_DISPATCHER, "tcp://127.0.0.1:7411", "sync", 256, "intake escalation" },
         { GL_SVC_ESCALATION, "tcp://127.0.0.1:7412", "sync", 256, "dispatcher" },
-        { GL_SVC_ARCHIVE, "tcp://127.0.0.1:7413", "nosync", 1024,
+        { GL_SVC_ARCHIVE, "tcp://127.0.0.1:7413", "metasync", 1024,
           "intake dispatcher escalation metrics" },
         { GL_SVC_METRICS, "tcp://127.0.0.1:7414", "sync", 256,
           "intake dispatcher escalation" },
@@ -143,7 +149,7 @@ test_load_text_overrides_only_what_it_sets (void **state)
     s_load_ok ("limits\n    pub_hwm = 5\n");
     assert_int_equal (c->pub_hwm, 5);
     assert_int_equal (c->batch, 1024);
-    assert_string_equal (c->svc [GL_SVC_ARCHIVE].durability, "nosync");
+    assert_string_equal (c->svc [GL_SVC_ARCHIVE].durability, "metasync");
 
     //  An empty text is all defaults.
     s_load_ok ("");
@@ -194,7 +200,10 @@ static void
 test_bad_enum_is_refused_listing_the_choices (void **state)
 {
     s_load_refused ("archive\n    durability = \"fast\"\n", "'archive/durability'",
-                    "sync|nosync", NULL);
+                    "sync|metasync", NULL);
+    //  nosync was accepted once: refused now, saying why and what to use instead.
+    s_load_refused ("archive\n    durability = \"nosync\"\n", "'archive/durability'",
+                    "corrupt", "metasync", NULL);
     s_load_refused ("log\n    level = \"verbose\"\n", "'log/level'",
                     "debug|info|notice|warning|error", NULL);
     //  Prefixes and empty values are not choices.
@@ -315,6 +324,7 @@ test_server_cfg_differs_from_bundled_only_in_data_dir_and_domain_paths (void **s
               "/etc/gridloop/yunyang/categories.json");
     snprintf (defaults.admission_path, sizeof defaults.admission_path,
               "/etc/gridloop/yunyang/admission.json");
+    snprintf (defaults.backup_dir, sizeof defaults.backup_dir, "/var/backups/gridloop");
     snprintf (defaults.intake_sources, sizeof defaults.intake_sources,
               "police-110 hotline-12345 sensors-flood");
     assert_memory_equal (&s_cfg, &defaults, sizeof defaults);

@@ -261,7 +261,7 @@ test_every_category_resolves_its_board_and_handlers (void **state)
     //  Emergencies go straight to the centre.
     const gl_category_t *disaster = gl_org_category (s_org, "10.01");
     assert_int_equal (disaster->priority, 1);
-    assert_int_equal (disaster->sanshi, GL_SANSHI_MAJOR);
+    assert_int_equal (disaster->matter, GL_MATTER_MAJOR);
     assert_string_equal (gl_org_street_handler (s_org, disaster, streets [1])->id, "QL-C");
     assert_null (gl_org_street_handler (s_org, disaster, gl_org_unit (s_org, "QL-01")));
 }
@@ -304,7 +304,7 @@ test_lookups_walk_from_grid_to_community_to_street (void **state)
     assert_int_equal (gl_role_kind (GL_ROLE_BOARD_LEAD), GL_UNIT_BOARD);
     assert_int_equal (gl_board_lookup ("safety"), GL_BOARD_SAFETY);
     assert_int_equal (gl_board_lookup ("culture"), -1);
-    assert_string_equal (gl_sanshi_name (GL_SANSHI_PRIVATE), "private");
+    assert_string_equal (gl_matter_name (GL_MATTER_PRIVATE), "private");
 }
 
 static void

@@ -1,5 +1,5 @@
 /*  test_store — gl_store: LMDB environments in a scratch directory: databases, the epoch,
-    write and read transactions, growth on a full map, nosync, backup.  */
+    the directory lock, write and read transactions, growth on a full map, metasync, backup.  */
 #define _GNU_SOURCE
 #include "unit.h"
 #include "gl_store.h"
@@ -53,10 +53,11 @@ s_path (const char *name)
 }
 
 static gl_store_t *
-s_open (const char *name, size_t map_mb, bool nosync)
+s_open (const char *name, size_t map_mb, bool metasync)
 {
     gl_err_t err = { GL_OK, "" };
-    gl_store_t *store = gl_store_new (s_path (name), s_dbs, map_mb, nosync, &err);
+    gl_store_t *store = gl_store_new (s_path (name), s_dbs, map_mb,
+                                      metasync? GL_METASYNC: GL_SYNC, &err);
     if (!store)
         fail_msg ("cannot open %s: %s", name, err.message);
     return store;
@@ -353,12 +354,14 @@ test_full_map_grows_and_the_whole_write_commits (void **state)
 }
 
 static void
-test_nosync_store_writes_reads_and_reopens (void **state)
+test_metasync_store_writes_reads_and_reopens (void **state)
 {
-    gl_store_t *store = s_open ("nosync", 1, true);
+    gl_store_t *store = s_open ("metasync", 1, true);
     unsigned flags = 0;
     mdb_env_get_flags (gl_store_env (store), &flags);
-    assert_true (flags & MDB_NOSYNC);
+    //  Never MDB_NOSYNC, which LMDB documents can corrupt a store on a system crash.
+    assert_true (flags & MDB_NOMETASYNC);
+    assert_false (flags & MDB_NOSYNC);
     uint64_t epoch = gl_store_epoch (store);
     assert_true (epoch != 0);
     for (int i = 0; i < 50; i++) {
@@ -372,16 +375,54 @@ test_nosync_store_writes_reads_and_reopens (void **state)
     assert_string_equal (got, "v49");
     gl_store_destroy (&store);
 
-    store = s_open ("nosync", 1, true);
+    store = s_open ("metasync", 1, true);
     assert_true (gl_store_epoch (store) == epoch);
     assert_int_equal (s_get (store, "index", "k49", got), 0);
     assert_string_equal (got, "v2401");
     gl_store_destroy (&store);
 
-    //  A sync store has no NOSYNC flag.
+    //  A sync store has neither.
     store = s_open ("sync", 1, false);
     mdb_env_get_flags (gl_store_env (store), &flags);
-    assert_false (flags & MDB_NOSYNC);
+    assert_false (flags & (MDB_NOSYNC | MDB_NOMETASYNC));
+    gl_store_destroy (&store);
+}
+
+static void
+test_a_second_open_of_a_directory_is_refused_naming_the_holder (void **state)
+{
+    gl_store_t *store = s_open ("locked", 1, false);
+    gl_err_t err = { GL_OK, "" };
+    gl_store_t *second = gl_store_new (s_path ("locked"), s_dbs, 1, GL_SYNC, &err);
+    assert_null (second);
+    assert_int_equal (err.code, GL_UNAVAILABLE);
+    char pid [32];
+    snprintf (pid, sizeof pid, "process %d", (int) getpid ());
+    assert_non_null (strstr (err.message, pid));
+    assert_non_null (strstr (err.message, "in use"));
+    //  Released with the store: the next open succeeds.
+    gl_store_destroy (&store);
+    store = s_open ("locked", 1, false);
+    gl_store_destroy (&store);
+}
+
+static void
+test_more_databases_than_a_store_holds_is_an_error_not_a_cut (void **state)
+{
+    const char *names [GL_STORE_MAX_DBS + 2];
+    char buf [GL_STORE_MAX_DBS + 1][16];
+    for (int i = 0; i <= GL_STORE_MAX_DBS; i++) {
+        snprintf (buf [i], sizeof buf [i], "db%d", i);
+        names [i] = buf [i];
+    }
+    names [GL_STORE_MAX_DBS] = NULL;        //  GL_STORE_MAX_DBS names plus "meta": one too many
+    gl_err_t err = { GL_OK, "" };
+    gl_store_t *store = gl_store_new (s_path ("many"), names, 1, GL_SYNC, &err);
+    assert_null (store);
+    assert_non_null (strstr (err.message, "more than"));
+    names [GL_STORE_MAX_DBS - 1] = NULL;    //  exactly as many as it holds
+    store = gl_store_new (s_path ("many"), names, 1, GL_SYNC, &err);
+    assert_non_null (store);
     gl_store_destroy (&store);
 }
 
@@ -399,6 +440,16 @@ test_backup_opens_with_the_same_data_and_a_new_epoch (void **state)
     const char *backup = s_path ("backups/one");
     if (gl_store_backup (store, backup, &err))
         fail_msg ("backup failed: %s", err.message);
+    //  Readable by the service's group only; no stale lock file.
+    struct stat st;
+    char file [320];
+    snprintf (file, sizeof file, "%s/data.mdb", backup);
+    assert_int_equal (stat (file, &st), 0);
+    assert_int_equal (st.st_mode & 0777, 0640);
+    assert_int_equal (stat (backup, &st), 0);
+    assert_int_equal (st.st_mode & 0777, 0750);
+    snprintf (file, sizeof file, "%s/lock.mdb", backup);
+    assert_false (zsys_file_exists (file));
     //  Written after the backup: not in it.
     assert_int_equal (s_put (store, "items", "later", "3"), 0);
     gl_store_destroy (&store);
@@ -421,10 +472,10 @@ test_backup_opens_with_the_same_data_and_a_new_epoch (void **state)
     //  The 2000 big values plus "alpha".
     MDB_txn *txn;
     assert_int_equal (mdb_txn_begin (gl_store_env (copy), NULL, MDB_RDONLY, &txn), 0);
-    MDB_stat st;
-    mdb_stat (txn, gl_store_dbi (copy, "items"), &st);
+    MDB_stat ms;
+    mdb_stat (txn, gl_store_dbi (copy, "items"), &ms);
     mdb_txn_abort (txn);
-    assert_int_equal (st.ms_entries, S_BIG_COUNT + 1);
+    assert_int_equal (ms.ms_entries, S_BIG_COUNT + 1);
     gl_store_destroy (&copy);
 }
 
@@ -456,7 +507,9 @@ main (void)
         cmocka_unit_test (test_txn_fn_returning_an_error_leaves_nothing),
         cmocka_unit_test (test_read_transaction_cannot_write),
         cmocka_unit_test (test_full_map_grows_and_the_whole_write_commits),
-        cmocka_unit_test (test_nosync_store_writes_reads_and_reopens),
+        cmocka_unit_test (test_metasync_store_writes_reads_and_reopens),
+        cmocka_unit_test (test_a_second_open_of_a_directory_is_refused_naming_the_holder),
+        cmocka_unit_test (test_more_databases_than_a_store_holds_is_an_error_not_a_cut),
         cmocka_unit_test (test_backup_opens_with_the_same_data_and_a_new_epoch),
         cmocka_unit_test (test_backup_into_an_impossible_place_fails_with_a_message),
     };
