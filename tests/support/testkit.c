@@ -1,6 +1,7 @@
 /*  testkit — real processes on loopback for tests.  */
 #define _GNU_SOURCE             //  nftw
 #include "testkit.h"
+#include "gl_json.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,9 @@ s_rm (const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     return remove (path);
 }
+
+static int64_t s_status_within (tk_net_t *self, const char *name, const char *key,
+                                int timeout_ms);
 
 //  Nets still alive at exit (a failed assertion jumps past their destroy): their processes
 //  must not outlive the test and hold its ports.
@@ -57,6 +61,7 @@ tk_net_new (int port_base, const char *extra_cfg)
     int b = port_base;
     fprintf (f,
         "data_dir = \"%s/var\"\n"
+        "backup_dir = \"%s/backups\"\n"
         "log\n    level = \"notice\"\n"
         "limits\n    request_timeout_ms = 500\n"
         "bus\n    frontend = \"tcp://127.0.0.1:%d\"\n    backend = \"tcp://127.0.0.1:%d\"\n"
@@ -69,7 +74,7 @@ tk_net_new (int port_base, const char *extra_cfg)
         "domain\n    org = \"%s/deploy/yunyang/org.json\"\n"
         "    categories = \"%s/deploy/yunyang/categories.json\"\n"
         "    admission = \"%s/deploy/yunyang/admission.json\"\n",
-        self->dir, b, b + 1, b + 9, b + 10, b + 11, b + 12, b + 13, b + 14, GL_SOURCE_DIR,
+        self->dir, self->dir, b, b + 1, b + 9, b + 10, b + 11, b + 12, b + 13, b + 14, GL_SOURCE_DIR,
         GL_SOURCE_DIR, GL_SOURCE_DIR);
     fclose (f);
     //  Extra settings are appended as sections of their own: the loader applies every
@@ -108,24 +113,56 @@ s_index (tk_net_t *self, const char *name, bool create)
     return -1;
 }
 
-pid_t
-tk_spawn (tk_net_t *self, const char *name)
+//  Start gridloop-<name>, or with a fault spec its copy with fault injection (bin/fi/), its
+//  output appended to <dir>/<name>.log.
+static pid_t
+s_spawn (tk_net_t *self, const char *name, const char *fault)
 {
     int i = s_index (self, name, true);
     char bin [600], log [400];
-    snprintf (bin, sizeof bin, "%s/gridloop-%s", self->bin_dir, name);
+    if (fault)
+        snprintf (bin, sizeof bin, "%s/fi/gridloop-%s-fi", self->bin_dir, name);
+    else
+        snprintf (bin, sizeof bin, "%s/gridloop-%s", self->bin_dir, name);
     snprintf (log, sizeof log, "%s/%s.log", self->dir, name);
     pid_t pid = fork ();
     if (pid == 0) {
         int fd = open (log, O_WRONLY | O_CREAT | O_APPEND, 0644);
         dup2 (fd, 1);
         dup2 (fd, 2);
+        if (fault)
+            setenv ("GL_FAULT", fault, 1);
         execl (bin, bin, "--config", self->cfg_path, (char *) NULL);
         fprintf (stderr, "cannot run %s: %s\n", bin, strerror (errno));
         _exit (127);
     }
     self->pids [i] = pid;
     return pid;
+}
+
+pid_t
+tk_spawn (tk_net_t *self, const char *name)
+{
+    return s_spawn (self, name, NULL);
+}
+
+pid_t
+tk_spawn_fault (tk_net_t *self, const char *name, const char *fault)
+{
+    return s_spawn (self, name, fault);
+}
+
+int
+tk_exited (tk_net_t *self, const char *name)
+{
+    int i = s_index (self, name, false);
+    if (i < 0 || !self->pids [i])
+        return -1;
+    int status;
+    if (waitpid (self->pids [i], &status, WNOHANG) != self->pids [i])
+        return -1;
+    self->pids [i] = 0;
+    return WIFEXITED (status)? WEXITSTATUS (status): 128 + WTERMSIG (status);
 }
 
 const char *
@@ -140,10 +177,16 @@ tk_endpoint (tk_net_t *self, const char *name)
 pid_t
 tk_start (tk_net_t *self, const char *name)
 {
-    pid_t pid = tk_spawn (self, name);
+    return tk_start_fault (self, name, NULL);
+}
+
+pid_t
+tk_start_fault (tk_net_t *self, const char *name, const char *fault)
+{
+    pid_t pid = s_spawn (self, name, fault);
     int64_t end = zclock_mono () + 15000;
     while (zclock_mono () < end) {
-        int64_t answered = tk_status (self, name, "pid");
+        int64_t answered = s_status_within (self, name, "pid", 50);
         if (answered == pid)
             return pid;
         if (answered > 0)               //  a stray process from an earlier run holds the port
@@ -152,6 +195,10 @@ tk_start (tk_net_t *self, const char *name)
         int status;
         if (waitpid (pid, &status, WNOHANG) == pid) {
             self->pids [s_index (self, name, false)] = 0;
+            if (fault && WIFEXITED (status) && WEXITSTATUS (status) == GL_FAULT_EXIT_CODE)
+                return 0;               //  the fault fired while it started
+            if (fault && WIFEXITED (status) && WEXITSTATUS (status) == 1)
+                return 0;               //  a failed commit stopped it at start
             tk_fail (self, "gridloop-%s exited at start (see %s/%s.log)", name, self->dir, name);
         }
     }
@@ -182,9 +229,12 @@ tk_net_destroy (tk_net_t **self_p)
     if (!self_p || !*self_p)
         return;
     tk_net_t *self = *self_p;
+    //  Every process told first, then each waited for: they stop in parallel.
+    for (int i = 0; i < TK_MAX_PROCS; i++)
+        if (self->pids [i])
+            kill (self->pids [i], SIGTERM);
     for (int i = 0; i < TK_MAX_PROCS; i++)
         if (self->pids [i]) {
-            kill (self->pids [i], SIGTERM);
             waitpid (self->pids [i], NULL, 0);
             self->pids [i] = 0;
         }
@@ -209,6 +259,37 @@ tk_fail (tk_net_t *self, const char *format, ...)
     fprintf (stderr, "\n");
     va_end (args);
     if (self) {
+        //  What every process says of itself now: the test's own evidence, with its logs.
+        for (int i = 0; i < TK_MAX_PROCS; i++)
+            if (self->names [i][0] && self->pids [i]) {
+                msgpack_sbuffer req;
+                gl_request_build (&req, "status", false, NULL);
+                gl_doc_t answer;
+                if (tk_call (self, self->names [i], req.data, req.size, &answer, 500) == 0) {
+                    const char *keys [] = { "epoch", "last_seq", "inbox", "rejected" };
+                    fprintf (stderr, "--- %s:", self->names [i]);
+                    for (int k = 0; k < 4; k++) {
+                        const msgpack_object *o = gl_map_get (&answer.root, keys [k]);
+                        char *text = o? gl_json_line (o): NULL;
+                        fprintf (stderr, " %s %s", keys [k], text? text: "-");
+                        free (text);
+                    }
+                    fprintf (stderr, "\n");
+                }
+                else {
+                    fprintf (stderr, "--- %s (pid %d) does not answer status\n",
+                             self->names [i], (int) self->pids [i]);
+                    if (getenv ("GL_DEBUG_HANG")) {
+                        char cmd [200];
+                        snprintf (cmd, sizeof cmd, "grep State /proc/%d/status; gdb -p %d -batch "
+                                  "-ex 'thread apply all bt' 2>/dev/null | grep -E '^#|Thread'",
+                                  (int) self->pids [i], (int) self->pids [i]);
+                        if (system (cmd)) {}
+                    }
+                }
+                gl_doc_fini (&answer);
+                msgpack_sbuffer_destroy (&req);
+            }
         //  Show the tail of every log: the test's own evidence.
         for (int i = 0; i < TK_MAX_PROCS; i++)
             if (self->names [i][0]) {
@@ -234,13 +315,14 @@ tk_call (tk_net_t *self, const char *name, const void *req, size_t len, gl_doc_t
     return rc;
 }
 
-int64_t
-tk_status (tk_net_t *self, const char *name, const char *key)
+//  A number from a service's status, asking once with a wait of timeout_ms.
+static int64_t
+s_status_within (tk_net_t *self, const char *name, const char *key, int timeout_ms)
 {
     msgpack_sbuffer req;
     gl_request_build (&req, "status", false, NULL);
     gl_doc_t answer;
-    int rc = tk_call (self, name, req.data, req.size, &answer, 300);
+    int rc = tk_call (self, name, req.data, req.size, &answer, timeout_ms);
     msgpack_sbuffer_destroy (&req);
     int64_t value = -1;
     if (rc == 0) {
@@ -260,17 +342,66 @@ tk_status (tk_net_t *self, const char *name, const char *key)
     return value;
 }
 
+gl_code_t
+tk_ask (tk_net_t *self, const char *name, const char *op, gl_mapw_t *fields, gl_doc_t *answer,
+        gl_err_t *err)
+{
+    msgpack_sbuffer req;
+    gl_request_build (&req, op, false, fields);
+    int rc = tk_call (self, name, req.data, req.size, answer, 10000);
+    msgpack_sbuffer_destroy (&req);
+    if (rc)
+        tk_fail (self, "%s did not answer %s within 10 s", name, op);
+    return gl_answer_check (&answer->root, err)? err->code: GL_OK;
+}
+
+gl_code_t
+tk_ask_id (tk_net_t *self, const char *name, const char *op, const char *id, gl_doc_t *answer,
+           gl_err_t *err)
+{
+    gl_mapw_t w;
+    gl_mapw_init (&w);
+    gl_mapw_str (&w, "id", id);
+    gl_code_t code = tk_ask (self, name, op, &w, answer, err);
+    gl_mapw_fini (&w);
+    return code;
+}
+
+void
+tk_advance (tk_net_t *self, const char *name, int64_t ms)
+{
+    gl_mapw_t w;
+    gl_mapw_init (&w);
+    gl_mapw_i64 (&w, "advance_ms", ms);
+    gl_doc_t answer;
+    gl_err_t err;
+    if (tk_ask (self, name, "clock", &w, &answer, &err) != GL_OK)
+        tk_fail (self, "%s refused to move its clock: %s", name, err.message);
+    gl_doc_fini (&answer);
+    gl_mapw_fini (&w);
+}
+
+int64_t
+tk_status (tk_net_t *self, const char *name, const char *key)
+{
+    return s_status_within (self, name, key, 300);
+}
+
 int
 tk_wait_caught_up (tk_net_t *self, const char *consumer, const char *producer,
                    int64_t min_seq, int timeout_ms)
 {
-    char key [64];
-    snprintf (key, sizeof key, "inbox.%s.last", producer);
+    char last_key [64], epoch_key [64];
+    snprintf (last_key, sizeof last_key, "inbox.%s.last", producer);
+    snprintf (epoch_key, sizeof epoch_key, "inbox.%s.epoch", producer);
     int64_t end = zclock_mono () + timeout_ms;
     while (zclock_mono () < end) {
         int64_t last = tk_status (self, producer, "last_seq");
-        int64_t have = tk_status (self, consumer, key);
-        if (last >= min_seq && have == last)
+        int64_t epoch = tk_status (self, producer, "epoch");
+        //  Caught up: the consumer follows the producer's epoch (a restored producer's new
+        //  one included) and has applied its last seq.
+        if (last >= min_seq && tk_status (self, consumer, last_key) == last
+        &&  tk_status (self, consumer, epoch_key) == epoch)
             return 0;
         zclock_sleep (50);              //  polling a remote process: nothing to wait on
     }

@@ -6,6 +6,7 @@
 
 #include "gl_client.h"
 #include "gl_config.h"
+#include "gl_fault.h"
 #include <sys/types.h>
 
 #define TK_MAX_PROCS 8
@@ -29,6 +30,14 @@ void tk_net_destroy (tk_net_t **self_p);
 pid_t tk_start (tk_net_t *self, const char *name);
 /*  Start without waiting for it to answer.  */
 pid_t tk_spawn (tk_net_t *self, const char *name);
+/*  The same for gridloop-<name>-fi, the copy with countdown fault injection (gl_fault.h), with
+    GL_FAULT=fault in its environment. tk_start_fault returns 0 when the fault stopped the
+    process while it started.  */
+pid_t tk_spawn_fault (tk_net_t *self, const char *name, const char *fault);
+pid_t tk_start_fault (tk_net_t *self, const char *name, const char *fault);
+/*  When the process has exited: reap it and return its exit status (128 + signal for a
+    signal); -1 while it runs.  */
+int tk_exited (tk_net_t *self, const char *name);
 /*  Send sig and reap the process.  */
 void tk_kill (tk_net_t *self, const char *name, int sig);
 /*  The ROUTER endpoint of a service (bus: its control).  */
@@ -36,11 +45,21 @@ const char *tk_endpoint (tk_net_t *self, const char *name);
 /*  Call a service with a request; returns 0 and the answer, or -1 (no answer).  */
 int tk_call (tk_net_t *self, const char *name, const void *req, size_t len, gl_doc_t *answer,
              int timeout_ms);
+/*  Ask a service: op with fields (may be NULL) as a read-only request. Returns GL_OK with the
+    answer, or the refusal's code with err set; answer needs gl_doc_fini either way. Fails the
+    test when the service does not answer within 10 s.  */
+gl_code_t tk_ask (tk_net_t *self, const char *name, const char *op, gl_mapw_t *fields,
+                  gl_doc_t *answer, gl_err_t *err);
+/*  The same with one field, "id".  */
+gl_code_t tk_ask_id (tk_net_t *self, const char *name, const char *op, const char *id,
+                     gl_doc_t *answer, gl_err_t *err);
+/*  Move a manual-clock service's clock forward by ms (fails the test if it refuses).  */
+void tk_advance (tk_net_t *self, const char *name, int64_t ms);
 /*  A number from a service's status: key like "last_seq" or "inbox.intake.last";
     returns -1 when the service does not answer.  */
 int64_t tk_status (tk_net_t *self, const char *name, const char *key);
-/*  Wait until consumer's inbox position for producer equals producer's last_seq (and that is
-    at least min_seq). Returns 0, or -1 after timeout_ms.  */
+/*  Wait until consumer's inbox position for producer is producer's epoch and last_seq (and that
+    is at least min_seq). Returns 0, or -1 after timeout_ms.  */
 int tk_wait_caught_up (tk_net_t *self, const char *consumer, const char *producer,
                        int64_t min_seq, int timeout_ms);
 /*  Peak resident memory of a process in KB (VmHWM), or -1.  */
