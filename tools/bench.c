@@ -596,6 +596,19 @@ s_record (s_worker_t *w, int64_t ns)
     w->lat [w->nlat++] = (uint64_t) ns;
 }
 
+#define S_REQ_ID_FORMAT "bench-%08x-%u-%llu"                //  pid, run, ticket
+#define S_REPORT_HEAD   "\x87\xa2op\xa6report\xa6req_id"   //  map of 7, op, req_id's key
+
+//  Bytes of the report request for a ticket of a run: its req_id's digits vary.
+static size_t
+s_request_bytes (size_t tail_len, unsigned run, int64_t ticket)
+{
+    char req_id [48];
+    int n = snprintf (req_id, sizeof req_id, S_REQ_ID_FORMAT, (unsigned) getpid (), run,
+                      (unsigned long long) ticket);
+    return sizeof S_REPORT_HEAD - 1 + 1 + (size_t) n + tail_len;
+}
+
 //  Build the next report in buf with a fresh req_id; 0 when no reports are left.
 static size_t
 s_next_report (s_worker_t *w, char *buf, size_t size)
@@ -605,9 +618,9 @@ s_next_report (s_worker_t *w, char *buf, size_t size)
         return 0;
     //  {op, req_id, category, grid, description, reporter, channel}: header, op, req_id.
     char req_id [48];
-    int n = snprintf (req_id, sizeof req_id, "bench-%08x-%u-%llu", (unsigned) getpid (), w->run,
+    int n = snprintf (req_id, sizeof req_id, S_REQ_ID_FORMAT, (unsigned) getpid (), w->run,
                       (unsigned long long) ticket);
-    static const char head [] = "\x87\xa2op\xa6report\xa6req_id";
+    static const char head [] = S_REPORT_HEAD;
     size_t off = sizeof head - 1;
     memcpy (buf, head, off);
     buf [off++] = (char) (0xa0 | n);        //  fixstr: req_id is under 32 bytes
@@ -781,6 +794,11 @@ s_reports_run (const char *name, bool with_archive, unsigned run)
     void *ctx = zmq_ctx_new ();
     msgpack_sbuffer tail;
     s_report_tail (&tail);
+    //  What a client sends, for comparisons at the same size (intake stores more: proto/intake.md).
+    printf ("  request      %zu to %zu bytes of msgpack per report\n",
+            s_request_bytes (tail.size, run, 0),
+            s_request_bytes (tail.size, run, s_bench.reports - 1));
+    fflush (stdout);
     atomic_int_fast64_t tickets = 0;
     atomic_int finished = 0;
     pthread_barrier_t barrier;
