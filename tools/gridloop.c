@@ -268,7 +268,7 @@ s_report (int argc, char **argv)
     msgpack_sbuffer req;
     msgpack_sbuffer_init (&req);
     msgpack_packer pk;
-    msgpack_packer_init (&pk, &req, msgpack_sbuffer_write);
+    gl_packer_init (&pk, &req);
     json_object_del (doc, "op");
     json_object_del (doc, "req_id");
     msgpack_pack_map (&pk, 2 + json_object_size (doc));
@@ -572,7 +572,7 @@ s_org (int argc, char **argv)
         for (size_t i = 0; i < gl_org_category_count (org); i++) {
             const gl_category_t *c = gl_org_category_at (org, i);
             printf ("%-6s %-10s P%d  %-8s %-7s %-6s %-12s %s\n", c->code,
-                    gl_board_name (c->board), c->priority, gl_sanshi_name (c->sanshi),
+                    gl_board_name (c->board), c->priority, gl_matter_name (c->matter),
                     c->dispute? "yes": "no", c->street_handler, c->county_handler->id, c->name);
         }
     }
@@ -830,7 +830,7 @@ s_verb_request (const s_verb_t *verb, int argc, char **argv, msgpack_sbuffer *re
         msgpack_sbuffer items;
         msgpack_sbuffer_init (&items);
         msgpack_packer pk;
-        msgpack_packer_init (&pk, &items, msgpack_sbuffer_write);
+        gl_packer_init (&pk, &items);
         uint32_t count = 0;
         for (int j = 0; j < given; j++) {
             if (slots [j] < 0 || !streq (verb->flags [slots [j]].field, f->field))
@@ -1087,7 +1087,7 @@ s_generic (int argc, char **argv)
     msgpack_sbuffer req;
     msgpack_sbuffer_init (&req);
     msgpack_packer pk;
-    msgpack_packer_init (&pk, &req, msgpack_sbuffer_write);
+    gl_packer_init (&pk, &req);
     gl_err_t err;
     int rc = gl_json_to_msgpack (doc, &pk, &err);
     json_decref (doc);
