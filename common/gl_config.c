@@ -74,6 +74,11 @@ static const s_setting_t s_settings [] = {
             "the admitted-items registry (事项准入): which categories of work a community or "
             "grid may be given, and the negative list it must never be given; \"\" admits "
             "everything; a relative path is relative to the configuration file's directory"),
+    S_STRF ("domain/calendar", calendar_path, "yunyang/calendar.json",
+            "the working calendar: working hours, the weekend, and each year's holidays and "
+            "make-up working days (调休上班) from the State Council's notice; working-time "
+            "deadlines count by it; a relative path is relative to the configuration file's "
+            "directory"),
     S_ENUMF ("log/level", log_level, "debug|info|notice|warning|error", "info",
              "least severe log level written"),
     S_ENUMF ("clock/mode", clock_mode, "wall|manual", "wall",
@@ -301,6 +306,9 @@ gl_config_load (gl_config_t *cfg, const char *path, gl_err_t *err)
     if (rc == 0)
         rc = s_resolve (path, "domain/admission", cfg->admission_path,
                         sizeof cfg->admission_path, err);
+    if (rc == 0)
+        rc = s_resolve (path, "domain/calendar", cfg->calendar_path,
+                        sizeof cfg->calendar_path, err);
     return rc;
 }
 

@@ -5,6 +5,7 @@
 #include "gl_config.h"
 #include "gl_json.h"
 #include "gl_org.h"
+#include "cli_calendar.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -36,6 +37,11 @@ static const char *s_usage =
     "  org [UNIT] [--depth N]   the county's units and staff as a tree (from the domain\n"
     "                        files in the configuration), from UNIT (default the county)\n"
     "  org --categories      the category list: code, name, board, priority, 三事, handlers\n"
+    "  calendar DATE [--days N]   whether DATE (YYYY-MM-DD, or today) is a working day, and\n"
+    "                        the N days from it\n"
+    "  calendar --add START DURATION   a deadline in working or natural time (START\n"
+    "                        YYYY-MM-DD[THH:MM] or now; DURATION 30m, 2h, 1d, 4wh, 5wd, 0.5wd)\n"
+    "                        with its working-time arithmetic\n"
     "  call SERVICE JSON     send any request (JSON) to a service; prints the answer\n"
     "  config                every setting with its default and meaning; with --config\n"
     "                        FILE first: the value each setting takes from that file\n"
@@ -1145,6 +1151,8 @@ main (int argc, char **argv)
         return s_backup (nargs, args);
     if (streq (command, "org"))
         return s_org (nargs, args);
+    if (streq (command, "calendar"))
+        return cli_calendar (&s_cfg, nargs, args);
     if (streq (command, "event"))
         return s_event (nargs, args);
     if (streq (command, "queue"))
