@@ -68,6 +68,9 @@ gl_client_call (gl_client_t *self, const void *req, size_t len, gl_doc_t *reply,
         if (payload)
             return -1;                  //  the service answered something unreadable
     }
+    //  A fresh socket for the next call, so that a late answer to this one is never taken
+    //  for the answer to that.
+    s_connect (self);
     return gl_fail (err, GL_UNAVAILABLE, "no answer from %s after %d tries of %lld ms (is the "
                     "service running, and is this the right endpoint?)", self->endpoint,
                     attempts, (long long) self->timeout_ms);

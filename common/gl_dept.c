@@ -32,7 +32,8 @@
 #define S_RESEND_MAX_MS     30000   //  never wait longer than this between two resends
 #define S_RESEND_PER_ROUND  100     //  republications per pump round: a backlog trickles out
 #define S_ROUND_GAP_MS      20      //  after a full round: at most 100 per 20 ms, 5000/s
-#define S_ANSWERS_PER_TXN   1024    //  answers applied in one write transaction
+#define S_ANSWERS_PER_TXN   1000    //  answers confirmed in one request and applied in one
+                                    //  write transaction (intake's answers op takes 1000)
 #define S_HOUSEKEEP_MS      60000   //  results older than retention/days are trimmed this often
 #define S_TRIM_LIMIT        10000   //  most results deleted in one retention round
 #define S_HEADER            8       //  stored values start with 8 big-endian bytes: pending:
@@ -80,8 +81,13 @@ struct gl_dept_s {
     uint64_t resent;            //  republications since open
     gl_dept_answer_fn *on_answer;   //  told of each answer stored (NULL: nobody)
     void *on_answer_arg;        //  its argument
-    s_answer_t *batch;          //  answers received in this pump, S_ANSWERS_PER_TXN of them
+    s_answer_t *batch;          //  answers confirmed in this pump, S_ANSWERS_PER_TXN of them
     size_t nbatch;              //  used entries of batch
+    gl_client_t *intake;        //  intake's ROUTER: the one word a report is settled by
+    uint64_t hints [S_ANSWERS_PER_TXN];     //  seqs the bus says are answered, to confirm
+    size_t nhints;              //  used entries of hints
+    uint64_t forged;            //  bus answers intake did not confirm
+    uint64_t heard;             //  answers to our reports read off the bus
     msgpack_sbuffer scratch;    //  reused to build envelopes
 };
 
@@ -212,10 +218,6 @@ gl_dept_new (const gl_config_t *cfg, const char *source, const char *dir, gl_err
         return NULL;
     }
     gl_dept_t *self = (gl_dept_t *) zmalloc (sizeof *self);
-    if (!self) {
-        gl_fail (err, GL_INTERNAL, "out of memory");
-        return NULL;
-    }
     snprintf (self->source, sizeof self->source, "%s", source);
     snprintf (self->src, sizeof self->src, "ext.%s", source);
     snprintf (self->topic, sizeof self->topic, "ext.%s.report", source);
@@ -255,10 +257,6 @@ gl_dept_new (const gl_config_t *cfg, const char *source, const char *dir, gl_err
 
     self->pub = zsock_new (ZMQ_PUB);
     self->sub = zsock_new (ZMQ_SUB);
-    if (!self->pub || !self->sub) {
-        gl_fail (err, GL_INTERNAL, "cannot create sockets: %s", zmq_strerror (zmq_errno ()));
-        goto fail;
-    }
     //  No linger: what was not sent is still pending in the store and goes out next time.
     gl_socket_limits (self->pub, cfg->max_msg_bytes, 0);
     zsock_set_sndhwm (self->pub, (int) cfg->pub_hwm);
@@ -275,6 +273,10 @@ gl_dept_new (const gl_config_t *cfg, const char *source, const char *dir, gl_err
                  "'bus/backend')", cfg->path, cfg->bus_backend, zmq_strerror (zmq_errno ()));
         goto fail;
     }
+    //  Answers on the bus are hints: anyone can publish there. A report is settled only by
+    //  what intake's ROUTER says when asked.
+    self->intake = gl_client_new (cfg->svc [GL_SVC_INTAKE].endpoint, cfg->request_timeout_ms,
+                                  cfg->max_msg_bytes);
     gl_log_info ("department %s: store %s, epoch %llu, last seq %llu, %llu pending", source,
                  dir, (unsigned long long) self->epoch, (unsigned long long) self->last,
                  (unsigned long long) self->npending);
@@ -292,6 +294,7 @@ gl_dept_destroy (gl_dept_t **self_p)
     gl_dept_t *self = *self_p;
     zsock_destroy (&self->pub);
     zsock_destroy (&self->sub);
+    gl_client_destroy (&self->intake);
     gl_store_destroy (&self->store);
     for (int i = 0; i < S_LEVELS; i++)
         free (self->queues [i].slots);
@@ -371,53 +374,63 @@ gl_dept_report (gl_dept_t *self, const void *body, size_t len, uint64_t *seq, gl
 //  ---------------------------------------------------------------------------------------------
 //  Answers.
 
-//  Read one received message as an answer to one of our reports: fills a and returns true, or
-//  false for anything that is not (logged when it is malformed rather than merely not ours).
-static bool
-s_read_answer (gl_dept_t *self, zmsg_t *msg, s_answer_t *a)
+//  Read one received message as a hint that one of our reports is answered: returns its seq
+//  (> 0), or 0 for anything that is not (logged when it is malformed rather than merely not
+//  ours). The answer itself is not believed: it is confirmed with intake.
+static uint64_t
+s_read_hint (gl_dept_t *self, zmsg_t *msg)
 {
     zframe_t *topic = zmsg_first (msg);
     zframe_t *frame = zmsg_next (msg);
     if (zmsg_size (msg) != 2 || zframe_size (topic) != strlen (self->ack_topic)
     ||  memcmp (zframe_data (topic), self->ack_topic, zframe_size (topic)) != 0)
-        return false;                   //  e.g. intake.ack.<source>-2: a prefix match only
+        return 0;                       //  e.g. intake.ack.<source>-2: a prefix match only
     gl_doc_t doc;
     gl_envelope_t env;
     gl_err_t err;
-    bool ours = false;
-    if (gl_envelope_decode (&doc, zframe_data (frame), zframe_size (frame), &env, &err)) {
+    uint64_t seq = 0, epoch = 0;
+    const char *source;
+    size_t source_len;
+    if (gl_envelope_decode (&doc, zframe_data (frame), zframe_size (frame), &env, &err))
         gl_log_warning ("department %s: dropped a malformed answer: %s", self->source,
                         err.message);
-        goto done;
-    }
-    const msgpack_object *body = env.body;
+    else
+    if (!gl_envelope_is (&env, "ack") || env.src_len != 6 || memcmp (env.src, "intake", 6)
+    ||  !gl_get_str (env.body, "source", &source, &source_len)
+    ||  source_len != strlen (self->source) || memcmp (source, self->source, source_len)
+    ||  !gl_get_u64 (env.body, "epoch", &epoch) || epoch != self->epoch
+    ||  !gl_get_u64 (env.body, "seq", &seq))
+        seq = 0;                        //  not an answer to a report of this store
+    gl_doc_fini (&doc);
+    return seq;
+}
+
+//  Read one answer as intake's answers operation gives it (an ack body): fills a and returns
+//  true, or false for one that is not usable.
+static bool
+s_read_answer (gl_dept_t *self, const msgpack_object *body, s_answer_t *a)
+{
     const char *source;
     size_t source_len;
     bool ok;
-    if (!gl_envelope_is (&env, "ack") || env.src_len != 6 || memcmp (env.src, "intake", 6)
-    ||  !gl_get_str (body, "source", &source, &source_len)
+    if (!gl_get_str (body, "source", &source, &source_len)
     ||  source_len != strlen (self->source) || memcmp (source, self->source, source_len)
     ||  !gl_get_u64 (body, "epoch", &a->epoch) || !gl_get_u64 (body, "seq", &a->seq)
-    ||  !gl_get_bool (body, "ok", &ok)) {
-        gl_log_warning ("department %s: dropped an answer that is not an ack of ours (type, "
-                        "src, source, epoch, seq or ok missing or different)", self->source);
-        goto done;
-    }
+    ||  !gl_get_bool (body, "ok", &ok))
+        return false;
     gl_dept_answer_t *an = &a->answer;
     memset (an, 0, sizeof *an);
     an->seq = a->seq;
     an->ok = ok;
     an->answered_at = gl_clock_now ();
     if (ok) {
-        if (!gl_get_strbuf (body, "id", an->id, sizeof an->id) || !an->id [0]) {
-            gl_log_warning ("department %s: dropped an ok answer to seq %llu without an event "
-                            "id", self->source, (unsigned long long) a->seq);
-            goto done;
-        }
+        if (!gl_get_strbuf (body, "id", an->id, sizeof an->id) || !an->id [0])
+            return false;
         gl_get_bool (body, "duplicate", &an->duplicate);
     }
     else {
         //  The error has the shape of a reply's: reuse the one reader of error codes.
+        gl_err_t err;
         gl_answer_check (body, &err);
         an->code = err.code;
         snprintf (an->message, sizeof an->message, "%s", err.message);
@@ -425,10 +438,7 @@ s_read_answer (gl_dept_t *self, zmsg_t *msg, s_answer_t *a)
         if (!gl_get_strbuf (e, "code", an->code_name, sizeof an->code_name))
             snprintf (an->code_name, sizeof an->code_name, "%s", gl_code_name (an->code));
     }
-    ours = true;
-done:
-    gl_doc_fini (&doc);
-    return ours;
+    return true;
 }
 
 //  The stored form of an answer: when (8), then {epoch, ok, id, duplicate} or {epoch, ok, error}.
@@ -522,30 +532,85 @@ s_apply_txn (MDB_txn *txn, void *arg)
     return 0;
 }
 
-//  Take what has arrived (up to one batch) and store it. Returns answers applied, or -1.
+//  Ask intake for its answers to the hinted seqs: fills the batch with those it confirms.
+//  Returns 0, or -1 when intake did not answer (the hints are kept for the next pump).
+static int
+s_confirm (gl_dept_t *self)
+{
+    gl_mapw_t w;
+    gl_mapw_init (&w);
+    gl_mapw_str (&w, "source", self->source);
+    gl_mapw_u64 (&w, "epoch", self->epoch);
+    gl_mapw_key (&w, "seqs");
+    msgpack_pack_array (&w.pk, (uint32_t) self->nhints);
+    for (size_t i = 0; i < self->nhints; i++)
+        msgpack_pack_uint64 (&w.pk, self->hints [i]);
+    msgpack_sbuffer req;
+    gl_request_build (&req, "answers", false, &w);
+    gl_mapw_fini (&w);
+    gl_doc_t reply;
+    gl_err_t err;
+    int rc = gl_client_call (self->intake, req.data, req.size, &reply, 1, &err);
+    msgpack_sbuffer_destroy (&req);
+    if (rc == 0 && gl_answer_check (&reply.root, &err)) {
+        gl_log_warning ("department %s: intake refused to confirm answers: %s", self->source,
+                        err.message);
+        rc = -1;
+    }
+    if (rc) {
+        gl_doc_fini (&reply);
+        return -1;
+    }
+    const msgpack_object *answers = gl_map_get (&reply.root, "answers");
+    uint32_t count = answers && answers->type == MSGPACK_OBJECT_ARRAY?
+                     answers->via.array.size: 0;
+    size_t confirmed = 0;
+    for (uint32_t i = 0; i < count && self->nbatch < S_ANSWERS_PER_TXN; i++) {
+        s_answer_t *a = &self->batch [self->nbatch];
+        if (!s_read_answer (self, &answers->via.array.ptr [i], a) || a->epoch != self->epoch)
+            continue;
+        confirmed++;
+        //  intake has not stored it now (UNAVAILABLE): not final, the report stays pending
+        //  and its resends go on.
+        if (!a->answer.ok && a->answer.code == GL_UNAVAILABLE)
+            continue;
+        s_answer_encode (a);
+        self->nbatch++;
+    }
+    //  A hint intake did not confirm came from someone else, or is for a report intake has
+    //  not answered after all: the report stays pending either way.
+    if (confirmed < self->nhints) {
+        self->forged += self->nhints - confirmed;
+        gl_log_notice ("department %s: %zu answers on the bus were not confirmed by intake; "
+                       "those reports stay pending", self->source, self->nhints - confirmed);
+    }
+    self->nhints = 0;
+    gl_doc_fini (&reply);
+    return 0;
+}
+
+//  Take the hints that have arrived (up to one batch), confirm them with intake and store what
+//  it confirms. Returns answers applied, or -1.
 static int
 s_apply_answers (gl_dept_t *self)
 {
     self->nbatch = 0;
-    while (self->nbatch < S_ANSWERS_PER_TXN) {
+    while (self->nhints < S_ANSWERS_PER_TXN) {
         zmsg_t *msg = zmsg_recv_nowait (self->sub);
         if (!msg)
             break;
-        s_answer_t *a = &self->batch [self->nbatch];
-        if (s_read_answer (self, msg, a)) {
-            //  intake has not stored it now (UNAVAILABLE): not final, the report stays pending
-            //  and its resends go on.
-            if (!a->answer.ok && a->answer.code == GL_UNAVAILABLE)
-                gl_log_notice ("department %s: intake could not take report %llu now (%s); "
-                               "it stays pending", self->source, (unsigned long long) a->seq,
-                               a->answer.message);
-            else {
-                s_answer_encode (a);
-                self->nbatch++;
-            }
-        }
+        uint64_t seq = s_read_hint (self, msg);
         zmsg_destroy (&msg);
+        if (seq)
+            self->heard++;
+        bool known = false;
+        for (size_t i = 0; i < self->nhints && !known; i++)
+            known = self->hints [i] == seq;
+        if (seq && !known)
+            self->hints [self->nhints++] = seq;
     }
+    if (self->nhints == 0 || s_confirm (self))
+        return 0;
     if (self->nbatch == 0)
         return 0;
     int rc = gl_store_write (self->store, s_apply_txn, self);
@@ -708,6 +773,18 @@ uint64_t
 gl_dept_resent (gl_dept_t *self)
 {
     return self->resent;
+}
+
+uint64_t
+gl_dept_unconfirmed (gl_dept_t *self)
+{
+    return self->forged;
+}
+
+uint64_t
+gl_dept_heard (gl_dept_t *self)
+{
+    return self->heard;
 }
 
 typedef struct {

@@ -9,8 +9,11 @@
       key: big-endian seq) durably, and only then publishes it on ext.<source>.report. A report
       whose seq was returned is never lost, whatever happens to the process afterwards.
     - intake answers every report it receives, resent ones included, on intake.ack.<source>.
-      gl_dept_pump applies those answers: a report answered for good moves from "pending" to
-      "results" in one write transaction (one per batch of answers), and is never sent again.
+      Anyone can publish on the bus, so such an answer is only a hint: gl_dept_pump asks
+      intake's ROUTER for its answers to the hinted reports (op answers, up to 1000 at a time)
+      and applies only what intake says there: a report answered for good moves from "pending"
+      to "results" in one write transaction (one per batch of answers), and is never sent
+      again. A forged answer settles nothing.
     - A report still pending is republished: at once, then after 1 s, doubling up to 30 s, and
       never more than a bounded number per pump round, so that a long intake outage does not
       end in a flood. After a restart every pending report is due at once (still bounded).
@@ -83,6 +86,12 @@ uint64_t gl_dept_last (gl_dept_t *self);
 uint64_t gl_dept_epoch (gl_dept_t *self);
 /*  How many times a report was published again after its first send, since gl_dept_new.  */
 uint64_t gl_dept_resent (gl_dept_t *self);
+/*  How many answers seen on the bus intake did not confirm (forged, or stray), since
+    gl_dept_new.  */
+uint64_t gl_dept_unconfirmed (gl_dept_t *self);
+/*  How many answers to this store's reports were read off the bus (confirmed or not), since
+    gl_dept_new.  */
+uint64_t gl_dept_heard (gl_dept_t *self);
 
 /*  The answer to report seq: returns 0 when it is answered (*ok, and the event id or "CODE:
     message" copied into id_or_error, truncated to size), 1 when it is still pending, -1 when no

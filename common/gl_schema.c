@@ -15,6 +15,7 @@ s_type_words (const gl_field_t *f)
         case GL_F_BOOL: return "true or false";
         case GL_F_MAP:  return "a map";
         case GL_F_STRS: return "an array of strings";
+        case GL_F_UINTS: return "an array of non-negative integers";
         default:        return "a value";
     }
 }
@@ -152,6 +153,28 @@ s_field (const gl_field_t *f, const msgpack_object *v, const char *path, gl_err_
                 if (!gl_utf8_valid (item->via.str.ptr, item->via.str.size))
                     return s_bad (err, at, f, "is not valid UTF-8: send text as UTF-8");
             }
+            return 0;
+        }
+        case GL_F_UINTS: {
+            if (v->type != MSGPACK_OBJECT_ARRAY)
+                break;
+            uint32_t n = v->via.array.size;
+            if (f->max && (int64_t) n > f->max) {
+                snprintf (what, sizeof what, "has %u items; the limit is %lld", n,
+                          (long long) f->max);
+                return s_bad_code (err, GL_TOO_LARGE, path, f, what);
+            }
+            if ((int64_t) n < f->min) {
+                snprintf (what, sizeof what, "has %u items; it needs at least %lld", n,
+                          (long long) f->min);
+                return s_bad (err, path, f, what);
+            }
+            for (uint32_t i = 0; i < n; i++)
+                if (v->via.array.ptr [i].type != MSGPACK_OBJECT_POSITIVE_INTEGER) {
+                    char at [160];
+                    snprintf (at, sizeof at, "%s[%u]", path, i);
+                    return s_bad (err, at, f, "must be a non-negative integer");
+                }
             return 0;
         }
         case GL_F_ANY:

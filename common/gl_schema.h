@@ -14,6 +14,7 @@ typedef enum {
     GL_F_BOOL,                  //  true or false
     GL_F_MAP,                   //  map checked against sub
     GL_F_STRS,                  //  array of str; min/max bound the count, each ≤ item_max bytes
+    GL_F_UINTS,                 //  array of non-negative integers; min/max bound the count
     GL_F_ANY                    //  any value (checked only for presence)
 } gl_ftype_t;
 

@@ -235,7 +235,7 @@ s_op_replay (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_
 }
 
 static const gl_op_t s_common_ops [] = {
-    { "replay", s_op_replay, false, &s_replay_schema },
+    { "replay", s_op_replay, false, &s_replay_schema, true },
 };
 
 //  Each table's entries and bytes, for status: an operator sees what grows.
@@ -545,7 +545,8 @@ s_take_request (gl_service_t *self)
             item->req = req;
             item->doc = doc;
             item->op = op;
-            self->cost += doc.cost;
+            //  What it holds parsed, and what its answer may take until it is sent.
+            self->cost += doc.cost + (op->paged? s_page_budget (self): 0);
             return true;
         }
     }
@@ -931,8 +932,10 @@ gl_service_new (const gl_service_def_t *def, const gl_config_t *cfg, gl_err_t *e
 
     self->router = zsock_new (ZMQ_ROUTER);
     gl_socket_limits (self->router, cfg->max_msg_bytes, 0);
-    //  What one client can make the service hold: peer_queue answers of at most a page each.
+    //  What one client can make the service hold: peer_queue answers of at most a page each,
+    //  and peer_queue requests of at most max_msg_bytes each waiting to be read.
     zsock_set_sndhwm (self->router, (int) cfg->peer_queue);
+    zsock_set_rcvhwm (self->router, (int) cfg->peer_queue);
     //  A predecessor's endpoint is released a moment after it closes (inproc endpoints by
     //  ZeroMQ's reaper thread): retry briefly before calling the address taken.
     int bound = -1;

@@ -41,6 +41,8 @@ typedef struct {
     gl_op_fn *fn;               //  the handler
     bool mutating;              //  changes state: needs req_id, the answer is kept for retries
     const gl_schema_t *schema;  //  checked before the handler runs (NULL: none)
+    bool paged;                 //  its answer may be a whole page (limits/replay_kb): counted
+                                //  at that size in the batch's memory bound
 } gl_op_t;
 
 /*  A consumed message. Returns 0 applied, GL_REFUSED (-1) refused for good, or any other value:

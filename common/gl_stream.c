@@ -757,10 +757,14 @@ s_admit (gl_inbox_t *self, MDB_txn *txn, const char *topic, size_t topic_len,
     if (!s_epoch_fits (w, env.epoch, env.seq)) {
         //  Only the producer's ROUTER can confirm an epoch: ask it; the replay brings the
         //  messages again if the epoch is real. Before the first confirmation (a new consumer)
-        //  and for heartbeats (a restored producer announces its new epoch so) that is the
-        //  normal way, not worth a line.
+        //  that is the normal way; a heartbeat is how a restored producer announces its new
+        //  epoch, so it is counted but not logged.
         p->want_replay = true;
-        if (w->epoch != 0 && !gl_envelope_is (&env, "hb"))
+        if (w->epoch == 0)
+            goto done;                  //  a new consumer's first messages: not news
+        if (gl_envelope_is (&env, "hb"))
+            self->rejected [R_EPOCH]++;     //  counted, not logged: a restore sends these too
+        else
             s_reject (self, R_EPOCH, "%s %s#%llu of epoch %llu (following %llu; asking its "
                       "ROUTER to confirm)", live? "live": "replayed", p->name,
                       (unsigned long long) env.seq, (unsigned long long) env.epoch,

@@ -6,6 +6,7 @@
 #include "gl_json.h"
 #include "gl_org.h"
 #include "cli_calendar.h"
+#include "cli_out.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -1120,6 +1121,7 @@ s_generic (int argc, char **argv)
 int
 main (int argc, char **argv)
 {
+    cli_out_protect ();
     if (argc > 1 && streq (argv [1], "config")) {
         gl_config_print (stdout);
         return 0;

@@ -169,8 +169,8 @@ s_status (gl_service_t *self, gl_mapw_t *w)
 }
 
 static const gl_op_t s_ops [] = {
-    { "get", s_op_get, false, &s_get },
-    { "list", s_op_list, false, &s_list },
+    { .name = "get", .fn = s_op_get, .mutating = false, .schema = &s_get, .paged = true },
+    { .name = "list", .fn = s_op_list, .mutating = false, .schema = &s_list },
 };
 
 static const char *const s_dbs [] = { "events", "ids", "totals", NULL };

@@ -1522,7 +1522,7 @@ s_close (gl_service_t *service)
 
 //  Every lifecycle op goes through s_op_lifecycle, which checks its own schema; get and queue
 //  are read-only.
-#define S_LIFE(name) { name, s_op_lifecycle, true, NULL }
+#define S_LIFE(op) { .name = op, .fn = s_op_lifecycle, .mutating = true }
 static const gl_op_t s_ops [] = {
     S_LIFE ("accept"), S_LIFE ("cancel"), S_LIFE ("confirm"), S_LIFE ("dispatch"),
     S_LIFE ("assign"), S_LIFE ("escalate"), S_LIFE ("sign"), S_LIFE ("return"),
@@ -1530,8 +1530,8 @@ static const gl_op_t s_ops [] = {
     S_LIFE ("resume"), S_LIFE ("handle"), S_LIFE ("verify"), S_LIFE ("feedback"),
     S_LIFE ("supervise"), S_LIFE ("instruct"), S_LIFE ("urgent"), S_LIFE ("refer"),
     S_LIFE ("mediate"), S_LIFE ("consult"), S_LIFE ("archive"),
-    { "get", s_op_get, false, &s_get },
-    { "queue", s_op_queue, false, &s_queue },
+    { .name = "get", .fn = s_op_get, .mutating = false, .schema = &s_get },
+    { .name = "queue", .fn = s_op_queue, .mutating = false, .schema = &s_queue },
 };
 
 static const char *const s_dbs [] = { "events", "steps", "by_unit", NULL };

@@ -71,6 +71,7 @@ static const char *const s_outside_roles [] = {
 typedef struct {
     gl_org_t *org;              //  units, people, categories
     char sources [1100];        //  registered departmental sources, " a b c " for lookups
+    gl_ratelimit_t unregistered_log;    //  lines about unregistered sources
 } s_intake_t;
 
 //  ---------------------------------------------------------------------------------------------
@@ -284,8 +285,8 @@ s_accept (gl_ctx_t *ctx, const msgpack_object *req, const char *source, gl_mapw_
     gl_mapw_finish (&body, &bytes);
     gl_mapw_fini (&body);
     size_t id_len = strlen (id);
-    rc = gl_db_put (txn, gl_ctx_dbi (ctx, "reports"), id, id_len, bytes.data, bytes.size, 0);
-    if (rc == 0 && key_len > 0) {
+    rc = 0;
+    if (key_len > 0) {
         rc = gl_db_put (txn, gl_ctx_dbi (ctx, "keys"), key, key_len, id, id_len, 0);
         if (rc == 0)
             rc = gl_db_put (txn, gl_ctx_dbi (ctx, "event_keys"), id, id_len, key, key_len, 0);
@@ -306,7 +307,14 @@ s_op_report (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_
 
 //  ---------------------------------------------------------------------------------------------
 //  Departmental systems: ext.<source>.report, deduplicated by (source, epoch, seq), each
-//  answered on intake.ack.<source> — again for a resent one, so the department can stop.
+//  answered on intake.ack.<source> — again for a resent one, so the department can stop — and
+//  confirmed on request (op answers), because a department believes only what intake's ROUTER
+//  says: anyone can publish on the bus.
+//
+//  "ext_seen": source, 0x00, epoch (8), seq (8) -> the answer (the ack's body), kept for
+//  twice retention/days ("ext_seen_ts": when (8) + that key -> nothing: retention order). A
+//  source that is not registered is answered FORBIDDEN without storing anything: answering it
+//  again costs nothing, and a flood of them must not fill the store.
 
 static bool
 s_registered (s_intake_t *self, const char *source)
@@ -316,24 +324,58 @@ s_registered (s_intake_t *self, const char *source)
     return strstr (self->sources, needle) != NULL;
 }
 
+static void
+s_seen_key (gl_key_t *k, const char *source, size_t len, uint64_t epoch, uint64_t seq)
+{
+    gl_key_init (k);
+    gl_key_strn (k, source, len);
+    gl_key_u64 (k, epoch);
+    gl_key_u64 (k, seq);
+}
+
+//  The answer to one report as an ack body: source, epoch, seq, ok, then the accepted
+//  answer's pairs (id, duplicate, attached) or the error.
+static void
+s_ack_body (gl_mapw_t *ack, const char *source, uint64_t epoch, uint64_t seq,
+            const gl_mapw_t *answer, const gl_err_t *err)
+{
+    gl_mapw_str (ack, "source", source);
+    gl_mapw_u64 (ack, "epoch", epoch);
+    gl_mapw_u64 (ack, "seq", seq);
+    gl_mapw_bool (ack, "ok", err->code == GL_OK);
+    if (err->code == GL_OK)
+        gl_mapw_merge (ack, answer);
+    else {
+        gl_mapw_t e;
+        gl_mapw_init (&e);
+        gl_mapw_str (&e, "code", gl_code_name (err->code));
+        gl_mapw_str (&e, "message", err->message);
+        gl_mapw_map (ack, "error", &e);
+        gl_mapw_fini (&e);
+    }
+}
+
+//  What an unregistered source is told, for any of its reports.
+static void
+s_unregistered (gl_err_t *err, const char *source)
+{
+    gl_fail (err, GL_FORBIDDEN, "source '%s' is not registered with intake: ask the county "
+             "centre to add it to the setting intake/sources", source);
+}
+
 static int
 s_department_report (gl_ctx_t *ctx, const gl_envelope_t *env)
 {
     s_intake_t *self = gl_ctx_state (ctx);
+    MDB_txn *txn = gl_ctx_txn (ctx);
     char source [GL_MAX_NAME + 1];
     snprintf (source, sizeof source, "%.*s", (int) (env->src_len - 4), env->src + 4);
+    gl_key_t seen;
+    s_seen_key (&seen, source, strlen (source), env->epoch, env->seq);
     //  Seen before: the same answer again.
-    uint8_t seen [GL_MAX_NAME + 17];
-    size_t source_len = strlen (source);
-    memcpy (seen, source, source_len);
-    seen [source_len] = 0;
-    gl_be64_put (seen + source_len + 1, env->epoch);
-    gl_be64_put (seen + source_len + 9, env->seq);
-    size_t seen_len = source_len + 17;
     const void *val;
     size_t len;
-    int rc = gl_db_get (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "ext_seen"), seen, seen_len, &val,
-                        &len);
+    int rc = gl_db_get (txn, gl_ctx_dbi (ctx, "ext_seen"), seen.bytes, seen.len, &val, &len);
     if (rc == 0) {
         rc = gl_ctx_emit (ctx, "ack", source, NULL, val, len);
         return rc? rc: s_count (ctx, "ext_duplicates");
@@ -344,10 +386,12 @@ s_department_report (gl_ctx_t *ctx, const gl_envelope_t *env)
     gl_mapw_t answer;
     gl_mapw_init (&answer);
     gl_err_t err = { GL_OK, "" };
-    if (!s_registered (self, source)) {
-        gl_fail (&err, GL_FORBIDDEN, "source '%s' is not registered with intake: ask the "
-                 "county centre to add it to the setting intake/sources", source);
-        gl_log_warning ("refused a report from unregistered source '%s'", source);
+    bool registered = s_registered (self, source);
+    if (!registered) {
+        s_unregistered (&err, source);
+        if (gl_log_limit (&self->unregistered_log, &(uint64_t) { 0 }))
+            gl_log_warning ("refused a report from unregistered source '%s' (more such are "
+                            "counted in status, not logged)", source);
         rc = s_count (ctx, "ext_refused");
     }
     else
@@ -359,46 +403,96 @@ s_department_report (gl_ctx_t *ctx, const gl_envelope_t *env)
         gl_mapw_fini (&answer);
         return rc;
     }
-    if (err.code == GL_OK && rc == 0)
-        rc = s_count (ctx, "ext_accepted");
-    else
-    if (err.code != GL_FORBIDDEN)
-        rc = s_count (ctx, "ext_invalid");
-    if (rc) {
-        gl_mapw_fini (&answer);
-        return rc;
-    }
+    rc = 0;
+    if (registered)
+        rc = s_count (ctx, err.code == GL_OK? "ext_accepted": "ext_invalid");
     gl_mapw_t ack;
     gl_mapw_init (&ack);
-    gl_mapw_str (&ack, "source", source);
-    gl_mapw_u64 (&ack, "epoch", env->epoch);
-    gl_mapw_u64 (&ack, "seq", env->seq);
-    gl_mapw_bool (&ack, "ok", err.code == GL_OK);
-    if (err.code == GL_OK) {            //  the answer's pairs: id (duplicate, attached)
-        gl_sbuffer_write (&ack.body, answer.body.data, answer.body.size);
-        ack.count += answer.count;
-    }
-    else {
-        gl_mapw_t e;
-        gl_mapw_init (&e);
-        gl_mapw_str (&e, "code", gl_code_name (err.code));
-        gl_mapw_str (&e, "message", err.message);
-        gl_mapw_map (&ack, "error", &e);
-        gl_mapw_fini (&e);
-    }
+    s_ack_body (&ack, source, env->epoch, env->seq, &answer, &err);
     gl_mapw_fini (&answer);
     msgpack_sbuffer bytes;
     gl_mapw_finish (&ack, &bytes);
     gl_mapw_fini (&ack);
-    rc = gl_db_put (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "ext_seen"), seen, seen_len, bytes.data,
-                    bytes.size, 0);
+    if (rc == 0 && registered)
+        rc = gl_db_put (txn, gl_ctx_dbi (ctx, "ext_seen"), seen.bytes, seen.len, bytes.data,
+                        bytes.size, 0);
+    if (rc == 0 && registered) {
+        gl_key_t when;
+        gl_key_init (&when);
+        gl_key_u64 (&when, (uint64_t) gl_ctx_now (ctx));
+        gl_key_raw (&when, seen.bytes, seen.len);
+        rc = gl_db_put (txn, gl_ctx_dbi (ctx, "ext_seen_ts"), when.bytes, when.len, "", 0, 0);
+    }
     if (rc == 0)
         rc = gl_ctx_emit (ctx, "ack", source, NULL, bytes.data, bytes.size);
     msgpack_sbuffer_destroy (&bytes);
     return rc;
 }
 
-//  An event closed or cancelled (by the dispatcher): its dedup key may open a new event.
+//  op answers: intake's own word on reports of a source, for a department to settle them by.
+static const gl_field_t s_answers_fields [] = {
+    { .key = "source", .type = GL_F_STR, .required = true, .min = 1, .max = 60,
+      .hint = "the departmental source id, e.g. \"police-110\"" },
+    { .key = "epoch", .type = GL_F_UINT, .required = true,
+      .hint = "the department's store epoch, as in its reports" },
+    { .key = "seqs", .type = GL_F_UINTS, .required = true, .min = 1, .max = 1000,
+      .hint = "the seqs of the reports asked about, 1 to 1000 of them" },
+};
+static const gl_schema_t s_answers = GL_SCHEMA ("answers", s_answers_fields);
+
+static int
+s_op_answers (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t *err)
+{
+    s_intake_t *self = gl_ctx_state (ctx);
+    const char *source;
+    size_t source_len;
+    uint64_t epoch = 0;
+    gl_get_str (req, "source", &source, &source_len);
+    gl_get_u64 (req, "epoch", &epoch);
+    const msgpack_object *seqs = gl_map_get (req, "seqs");
+    char name [64];
+    snprintf (name, sizeof name, "%.*s", (int) source_len, source);
+    bool registered = s_registered (self, name);
+    gl_listw_t list;
+    gl_listw_init (&list);
+    int rc = 0;
+    for (uint32_t i = 0; i < seqs->via.array.size && rc == 0; i++) {
+        uint64_t seq = seqs->via.array.ptr [i].via.u64;
+        if (!registered) {
+            gl_err_t refusal;
+            s_unregistered (&refusal, name);
+            gl_mapw_t ack;
+            gl_mapw_init (&ack);
+            s_ack_body (&ack, name, epoch, seq, NULL, &refusal);
+            gl_listw_map (&list, &ack);
+            gl_mapw_fini (&ack);
+            continue;
+        }
+        gl_key_t seen;
+        s_seen_key (&seen, source, source_len, epoch, seq);
+        const void *val;
+        size_t len;
+        rc = gl_db_get (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "ext_seen"), seen.bytes, seen.len,
+                        &val, &len);
+        if (rc == 0) {
+            gl_sbuffer_write (&list.items, val, len);
+            list.count++;
+        }
+        else
+        if (rc == MDB_NOTFOUND)
+            rc = 0;                     //  not seen (yet): absent from the answer
+    }
+    if (rc == 0) {
+        gl_mapw_strn (reply, "source", source, source_len);
+        gl_mapw_u64 (reply, "epoch", epoch);
+        gl_mapw_list (reply, "answers", &list);
+    }
+    gl_listw_fini (&list);
+    return rc;
+}
+
+//  An event's life is over at intake (closed, cancelled, or archived for good): its dedup key
+//  may open a new event, and its attachment count goes.
 static int
 s_event_ended (gl_ctx_t *ctx, const gl_envelope_t *env)
 {
@@ -406,9 +500,12 @@ s_event_ended (gl_ctx_t *ctx, const gl_envelope_t *env)
         return 0;
     MDB_txn *txn = gl_ctx_txn (ctx);
     MDB_dbi event_keys = gl_ctx_dbi (ctx, "event_keys"), keys = gl_ctx_dbi (ctx, "keys");
+    int rc = gl_db_del (txn, gl_ctx_dbi (ctx, "attached"), env->id, env->id_len);
+    if (rc)
+        return rc;
     const void *key;
     size_t key_len;
-    int rc = gl_db_get (txn, event_keys, env->id, env->id_len, &key, &key_len);
+    rc = gl_db_get (txn, event_keys, env->id, env->id_len, &key, &key_len);
     if (rc == MDB_NOTFOUND)
         return 0;
     if (rc)
@@ -435,9 +532,59 @@ s_consume (gl_ctx_t *ctx, const char *topic, const gl_envelope_t *env)
             return s_department_report (ctx, env);
         return 0;
     }
-    if (gl_envelope_is (env, "event.closed") || gl_envelope_is (env, "event.cancelled"))
+    if (gl_envelope_is (env, "event.closed") || gl_envelope_is (env, "event.cancelled")
+    ||  gl_envelope_is (env, "event.archived"))
         return s_event_ended (ctx, env);
     return 0;                           //  other dispatcher messages: not intake's business
+}
+
+//  ---------------------------------------------------------------------------------------------
+//  Retention: answers to departments after twice retention/days (a department gives a report
+//  up after retention/days), the daily id counters of days before yesterday.
+
+static int
+s_forget_seen (void *arg, const MDB_val *key, const MDB_val *val, bool peek)
+{
+    gl_ctx_t *ctx = arg;
+    if (key->mv_size <= 8)
+        return 0;
+    return gl_db_del (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "ext_seen"),
+                      (const char *) key->mv_data + 8, key->mv_size - 8);
+}
+
+//  A counter's stamp: 00:00 UTC of its day "YYYYMMDD" (ordering is what matters).
+static int64_t
+s_counter_day (const MDB_val *key, const MDB_val *val)
+{
+    char text [11];
+    if (key->mv_size != 8)
+        return 0;
+    snprintf (text, sizeof text, "%.4s-%.2s-%.2s", (const char *) key->mv_data,
+              (const char *) key->mv_data + 4, (const char *) key->mv_data + 6);
+    int64_t days = 0;
+    return gl_date_parse (text, &days) == 0? days * 86400000LL: 0;
+}
+
+#define S_TRIM_LIMIT 20000      //  most entries deleted per table per round
+
+static int
+s_housekeep (gl_ctx_t *ctx)
+{
+    const gl_config_t *cfg = gl_ctx_config (ctx);
+    int64_t now = gl_ctx_now (ctx);
+    size_t deleted;
+    gl_trim_t seen = { .before = now - 2 * cfg->retention_days * 86400000LL,
+                       .limit = S_TRIM_LIMIT, .stamp = gl_stamp_key };
+    int rc = gl_db_trim (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "ext_seen_ts"), &seen,
+                         s_forget_seen, ctx, &deleted);
+    if (rc)
+        return rc;
+    //  Keep today's and yesterday's counters (county-local days).
+    int64_t local = now + cfg->utc_offset_min * 60000LL;
+    gl_trim_t days = { .before = (local / 86400000LL - 1) * 86400000LL, .limit = S_TRIM_LIMIT,
+                       .stamp = s_counter_day };
+    return gl_db_trim (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "counters"), &days, NULL, NULL,
+                       &deleted);
 }
 
 //  ---------------------------------------------------------------------------------------------
@@ -473,11 +620,12 @@ s_status (gl_service_t *service, gl_mapw_t *w)
 }
 
 static const gl_op_t s_ops [] = {
-    { "report", s_op_report, true, &s_report },
+    { .name = "report", .fn = s_op_report, .mutating = true, .schema = &s_report },
+    { .name = "answers", .fn = s_op_answers, .mutating = false, .schema = &s_answers },
 };
 
 static const char *const s_dbs [] = {
-    "reports", "counters", "keys", "event_keys", "attached", "ext_seen", "stats", NULL
+    "counters", "keys", "event_keys", "attached", "ext_seen", "ext_seen_ts", "stats", NULL
 };
 
 const gl_service_def_t intake_service = {
@@ -492,4 +640,5 @@ const gl_service_def_t intake_service = {
     .open = s_open,
     .close = s_close,
     .status = s_status,
+    .housekeep = s_housekeep,
 };

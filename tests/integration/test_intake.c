@@ -27,7 +27,7 @@ s_close (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t *e
     return gl_ctx_emit (ctx, "event.closed", NULL, id, &empty_map, 1);
 }
 
-static const gl_op_t s_dispatcher_ops [] = { { "close", s_close, true, NULL } };
+static const gl_op_t s_dispatcher_ops [] = { { .name = "close", .fn = s_close, .mutating = true, .schema = NULL } };
 static const gl_service_def_t s_dispatcher_def = {
     .name = "dispatcher", .svc = GL_SVC_DISPATCHER, .ops = s_dispatcher_ops, .nops = 1
 };

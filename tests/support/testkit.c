@@ -26,12 +26,18 @@ static int64_t s_status_within (tk_net_t *self, const char *name, const char *ke
 //  must not outlive the test and hold its ports.
 static tk_net_t *s_live [8];
 
-static void
-s_kill_leftovers (void)
+void
+tk_cleanup (void)
 {
     for (int i = 0; i < 8; i++)
         if (s_live [i])
             tk_net_destroy (&s_live [i]);
+}
+
+static void
+s_kill_leftovers (void)
+{
+    tk_cleanup ();
 }
 
 tk_net_t *

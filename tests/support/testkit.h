@@ -26,6 +26,8 @@ typedef struct {
 tk_net_t *tk_net_new (int port_base, const char *extra_cfg);
 /*  Kill every process and remove the scratch directory (kept if GL_KEEP is set).  */
 void tk_net_destroy (tk_net_t **self_p);
+/*  Destroy every network still alive (a test that failed an assertion left it).  */
+void tk_cleanup (void);
 /*  Start gridloop-<name>; wait until it answers status (bus: on its control). Returns pid.  */
 pid_t tk_start (tk_net_t *self, const char *name);
 /*  Start without waiting for it to answer.  */

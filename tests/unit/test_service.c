@@ -42,7 +42,7 @@ s_emit (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t *er
     return rc;
 }
 
-static const gl_op_t s_producer_ops [] = { { "emit", s_emit, true, NULL } };
+static const gl_op_t s_producer_ops [] = { { .name = "emit", .fn = s_emit, .mutating = true, .schema = NULL } };
 static const gl_service_def_t s_producer = {
     .name = "intake", .svc = GL_SVC_INTAKE, .ops = s_producer_ops, .nops = 1
 };
@@ -94,7 +94,7 @@ s_count (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t *e
     return 0;
 }
 
-static const gl_op_t s_consumer_ops [] = { { "count", s_count, false, NULL } };
+static const gl_op_t s_consumer_ops [] = { { .name = "count", .fn = s_count, .mutating = false, .schema = NULL } };
 static const char *const s_consumer_dbs [] = { "seen", NULL };
 static const gl_service_def_t s_consumer = {
     .name = "archive", .svc = GL_SVC_ARCHIVE, .dbs = s_consumer_dbs, .ops = s_consumer_ops,
