@@ -88,6 +88,7 @@ struct gl_dept_s {
     size_t nhints;              //  used entries of hints
     uint64_t forged;            //  bus answers intake did not confirm
     uint64_t heard;             //  answers to our reports read off the bus
+    bool more;                  //  the last pump took a full batch of hints: more may wait
     msgpack_sbuffer scratch;    //  reused to build envelopes
 };
 
@@ -532,6 +533,29 @@ s_apply_txn (MDB_txn *txn, void *arg)
     return 0;
 }
 
+//  After the batch's answers are stored: count and tell each one that settled a report.
+//  Returns how many did.
+static int
+s_settled (gl_dept_t *self)
+{
+    int applied = 0;
+    for (size_t i = 0; i < self->nbatch; i++) {
+        s_answer_t *a = &self->batch [i];
+        if (!a->applied)
+            continue;
+        applied++;
+        self->npending--;
+        if (!a->answer.ok)
+            gl_log_warning ("department %s: report %llu settled without an event: %s: %s",
+                            self->source, (unsigned long long) a->seq, a->answer.code_name,
+                            a->answer.message);
+        if (self->on_answer)
+            self->on_answer (self->on_answer_arg, &a->answer);
+    }
+    self->nbatch = 0;
+    return applied;
+}
+
 //  Ask intake for its answers to the hinted seqs: fills the batch with those it confirms.
 //  Returns 0, or -1 when intake did not answer (the hints are kept for the next pump).
 static int
@@ -609,6 +633,7 @@ s_apply_answers (gl_dept_t *self)
         if (seq && !known)
             self->hints [self->nhints++] = seq;
     }
+    self->more = self->nhints == S_ANSWERS_PER_TXN;
     if (self->nhints == 0 || s_confirm (self))
         return 0;
     if (self->nbatch == 0)
@@ -620,21 +645,7 @@ s_apply_answers (gl_dept_t *self)
                       mdb_strerror (rc));
         return -1;
     }
-    int applied = 0;
-    for (size_t i = 0; i < self->nbatch; i++) {
-        s_answer_t *a = &self->batch [i];
-        if (!a->applied)
-            continue;
-        applied++;
-        self->npending--;
-        if (!a->answer.ok)
-            gl_log_warning ("department %s: report %llu refused for good: %s: %s", self->source,
-                            (unsigned long long) a->seq, a->answer.code_name,
-                            a->answer.message);
-        if (self->on_answer)
-            self->on_answer (self->on_answer_arg, &a->answer);
-    }
-    return applied;
+    return s_settled (self);
 }
 
 //  ---------------------------------------------------------------------------------------------
@@ -698,6 +709,49 @@ s_next_due (gl_dept_t *self)
 //  ---------------------------------------------------------------------------------------------
 //  Retention of answers.
 
+//  A pending report older than retention/days: intake will not remember its answer much
+//  longer, so resending it could make a second event. It is settled here as EXPIRED instead.
+typedef struct {
+    gl_dept_t *self;            //  whose store
+    int64_t before;             //  reports made before this expire (ms since 1970)
+    size_t count;               //  expired so far in this round
+} s_expire_t;
+
+static int
+s_expire_item (void *arg, const MDB_val *key, const MDB_val *val, bool peek)
+{
+    s_expire_t *x = arg;
+    gl_dept_t *self = x->self;
+    if (key->mv_size != 8 || val->mv_size <= S_HEADER)
+        return GL_ITEM_SKIP;
+    gl_doc_t doc;
+    gl_envelope_t env;
+    gl_err_t err;
+    bool old = gl_envelope_decode (&doc, (const uint8_t *) val->mv_data + S_HEADER,
+                                   val->mv_size - S_HEADER, &env, &err) == 0
+            && env.ts < x->before;
+    gl_doc_fini (&doc);
+    //  Reports are made in seq order: the first young one ends the round.
+    if (!old)
+        return GL_ITEM_STOP;
+    if (peek || self->nbatch == S_ANSWERS_PER_TXN)
+        return GL_ITEM_STOP;
+    s_answer_t *a = &self->batch [self->nbatch++];
+    memset (&a->answer, 0, sizeof a->answer);
+    a->seq = gl_be64_get (key->mv_data);
+    a->epoch = self->epoch;
+    a->answer.seq = a->seq;
+    a->answer.code = GL_UNAVAILABLE;
+    a->answer.answered_at = gl_clock_now ();
+    snprintf (a->answer.code_name, sizeof a->answer.code_name, "EXPIRED");
+    snprintf (a->answer.message, sizeof a->answer.message, "intake did not answer within "
+              "retention/days; nothing more is sent: report it again (a new report) if it "
+              "still matters");
+    s_answer_encode (a);
+    x->count++;
+    return GL_ITEM_TAKE;
+}
+
 static int
 s_trim_txn (MDB_txn *txn, void *arg)
 {
@@ -707,7 +761,15 @@ s_trim_txn (MDB_txn *txn, void *arg)
     gl_trim_t how = { .before = gl_clock_now () - self->retention_ms, .limit = S_TRIM_LIMIT,
                       .stamp = gl_stamp_value };
     size_t deleted;
-    return gl_db_trim (txn, self->results, &how, NULL, NULL, &deleted);
+    int rc = gl_db_trim (txn, self->results, &how, NULL, NULL, &deleted);
+    if (rc)
+        return rc;
+    //  Reports pending since before retention/days expire (settled here, never sent again).
+    self->nbatch = 0;
+    s_expire_t x = { self, gl_clock_now () - self->retention_ms, 0 };
+    gl_range_t all = { .max_items = S_ANSWERS_PER_TXN };
+    rc = gl_db_page (txn, self->pending, &all, s_expire_item, &x, NULL);
+    return rc? rc: s_apply_txn (txn, self);
 }
 
 //  ---------------------------------------------------------------------------------------------
@@ -728,7 +790,7 @@ gl_dept_pump (gl_dept_t *self, int timeout_ms)
     int applied;
     do
         applied = s_apply_answers (self);
-    while (applied >= 0 && self->nbatch == S_ANSWERS_PER_TXN);
+    while (applied >= 0 && self->more);
     if (applied < 0)
         rc = -1;
     now = zclock_mono ();
@@ -741,11 +803,14 @@ gl_dept_pump (gl_dept_t *self, int timeout_ms)
             rc = -1;
         }
     }
-    if (now >= self->next_housekeep) {
+    //  On a manual clock (tests, the county simulator) days pass in moments: every pump then.
+    if (now >= self->next_housekeep || gl_clock_is_manual ()) {
         int hrc = gl_store_write (self->store, s_trim_txn, self);
         if (hrc)
             gl_log_warning ("department %s: retention round failed: %s", self->source,
                             mdb_strerror (hrc));
+        else
+            s_settled (self);           //  the reports that expired
         self->next_housekeep = now + S_HOUSEKEEP_MS;
     }
     return rc;

@@ -32,7 +32,7 @@ static const char *s_usage =
     "  tail PREFIX... [--count N] [--seconds S] [--hb]\n"
     "                        follow streams on the bus as readable lines, e.g.\n"
     "                        `gridloop tail intake. dispatcher.`; '' follows everything\n"
-    "  backup SERVICE DIR    online backup of a service's store into a new directory DIR\n"
+    "  backup SERVICE NAME   online backup of a service's store into NAME under its backup_dir\n"
     "                        (absolute, on the service's host); restore by stopping the\n"
     "                        service and putting DIR's files in its data directory\n"
     "  org [UNIT] [--depth N]   the county's units and staff as a tree (from the domain\n"
@@ -507,20 +507,11 @@ static int
 s_backup (int argc, char **argv)
 {
     if (argc != 3 || gl_svc_lookup (argv [1], strlen (argv [1])) < 0)
-        return s_usage_error ("backup SERVICE DIR, e.g. gridloop backup intake "
-                              "/var/backups/gridloop/intake-20261127");
-    char path [512];
-    if (argv [2][0] != '/') {
-        char cwd [400];
-        if (!getcwd (cwd, sizeof cwd))
-            return s_usage_error ("backup: give DIR as an absolute path");
-        snprintf (path, sizeof path, "%s/%s", cwd, argv [2]);
-    }
-    else
-        snprintf (path, sizeof path, "%s", argv [2]);
+        return s_usage_error ("backup SERVICE NAME, e.g. gridloop backup intake "
+                              "2026-11-27/intake: the service writes it under its backup_dir");
     gl_mapw_t w;
     gl_mapw_init (&w);
-    gl_mapw_str (&w, "path", path);
+    gl_mapw_str (&w, "path", argv [2]);
     msgpack_sbuffer req;
     gl_request_build (&req, "backup", false, &w);
     gl_mapw_fini (&w);
@@ -535,6 +526,8 @@ s_backup (int argc, char **argv)
     if (rc == 0 && gl_answer_check (&answer.root, &err) == 0) {
         uint64_t last = 0;
         gl_get_u64 (&answer.root, "last_seq", &last);
+        char path [512] = "";
+        gl_get_strbuf (&answer.root, "path", path, sizeof path);
         printf ("%s backed up to %s (last seq %llu)\n", argv [1], path,
                 (unsigned long long) last);
     }

@@ -123,16 +123,21 @@ DISPATCHER_EPOCH = 1788220802331
 ESCALATION_EPOCH = 1788220803560
 METRICS_EPOCH = 1788220804202
 ARCHIVE_EPOCH = 1788220805117
+POLICE_EPOCH = 3370214189563321          # the 110 centre's departmental store epoch
+INTAKE_RESTORED_EPOCH = 2251799813685248  # the epoch intake took when restored from a backup
 T_MINIMAL = 1795741331804             # 2026-11-27 09:02:11.804 +08:00
 T_FULL = 1795742130250                # 2026-11-27 09:15:30.250 +08:00
 T_HB = 1795742131002                  # 2026-11-27 09:15:31.002 +08:00
 T_RESIDENT = 1795743667316            # 2026-11-27 09:41:07.316 +08:00
 T_ATTACHED = 1795745178905            # 2026-11-27 10:06:18.905 +08:00
 T_STATUS = 1795749603512              # 2026-11-27 11:20:03.512 +08:00
+T_RESTORED = 1795836002017            # 2026-11-28 11:20:02.017 +08:00
 ID_40 = "%s-20261127-000000040" % COUNTY
 ID_41 = "%s-20261127-000000041" % COUNTY
 ID_42 = "%s-20261127-000000042" % COUNTY
 ID_43 = "%s-20261127-000000043" % COUNTY
+# Ids intake gives after a restore end with its new epoch in base 36.
+ID_RESTORED = "%s-20261128-000000001-%s" % (COUNTY, "m672jxbim8")
 
 REQ_FULL = "7d1f3a52-0c4e-4b8a-9f21-6e3b5c8d2a47"
 REQ_MINIMAL = "c2b9e6f0-41d3-4a7c-8e5f-93a1d0b7c614"
@@ -258,6 +263,12 @@ def build_valid():
           envelope("event.attached", "intake", INTAKE_EPOCH, 4111, T_ATTACHED,
                    attached_body(HOTLINE_KEY, 2, REPORT_ATTACHED_FIELDS, T_ATTACHED), ID_43))
 
+    env_restored = envelope("event.reported", "intake", INTAKE_RESTORED_EPOCH, 4108, T_RESTORED,
+                            reported_body(REPORT_MINIMAL_FIELDS, T_RESTORED, TRIAGE_MINIMAL),
+                            ID_RESTORED)
+    env_restored_bytes = valid("envelope.intake.event.reported.minimal_after_restore", "envelope",
+                               env_restored)
+
     valid("envelope.intake.hb", "envelope",
           envelope("hb", "intake", INTAKE_EPOCH, 4108, T_HB, {}))
 
@@ -298,6 +309,11 @@ def build_valid():
         "field 'reporter.id' is \"GW-9999\": nobody with role grid_worker has that id on "
         "云阳县's staff list; residents and outside systems report with role \"resident\", "
         "\"department\" …"))
+    valid("reply.error.INVALID.utf8", "reply", error(
+        "INVALID",
+        "field 'description' is not valid UTF-8: send text as UTF-8: what is wrong, where, "
+        "since when; at most 4000 bytes of UTF-8 (about 1333 Chinese characters): put further "
+        "detail in an attachment"))
     valid("reply.error.MALFORMED", "reply", error(
         "MALFORMED",
         "malformed msgpack: map at byte 0 has the key 'grid' twice"))
@@ -306,6 +322,10 @@ def build_valid():
         "field 'description' is 5130 bytes; the limit is 4000 bytes: what is wrong, where, since "
         "when; at most 4000 bytes of UTF-8 (about 1333 Chinese characters): put further detail "
         "in an attachment"))
+    valid("reply.error.TOO_LARGE.values", "reply", error(
+        "TOO_LARGE",
+        "the message holds more than 100000 values; at most 100000 are accepted in one "
+        "message"))
     valid("reply.error.UNSUPPORTED", "reply", error(
         "UNSUPPORTED",
         "intake does not answer op 'sign'; it answers: status, backup, clock, replay, report"))
@@ -316,6 +336,11 @@ def build_valid():
     valid("reply.error.CONFLICT", "reply", error(
         "CONFLICT",
         "/var/backups/gridloop/2026-11-27/intake already holds a store: give a new directory"))
+    valid("reply.error.CONFLICT.req_id", "reply", error(
+        "CONFLICT",
+        "req_id '7d1f3a52-0c4e-4b8a-9f21-6e3b5c8d2a47' was already used for a different "
+        "'report' request; a retry must repeat its request exactly, and a new request needs a "
+        "new req_id"))
     valid("reply.error.FORBIDDEN", "reply", error(
         "FORBIDDEN",
         "the clock can only be moved when the service runs with clock/mode = \"manual\" (it "
@@ -345,13 +370,20 @@ def build_valid():
         "map_mb": 256,
         "clock": "wall",
         "now_ms": T_STATUS,
+        "refused_writes": 0,
         "ext_accepted": 37,
         "ext_refused": 1,
         "ext_invalid": 2,
         "ext_duplicates": 4,
         "attached": 9,
+        "tables": tables([("outbox", 4111, 1351680), ("inbox", 1, 4096),
+                          ("answers", 598, 217088), ("answers_ts", 598, 40960),
+                          ("counters", 24, 4096), ("keys", 3, 4096), ("event_keys", 3, 4096),
+                          ("attached", 1, 4096), ("ext_seen", 41, 16384),
+                          ("ext_seen_ts", 41, 8192), ("stats", 5, 4096)]),
+        "rejected": rejected(),
         "inbox": {
-            "dispatcher": {"epoch": DISPATCHER_EPOCH, "last": 12873, "lag": 0},
+            "dispatcher": {"epoch": DISPATCHER_EPOCH, "last": 12873, "lag": 0, "lost": 0},
         },
     })
 
@@ -372,13 +404,19 @@ def build_valid():
         "map_mb": 1024,
         "clock": "wall",
         "now_ms": T_STATUS + 35,
+        "refused_writes": 0,
         "messages": 61244,
         "events": 4113,
+        "tables": tables([("outbox", 9873, 3239936), ("inbox", 4, 4096),
+                          ("answers", 0, 0), ("answers_ts", 0, 0),
+                          ("events", 61244, 22450176), ("ids", 4113, 196608),
+                          ("totals", 2, 4096)]),
+        "rejected": rejected(malformed=1, foreign=1),
         "inbox": {
-            "intake": {"epoch": INTAKE_EPOCH, "last": 4111, "lag": 0},
-            "dispatcher": {"epoch": DISPATCHER_EPOCH, "last": 12873, "lag": 3},
-            "escalation": {"epoch": ESCALATION_EPOCH, "last": 2211, "lag": 0},
-            "metrics": {"epoch": METRICS_EPOCH, "last": 388, "lag": 0},
+            "intake": {"epoch": INTAKE_EPOCH, "last": 4111, "lag": 0, "lost": 0},
+            "dispatcher": {"epoch": DISPATCHER_EPOCH, "last": 12873, "lag": 3, "lost": 0},
+            "escalation": {"epoch": ESCALATION_EPOCH, "last": 2211, "lag": 0, "lost": 0},
+            "metrics": {"epoch": METRICS_EPOCH, "last": 388, "lag": 0, "lost": 0},
         },
     })
 
@@ -396,12 +434,12 @@ def build_valid():
         "errors": 0,
         "forwarded": 86517,
         "subscriptions": 23,
+        "dropped": 0,
         "inbox": {},
     })
 
     # -- backup ---------------------------------------------------------------------------------
-    valid("request.backup", "request",
-          {"op": "backup", "path": "/var/backups/gridloop/2026-11-27/intake"})
+    valid("request.backup", "request", {"op": "backup", "path": "2026-11-27/intake"})
     valid("reply.backup", "reply", {
         "ok": True, "path": "/var/backups/gridloop/2026-11-27/intake", "epoch": INTAKE_EPOCH,
         "last_seq": 4111,
@@ -416,11 +454,25 @@ def build_valid():
         "epoch": INTAKE_EPOCH,
         "first": 1,
         "last": 4108,
+        "lineage": [[INTAKE_EPOCH, 1]],
         "messages": [["intake.event.reported", env_full_bytes]],
     })
 
     valid("reply.replay.empty_outbox", "reply", {
-        "ok": True, "epoch": ARCHIVE_EPOCH, "first": 0, "last": 0, "messages": [],
+        "ok": True, "epoch": ARCHIVE_EPOCH, "first": 0, "last": 0,
+        "lineage": [[ARCHIVE_EPOCH, 1]], "messages": [],
+    })
+
+    # A restored intake: its backup held seqs 1 to 4107 of its first epoch; it took a new epoch
+    # when first opened and went on at seq 4108. Message 4108 was published before the restore
+    # too (with the old epoch): consumers that had it see the lineages part at 4108.
+    valid("reply.replay.restored", "reply", {
+        "ok": True,
+        "epoch": INTAKE_RESTORED_EPOCH,
+        "first": 1,
+        "last": 4108,
+        "lineage": [[INTAKE_EPOCH, 1], [INTAKE_RESTORED_EPOCH, 4108]],
+        "messages": [["intake.event.reported", env_restored_bytes]],
     })
 
     # -- archive: get, list ---------------------------------------------------------------------
@@ -444,6 +496,16 @@ def build_valid():
         "next": None,
     })
 
+    # -- intake: answers (a department asks for intake's word on its reports) -------------------
+    valid("request.answers", "request", {
+        "op": "answers", "source": "police-110", "epoch": POLICE_EPOCH, "seqs": [42, 43],
+    })
+    valid("reply.answers", "reply", {
+        "ok": True, "source": "police-110", "epoch": POLICE_EPOCH,
+        "answers": [{"source": "police-110", "epoch": POLICE_EPOCH, "seq": 42, "ok": True,
+                     "id": "%s-20261127-000000317" % COUNTY}],
+    })
+
     # -- clock (manual clock mode only) ---------------------------------------------------------
     valid("request.clock.advance", "request", {
         "op": "clock", "req_id": "sim-0001-advance-1h", "advance_ms": 3600000,
@@ -455,6 +517,15 @@ def build_valid():
 
     # -- decoder boundary: nesting depth exactly 16 is accepted ----------------------------------
     valid("request.status.depth_16", "request", {"op": "status", "pad": nested(15)})
+
+
+def tables(rows):
+    return {name: {"entries": entries, "bytes": size} for name, entries, size in rows}
+
+
+def rejected(**counts):
+    reasons = ("malformed", "foreign", "unconfirmed_epoch", "stray_page", "bad_page")
+    return {reason: counts.get(reason, 0) for reason in reasons}
 
 
 def nested(levels):
@@ -552,6 +623,11 @@ def build_malformed():
               pack({"op": "report", "attachments": [None] * 10001}), T,
               "value of 'attachments' is an array16 of 10001 nils, all present: one over the "
               "10000 limit on any array or map count")
+    malformed("values_over_100000",
+              pack({"op": "report", "pad": [[None] * 9999 for _ in range(11)]}), T,
+              "11 arrays of 9999 nils: every count is under 10000, but the payload holds "
+              "110005 values (every key, value and element counts one), over the 100000 limit "
+              "on one message")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ MAX_MSG_BYTES = 1 << 20      # limits/max_msg_bytes default
 MAX_STR = 65536              # any str or bin, in bytes
 MAX_COUNT = 10000            # any array or map, in elements / entries
 MAX_DEPTH = 16               # the top-level map is depth 1
+MAX_VALUES = 100000          # values in one payload (every key, value and element)
 
 ENVELOPE_KEYS = ["v", "type", "src", "epoch", "seq", "ts", "id", "body"]
 ERROR_CODES = {"MALFORMED", "TOO_LARGE", "INVALID", "UNSUPPORTED", "NOT_FOUND", "CONFLICT",
@@ -74,7 +75,19 @@ def strict_decode(data):
     if not isinstance(value, Pairs):
         raise Reject("MALFORMED", "top-level value is %s, not a map" % type(value).__name__)
     s_walk(value, 1, "$")
+    if s_count(value) > MAX_VALUES:
+        raise Reject("TOO_LARGE", "payload holds %d values, over %d" % (s_count(value),
+                                                                        MAX_VALUES))
     return value
+
+
+def s_count(value):
+    """Values in a payload as the limit counts them: every key, value and element is one."""
+    if isinstance(value, Pairs):
+        return 1 + sum(1 + s_count(item) for _, item in value)
+    if isinstance(value, list):
+        return 1 + sum(s_count(item) for item in value)
+    return 1
 
 
 def s_walk(value, depth, where):
@@ -485,7 +498,8 @@ def cross_check(name, value, by_name, envelope_hex, envelope_json):
             if get(get(msg, "envelope"), "id") != get(value, "id"):
                 return "envelope id differs from the requested id"
     if name.startswith("envelope.intake.event.reported."):
-        variant = name.rsplit(".", 1)[1]
+        # ".minimal_after_restore": the minimal report, filed by a restored intake.
+        variant = name.rsplit(".", 1)[1].split("_after_restore")[0]
         req = msgpack.unpackb(bytes.fromhex(get(by_name["request.report." + variant], "hex")),
                               raw=False, object_pairs_hook=Pairs)
         body = get(value, "body")
