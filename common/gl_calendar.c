@@ -1,6 +1,8 @@
 /*  gl_calendar — the working calendar: load and check the file, classify days, count working
     time, explain a deadline, read and write durations.  */
 #include "gl_calendar.h"
+#include "gl_clock.h"
+#include "gl_domain.h"
 
 #include <czmq.h>
 #include <jansson.h>
@@ -79,38 +81,6 @@ s_floor_div (int64_t a, int64_t b)
     return (a % b != 0 && (a < 0) != (b < 0))? q - 1: q;
 }
 
-static int64_t
-s_days_from_civil (int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0? y: y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2? -3: 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void
-s_civil_from_days (int64_t z, int64_t *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0? z: z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int) (doy - (153 * mp + 2) / 5 + 1);
-    *m = (int) (mp < 10? mp + 3: mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
-//  1 = Monday … 7 = Sunday; 1970-01-01 was a Thursday.
-static int
-s_weekday (int64_t day)
-{
-    return (int) ((day % 7 + 7 + 3) % 7) + 1;
-}
-
 static bool
 s_digits (const char *text, size_t n)
 {
@@ -141,7 +111,7 @@ s_read_date (const char *text, int64_t *day)
     bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     if (y < 1 || m < 1 || m > 12 || d < 1 || d > (m == 2 && !leap? 28: days [m - 1]))
         return -1;
-    *day = s_days_from_civil (y, m, d);
+    *day = gl_days_from_civil (y, m, d);
     return 0;
 }
 
@@ -149,10 +119,10 @@ s_read_date (const char *text, int64_t *day)
 static void
 s_date_text (int64_t day, char out [16])
 {
-    int64_t y;
-    int m, d;
-    s_civil_from_days (day, &y, &m, &d);
-    snprintf (out, 16, "%04lld-%02d-%02d", (long long) y, m, d);
+    int y, m, d;
+    gl_civil_from_days (day, &y, &m, &d);
+    //  A day number from a loaded calendar or a parsed date: months 1..12, days 1..31.
+    snprintf (out, 16, "%04d-%02d-%02d", y % 10000, m % 100, d % 100);
 }
 
 //  "YYYY-MM-DD (周X)" of a day.
@@ -161,7 +131,7 @@ s_date_week (int64_t day, char out [32])
 {
     char date [16];
     s_date_text (day, date);
-    snprintf (out, 32, "%s (%s)", date, s_weekday_names [s_weekday (day)]);
+    snprintf (out, 32, "%s (%s)", date, s_weekday_names [gl_weekday (day)]);
 }
 
 //  A time of day (0 … 24:00): "HH:MM", with ":SS" or ":SS.mmm" when not zero.
@@ -248,11 +218,10 @@ s_makeup (const s_year_t *year, int64_t day)
 static void
 s_classify (gl_calendar_t *self, int64_t day, gl_day_t *out)
 {
-    int64_t y;
-    int m, d;
-    s_civil_from_days (day, &y, &m, &d);
+    int y, m, d;
+    gl_civil_from_days (day, &y, &m, &d);
     const s_year_t *year = s_year (self, y);
-    out->weekday = s_weekday (day);
+    out->weekday = gl_weekday (day);
     out->covered = year != NULL;
     out->provisional = year && year->provisional;
     out->name = "";
@@ -386,7 +355,7 @@ gl_calendar_format_time (gl_calendar_t *self, int64_t ms, char *buf, size_t size
     char text [48];
     ms = s_clamp (ms, -GL_CALENDAR_LIMIT_MS, GL_CALENDAR_LIMIT_MS);
     int64_t day = s_time_text (self, ms, text);
-    snprintf (buf, size, "%s (%s)", text, s_weekday_names [s_weekday (day)]);
+    snprintf (buf, size, "%s (%s)", text, s_weekday_names [gl_weekday (day)]);
 }
 
 //  ---------------------------------------------------------------------------------------------
@@ -865,66 +834,21 @@ gl_duration_format (int64_t minutes, bool working, gl_calendar_t *self, char *bu
 
 typedef struct {
     gl_calendar_t *cal;         //  being built
-    const char *path;           //  the file, or "(text)"
-    gl_err_t *err;              //  where the first problem goes
-    char entry [96];            //  the entry being checked, e.g. "years.2026.holidays[3]"
+    gl_domain_t d;              //  the file, the entry being checked, where problems go
 } s_load_t;
 
-static int
-s_bad (s_load_t *ld, const char *format, ...) __attribute__ ((format (printf, 2, 3)));
-
-static int
-s_bad (s_load_t *ld, const char *format, ...)
-{
-    char problem [280];
-    va_list args;
-    va_start (args, format);
-    vsnprintf (problem, sizeof problem, format, args);
-    va_end (args);
-    return gl_fail (ld->err, GL_INVALID, "%s: %s%s%s", ld->path, ld->entry,
-                    *ld->entry? ": ": "", problem);
-}
+#define s_bad(ld, ...) gl_domain_bad (&(ld)->d, __VA_ARGS__)
 
 //  Every key of obj is one of the NULL-terminated allowed list, and each required one (the
 //  first `required` of the list) is there.
 static int
 s_keys (s_load_t *ld, const json_t *obj, const char *const *allowed, int required)
 {
-    const char *key;
-    json_t *value;
-    json_object_foreach ((json_t *) obj, key, value) {
-        bool known = false;
-        for (const char *const *a = allowed; *a && !known; a++)
-            known = streq (*a, key);
-        if (!known) {
-            char list [160] = "";
-            for (const char *const *a = allowed; *a; a++)
-                snprintf (list + strlen (list), sizeof list - strlen (list), "%s%s",
-                          a == allowed? "": ", ", *a);
-            return s_bad (ld, "unknown key '%.40s' (expected %s)", key, list);
-        }
-    }
+    if (gl_domain_keys (&ld->d, obj, allowed))
+        return -1;
     for (int i = 0; i < required; i++)
         if (!json_object_get (obj, allowed [i]))
             return s_bad (ld, "'%s' is missing", allowed [i]);
-    return 0;
-}
-
-//  A non-empty string of at most max bytes, without NUL; optional ones may be absent.
-static int
-s_string (s_load_t *ld, const json_t *obj, const char *key, size_t max, const char **out)
-{
-    const json_t *value = json_object_get (obj, key);
-    if (!json_is_string (value))
-        return s_bad (ld, "'%s' must be a string", key);
-    size_t len = json_string_length (value);
-    *out = json_string_value (value);
-    if (len == 0)
-        return s_bad (ld, "'%s' is empty", key);
-    if (strlen (*out) != len)
-        return s_bad (ld, "'%s' contains a NUL character", key);
-    if (len > max)
-        return s_bad (ld, "'%s' is %zu bytes long; at most %zu are accepted", key, len, max);
     return 0;
 }
 
@@ -933,7 +857,7 @@ static int
 s_date (s_load_t *ld, const json_t *obj, const char *key, const s_year_t *year, int64_t *day)
 {
     const char *text;
-    if (s_string (ld, obj, key, 32, &text))
+    if (gl_domain_string (&ld->d, obj, key, 32, &text))
         return -1;
     if (strlen (text) != 10 || s_read_date (text, day))
         return s_bad (ld, "'%s' is \"%s\"; expected a real date YYYY-MM-DD (e.g. %04d-10-01)",
@@ -963,7 +887,7 @@ s_load_hours (s_load_t *ld, const json_t *root)
 {
     gl_calendar_t *cal = ld->cal;
     const json_t *list = json_object_get (root, "working_hours");
-    snprintf (ld->entry, sizeof ld->entry, "working_hours");
+    snprintf (ld->d.entry, sizeof ld->d.entry, "working_hours");
     if (!json_is_array (list))
         return s_bad (ld, "must be an array of periods [\"HH:MM\", \"HH:MM\"], e.g. "
                       "[[\"09:00\", \"12:00\"], [\"14:00\", \"18:00\"]]");
@@ -975,7 +899,7 @@ s_load_hours (s_load_t *ld, const json_t *root)
     size_t i;
     json_t *item;
     json_array_foreach (list, i, item) {
-        snprintf (ld->entry, sizeof ld->entry, "working_hours[%zu]", i);
+        snprintf (ld->d.entry, sizeof ld->d.entry, "working_hours[%zu]", i);
         if (!json_is_array (item) || json_array_size (item) != 2)
             return s_bad (ld, "must be a period [\"HH:MM\", \"HH:MM\"] (its opening and "
                           "closing time)");
@@ -1005,14 +929,14 @@ s_load_weekend (s_load_t *ld, const json_t *root)
 {
     gl_calendar_t *cal = ld->cal;
     const json_t *list = json_object_get (root, "weekend");
-    snprintf (ld->entry, sizeof ld->entry, "weekend");
+    snprintf (ld->d.entry, sizeof ld->d.entry, "weekend");
     if (!json_is_array (list))
         return s_bad (ld, "must be an array of day numbers, 1 (Monday) … 7 (Sunday), e.g. "
                       "[6, 7]");
     size_t i;
     json_t *item;
     json_array_foreach (list, i, item) {
-        snprintf (ld->entry, sizeof ld->entry, "weekend[%zu]", i);
+        snprintf (ld->d.entry, sizeof ld->d.entry, "weekend[%zu]", i);
         json_int_t d = json_is_integer (item)? json_integer_value (item): 0;
         if (d < 1 || d > 7)
             return s_bad (ld, "is not a day number; expected 1 (Monday) … 7 (Sunday)");
@@ -1021,7 +945,7 @@ s_load_weekend (s_load_t *ld, const json_t *root)
         cal->weekend |= 1u << d;
         cal->weekend_days++;
     }
-    snprintf (ld->entry, sizeof ld->entry, "weekend");
+    snprintf (ld->d.entry, sizeof ld->d.entry, "weekend");
     if (cal->weekend_days == 7)
         return s_bad (ld, "lists all seven days; at least one must be a working day");
     return 0;
@@ -1069,17 +993,17 @@ s_load_holidays (s_load_t *ld, const char *key, const json_t *obj, s_year_t *yea
         return -1;
     year->holidays = calloc (json_array_size (list) + 1, sizeof *year->holidays);
     if (!year->holidays)
-        return gl_fail (ld->err, GL_INTERNAL, "%s: out of memory while loading it", ld->path);
+        return gl_fail (ld->d.err, GL_INTERNAL, "%s: out of memory while loading it", ld->d.path);
     size_t i;
     json_t *item;
     json_array_foreach (list, i, item) {
-        snprintf (ld->entry, sizeof ld->entry, "years.%s.holidays[%zu]", key, i);
+        snprintf (ld->d.entry, sizeof ld->d.entry, "years.%s.holidays[%zu]", key, i);
         s_holiday_t *h = &year->holidays [i];
         h->index = i;
         if (!json_is_object (item))
             return s_bad (ld, "must be an object {\"name\", \"from\", \"to\"}");
         if (s_keys (ld, item, keys, 3)
-        ||  s_string (ld, item, "name", S_NAME_MAX, &h->name)
+        ||  gl_domain_string (&ld->d, item, "name", S_NAME_MAX, &h->name)
         ||  s_date (ld, item, "from", year, &h->first)
         ||  s_date (ld, item, "to", year, &h->last))
             return -1;
@@ -1114,21 +1038,21 @@ s_load_makeups (s_load_t *ld, const char *key, const json_t *obj, s_year_t *year
         return -1;
     year->makeups = calloc (json_array_size (list) + 1, sizeof *year->makeups);
     if (!year->makeups)
-        return gl_fail (ld->err, GL_INTERNAL, "%s: out of memory while loading it", ld->path);
+        return gl_fail (ld->d.err, GL_INTERNAL, "%s: out of memory while loading it", ld->d.path);
     size_t i;
     json_t *item;
     json_array_foreach (list, i, item) {
-        snprintf (ld->entry, sizeof ld->entry, "years.%s.workdays[%zu]", key, i);
+        snprintf (ld->d.entry, sizeof ld->d.entry, "years.%s.workdays[%zu]", key, i);
         s_makeup_t *m = &year->makeups [i];
         if (!json_is_object (item))
             return s_bad (ld, "must be an object {\"date\", \"name\"}");
         if (s_keys (ld, item, keys, 2)
         ||  s_date (ld, item, "date", year, &m->day)
-        ||  s_string (ld, item, "name", S_NAME_MAX, &m->name))
+        ||  gl_domain_string (&ld->d, item, "name", S_NAME_MAX, &m->name))
             return -1;
         char date [16];
         s_date_text (m->day, date);
-        int weekday = s_weekday (m->day);
+        int weekday = gl_weekday (m->day);
         if (!(cal->weekend & (1u << weekday))) {
             char weekend [32] = "";
             for (int d = 1; d <= 7; d++)
@@ -1158,18 +1082,18 @@ s_load_year (s_load_t *ld, const char *key, const json_t *obj, s_year_t *year)
     static const char *const keys [] = {
         "source", "holidays", "workdays", "provisional", "note", NULL
     };
-    snprintf (ld->entry, sizeof ld->entry, "years.%.8s", key);
+    snprintf (ld->d.entry, sizeof ld->d.entry, "years.%.8s", key);
     if (strlen (key) != 4 || !s_digits (key, 4) || s_number (key, 4) < 1)
         return s_bad (ld, "a year is written with four digits, e.g. \"2026\"");
     year->year = s_number (key, 4);
-    year->first_day = s_days_from_civil (year->year, 1, 1);
-    year->last_day = s_days_from_civil (year->year, 12, 31);
+    year->first_day = gl_days_from_civil (year->year, 1, 1);
+    year->last_day = gl_days_from_civil (year->year, 12, 31);
     if (!json_is_object (obj))
         return s_bad (ld, "must be an object with source, holidays and workdays");
     const char *text;
     if (s_keys (ld, obj, keys, 3)
-    ||  s_string (ld, obj, "source", S_TEXT_MAX, &text)
-    ||  (json_object_get (obj, "note") && s_string (ld, obj, "note", S_TEXT_MAX, &text)))
+    ||  gl_domain_string (&ld->d, obj, "source", S_TEXT_MAX, &text)
+    ||  (json_object_get (obj, "note") && gl_domain_string (&ld->d, obj, "note", S_TEXT_MAX, &text)))
         return -1;
     const json_t *provisional = json_object_get (obj, "provisional");
     if (provisional && !json_is_boolean (provisional))
@@ -1186,18 +1110,18 @@ s_load (s_load_t *ld, const json_t *root)
     gl_calendar_t *cal = ld->cal;
     const char *text;
     if (s_keys (ld, root, keys, 3)
-    ||  (json_object_get (root, "note") && s_string (ld, root, "note", S_TEXT_MAX, &text))
+    ||  (json_object_get (root, "note") && gl_domain_string (&ld->d, root, "note", S_TEXT_MAX, &text))
     ||  s_load_hours (ld, root)
     ||  s_load_weekend (ld, root))
         return -1;
     const json_t *years = json_object_get (root, "years");
-    snprintf (ld->entry, sizeof ld->entry, "years");
+    snprintf (ld->d.entry, sizeof ld->d.entry, "years");
     if (!json_is_object (years))
         return s_bad (ld, "must be an object of years, e.g. {\"2026\": {\"source\": …, "
                       "\"holidays\": […], \"workdays\": […]}}");
     cal->years = calloc (json_object_size (years) + 1, sizeof *cal->years);
     if (!cal->years)
-        return gl_fail (ld->err, GL_INTERNAL, "%s: out of memory while loading it", ld->path);
+        return gl_fail (ld->d.err, GL_INTERNAL, "%s: out of memory while loading it", ld->d.path);
     const char *key;
     json_t *value;
     json_object_foreach ((json_t *) years, key, value) {
@@ -1205,7 +1129,7 @@ s_load (s_load_t *ld, const json_t *root)
             return -1;
     }
     qsort (cal->years, cal->year_count, sizeof *cal->years, s_compare_years);
-    ld->entry [0] = 0;
+    ld->d.entry [0] = 0;
     return 0;
 }
 
@@ -1235,7 +1159,7 @@ s_new (json_t *json, const char *path, int utc_offset_min, gl_err_t *err)
     self->json = json;
     self->utc_offset_min = utc_offset_min;
     self->offset_ms = utc_offset_min * S_MINUTE_MS;
-    s_load_t ld = { self, path, err, "" };
+    s_load_t ld = { .cal = self, .d = { .path = path, .err = err } };
     if (s_load (&ld, json))
         gl_calendar_destroy (&self);
     return self;

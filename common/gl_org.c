@@ -44,40 +44,47 @@ const unsigned gl_org_kind_levels [GL_UNIT_KIND_COUNT] = {
     S_AT (GL_LEVEL_COUNTY) | S_AT (GL_LEVEL_STREET) | S_AT (GL_LEVEL_COMMUNITY) //  office
 };
 
+//  One lookup for every enum's name table: "?" outside it.
+static const char *
+s_name (const char *const *names, int count, int value)
+{
+    return value >= 0 && value < count? names [value]: "?";
+}
+
 const char *
 gl_unit_kind_name (gl_unit_kind_t k)
 {
-    return k >= 0 && k < GL_UNIT_KIND_COUNT? gl_org_kind_names [k]: "?";
+    return s_name (gl_org_kind_names, GL_UNIT_KIND_COUNT, k);
 }
 
 const char *
 gl_level_name (gl_level_t l)
 {
-    return l >= 0 && l < GL_LEVEL_COUNT? gl_org_level_names [l]: "?";
+    return s_name (gl_org_level_names, GL_LEVEL_COUNT, l);
 }
 
 const char *
 gl_board_name (gl_board_t b)
 {
-    return b >= 0 && b < GL_BOARD_COUNT? gl_org_board_names [b]: "?";
+    return s_name (gl_org_board_names, GL_BOARD_COUNT, b);
 }
 
 const char *
 gl_channel_name (gl_channel_t c)
 {
-    return c >= 0 && c < GL_CHANNEL_COUNT? gl_org_channel_names [c]: "?";
+    return s_name (gl_org_channel_names, GL_CHANNEL_COUNT, c);
 }
 
 const char *
 gl_role_name (gl_role_t r)
 {
-    return r >= 0 && r < GL_ROLE_COUNT? gl_org_role_names [r]: "?";
+    return s_name (gl_org_role_names, GL_ROLE_COUNT, r);
 }
 
 const char *
 gl_matter_name (gl_matter_t s)
 {
-    return s >= 0 && s < GL_MATTER_COUNT? gl_org_matter_names [s]: "?";
+    return s_name (gl_org_matter_names, GL_MATTER_COUNT, s);
 }
 
 int

@@ -37,6 +37,24 @@ s_bad (gl_err_t *err, const char *path, const gl_field_t *f, const char *what)
 static int
 s_check (const gl_schema_t *schema, const msgpack_object *map, const char *prefix, gl_err_t *err);
 
+//  An array field's item count against its bounds: 0, or -1 with err (TOO_LARGE over max,
+//  INVALID under min).
+static int
+s_count_check (const gl_field_t *f, uint32_t n, const char *path, gl_err_t *err)
+{
+    char what [200];
+    if (f->max && (int64_t) n > f->max) {
+        snprintf (what, sizeof what, "has %u items; the limit is %lld", n, (long long) f->max);
+        return s_bad_code (err, GL_TOO_LARGE, path, f, what);
+    }
+    if ((int64_t) n < f->min) {
+        snprintf (what, sizeof what, "has %u items; it needs at least %lld", n,
+                  (long long) f->min);
+        return s_bad (err, path, f, what);
+    }
+    return 0;
+}
+
 static int
 s_field (const gl_field_t *f, const msgpack_object *v, const char *path, gl_err_t *err)
 {
@@ -129,16 +147,8 @@ s_field (const gl_field_t *f, const msgpack_object *v, const char *path, gl_err_
             if (v->type != MSGPACK_OBJECT_ARRAY)
                 break;
             uint32_t n = v->via.array.size;
-            if (f->max && (int64_t) n > f->max) {
-                snprintf (what, sizeof what, "has %u items; the limit is %lld", n,
-                          (long long) f->max);
-                return s_bad_code (err, GL_TOO_LARGE, path, f, what);
-            }
-            if ((int64_t) n < f->min) {
-                snprintf (what, sizeof what, "has %u items; it needs at least %lld", n,
-                          (long long) f->min);
-                return s_bad (err, path, f, what);
-            }
+            if (s_count_check (f, n, path, err))
+                return -1;
             for (uint32_t i = 0; i < n; i++) {
                 const msgpack_object *item = &v->via.array.ptr [i];
                 char at [160];
@@ -159,16 +169,8 @@ s_field (const gl_field_t *f, const msgpack_object *v, const char *path, gl_err_
             if (v->type != MSGPACK_OBJECT_ARRAY)
                 break;
             uint32_t n = v->via.array.size;
-            if (f->max && (int64_t) n > f->max) {
-                snprintf (what, sizeof what, "has %u items; the limit is %lld", n,
-                          (long long) f->max);
-                return s_bad_code (err, GL_TOO_LARGE, path, f, what);
-            }
-            if ((int64_t) n < f->min) {
-                snprintf (what, sizeof what, "has %u items; it needs at least %lld", n,
-                          (long long) f->min);
-                return s_bad (err, path, f, what);
-            }
+            if (s_count_check (f, n, path, err))
+                return -1;
             for (uint32_t i = 0; i < n; i++)
                 if (v->via.array.ptr [i].type != MSGPACK_OBJECT_POSITIVE_INTEGER) {
                     char at [160];

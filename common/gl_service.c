@@ -986,6 +986,8 @@ gl_service_destroy (gl_service_t **self_p)
     }
     if (self->def->close && self->store)
         self->def->close (self);
+    free (self->state);                 //  what open set, if anything: one owner, the skeleton
+    self->state = NULL;
     gl_inbox_destroy (&self->inbox);
     zsock_destroy (&self->router);
     zsock_destroy (&self->pub);

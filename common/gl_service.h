@@ -66,7 +66,8 @@ typedef struct {
         housekeeping round (and after the clock moves, in manual mode). Returns 0 or an LMDB
         error. NULL: nothing to trim.  */
     int (*housekeep) (gl_ctx_t *ctx);
-    /*  Before the store closes.  */
+    /*  Before the store closes: release what the state holds. The state itself (one block
+        from zmalloc, set by open) is freed by the skeleton afterwards. NULL: nothing more.  */
     void (*close) (gl_service_t *self);
 } gl_service_def_t;
 
@@ -86,6 +87,8 @@ typedef struct {
 } gl_service_args_t;
 void gl_service_actor (zsock_t *pipe, void *args);
 
+/*  The service's own state: one zmalloc'ed block set by open, freed by the skeleton at the
+    end (after close).  */
 void *gl_service_state (gl_service_t *self);
 void gl_service_set_state (gl_service_t *self, void *state);
 gl_store_t *gl_service_store (gl_service_t *self);

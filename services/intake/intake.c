@@ -604,13 +604,6 @@ s_open (gl_service_t *service, gl_err_t *err)
 }
 
 static void
-s_close (gl_service_t *service)
-{
-    free (gl_service_state (service));
-    gl_service_set_state (service, NULL);
-}
-
-static void
 s_status (gl_service_t *service, gl_mapw_t *w)
 {
     static const char *const names [] = {
@@ -638,7 +631,6 @@ const gl_service_def_t intake_service = {
     .passive = "ext.",
     .needs_org = true,
     .open = s_open,
-    .close = s_close,
     .status = s_status,
     .housekeep = s_housekeep,
 };
