@@ -40,7 +40,9 @@ static const char *s_usage =
     "     (durability sync), first alone, then with the archive consuming intake's stream;\n"
     "     the archive's catch-up time is shown too; then the same with each client keeping\n"
     "     --window reports in flight (an asynchronous client), alone and with the archive\n"
-    "  2. the bus against raw libzmq: PUB -> SUB directly over tcp loopback, then\n"
+    "  2. a flood of maximum-size requests (8 clients x 25 reports of about 1 MiB, sent\n"
+    "     without reading): intake's peak memory beside the bound its settings give\n"
+    "  3. the bus against raw libzmq: PUB -> SUB directly over tcp loopback, then\n"
     "     PUB -> gridloop-bus -> SUB; two-frame messages with a ~300-byte payload\n"
     "\n"
     "Options:\n"
@@ -770,6 +772,117 @@ s_doc_u64 (const msgpack_object *map, const char *key)
     return v;
 }
 
+//  Measurement 2: a flood of maximum-size requests. S_FLOOD_CLIENTS clients each send
+//  S_FLOOD_EACH valid reports of about 1 MiB (an unknown field of many short strings, which the
+//  decoder must parse) without reading, then read what comes back. Intake's peak memory is set
+//  beside the bound its settings give: what one batch may parse (limits/batch_mb) plus what
+//  its sockets may hold for each peer (limits/peer_queue requests of limits/max_msg_bytes).
+//  Answers past peer_queue per client are dropped by design (a client that breaks the
+//  one-in-flight rule loses them; its retry would get them again).
+#define S_FLOOD_CLIENTS 8
+#define S_FLOOD_EACH    25
+
+static void
+s_flood_request (msgpack_sbuffer *out, int client, int i)
+{
+    char req_id [48];
+    snprintf (req_id, sizeof req_id, "flood-%08x-%d-%d", (unsigned) getpid (), client, i);
+    msgpack_sbuffer_init (out);
+    msgpack_packer pk;
+    gl_packer_init (&pk, out);
+    msgpack_pack_map (&pk, 8);
+    const char *pairs [][2] = { { "op", "report" }, { "req_id", req_id },
+                                { "category", "03.01" }, { "grid", "SJ-01-01" },
+                                { "description", S_DESCRIPTION }, { "channel", "app" } };
+    for (size_t k = 0; k < sizeof pairs / sizeof pairs [0]; k++) {
+        gl_pack_cstr (&pk, pairs [k][0]);
+        gl_pack_cstr (&pk, pairs [k][1]);
+    }
+    gl_pack_cstr (&pk, "reporter");
+    msgpack_pack_map (&pk, 2);
+    gl_pack_cstr (&pk, "id");
+    gl_pack_cstr (&pk, "GW-0002");
+    gl_pack_cstr (&pk, "role");
+    gl_pack_cstr (&pk, "grid_worker");
+    gl_pack_cstr (&pk, "junk");
+    msgpack_pack_array (&pk, 10);
+    for (int a = 0; a < 10; a++) {
+        msgpack_pack_array (&pk, 9500);
+        for (int k = 0; k < 9500; k++)
+            gl_pack_cstr (&pk, "0123456789");
+    }
+}
+
+static int
+s_flood_run (void)
+{
+    s_stop (S_ARCHIVE);
+    s_stop (S_INTAKE);
+    char dir [PATH_MAX + 64];
+    snprintf (dir, sizeof dir, "%s/intake", s_bench.cfg.data_dir);
+    s_rm_tree (dir);
+    if (s_start (S_INTAKE))
+        return -1;
+    pid_t pid = s_bench.procs [S_INTAKE].pid;
+    long before = s_hwm_kb (pid);
+    msgpack_sbuffer req;
+    s_flood_request (&req, 0, 0);
+    printf ("\n[flood: %d clients send %d reports of %zu bytes each without reading ...]\n",
+            S_FLOOD_CLIENTS, S_FLOOD_EACH, req.size);
+    msgpack_sbuffer_destroy (&req);
+    fflush (stdout);
+    void *ctx = zmq_ctx_new ();
+    void *socks [S_FLOOD_CLIENTS];
+    int hwm = S_FLOOD_EACH + 1;
+    for (int c = 0; c < S_FLOOD_CLIENTS; c++) {
+        socks [c] = s_new_dealer (ctx, s_endpoint_of (S_INTAKE));
+        zmq_setsockopt (socks [c], ZMQ_SNDHWM, &hwm, sizeof hwm);
+    }
+    int64_t start = s_now_ns ();
+    for (int i = 0; i < S_FLOOD_EACH; i++)
+        for (int c = 0; c < S_FLOOD_CLIENTS; c++) {
+            s_flood_request (&req, c, i);
+            zmq_send (socks [c], "", 0, ZMQ_SNDMORE);
+            zmq_send (socks [c], req.data, req.size, 0);
+            msgpack_sbuffer_destroy (&req);
+        }
+    //  Read until every answer is in or none has come for a while (the rest were dropped).
+    int answered = 0, ok = 0;
+    int64_t quiet_since = s_now_ns ();
+    while (answered < S_FLOOD_CLIENTS * S_FLOOD_EACH && !s_interrupted ()
+    &&     s_now_ns () - quiet_since < 3000000000LL) {
+        bool any = false;
+        for (int c = 0; c < S_FLOOD_CLIENTS; c++) {
+            int rc = s_recv_answer (socks [c], NULL, 0);
+            if (rc >= 0) {
+                answered++;
+                ok += rc;
+                any = true;
+            }
+        }
+        if (any)
+            quiet_since = s_now_ns ();
+        else
+            s_sleep_ms (5);
+    }
+    double seconds = (double) (s_now_ns () - start) / 1e9;
+    for (int c = 0; c < S_FLOOD_CLIENTS; c++)
+        zmq_close (socks [c]);
+    zmq_ctx_term (ctx);
+    long after = s_hwm_kb (pid);
+    const gl_config_t *cfg = &s_bench.cfg;
+    long bound_mb = cfg->batch_mb
+                  + (long) S_FLOOD_CLIENTS * cfg->peer_queue * (cfg->max_msg_bytes >> 20);
+    printf ("  answers      %d of %d (%d ok; the rest dropped past limits/peer_queue %d), %.1f s\n",
+            answered, S_FLOOD_CLIENTS * S_FLOOD_EACH, ok, (int) cfg->peer_queue, seconds);
+    printf ("  intake peak  %.1f MB before, %.1f MB during the flood; bound from the settings: "
+            "batch_mb %d + %d peers x peer_queue %d x max_msg_bytes %lld MiB = %ld MB\n",
+            before / 1024.0, after / 1024.0, (int) cfg->batch_mb, S_FLOOD_CLIENTS,
+            (int) cfg->peer_queue, (long long) (cfg->max_msg_bytes >> 20), bound_mb);
+    fflush (stdout);
+    return s_services_alive ()? 0: -1;
+}
+
 //  One run of measurement 1 against a fresh intake store (and archive when with_archive).
 static int
 s_reports_run (const char *name, bool with_archive, unsigned run)
@@ -1411,6 +1524,8 @@ main (int argc, char **argv)
             rc = 1;
         s_bench.window = 1;
     }
+    if (rc == 0 && !s_interrupted () && s_flood_run ())
+        rc = 1;
     if (rc == 0 && !s_interrupted () && s_bus_runs ())
         rc = 1;
     s_stop_all ();
