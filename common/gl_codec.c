@@ -283,11 +283,19 @@ gl_map_get (const msgpack_object *map, const char *key)
     return NULL;
 }
 
+//  The value under key if it has the type wanted, else NULL.
+static const msgpack_object *
+s_get_typed (const msgpack_object *map, const char *key, msgpack_object_type type)
+{
+    const msgpack_object *o = gl_map_get (map, key);
+    return o && o->type == type? o: NULL;
+}
+
 bool
 gl_get_str (const msgpack_object *map, const char *key, const char **str, size_t *len)
 {
-    const msgpack_object *o = gl_map_get (map, key);
-    if (!o || o->type != MSGPACK_OBJECT_STR)
+    const msgpack_object *o = s_get_typed (map, key, MSGPACK_OBJECT_STR);
+    if (!o)
         return false;
     *str = o->via.str.ptr;
     if (len)
@@ -310,11 +318,10 @@ gl_get_strbuf (const msgpack_object *map, const char *key, char *buf, size_t siz
 bool
 gl_get_u64 (const msgpack_object *map, const char *key, uint64_t *out)
 {
-    const msgpack_object *o = gl_map_get (map, key);
-    if (!o || o->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
-        return false;
-    *out = o->via.u64;
-    return true;
+    const msgpack_object *o = s_get_typed (map, key, MSGPACK_OBJECT_POSITIVE_INTEGER);
+    if (o)
+        *out = o->via.u64;
+    return o != NULL;
 }
 
 bool
@@ -335,11 +342,10 @@ gl_get_i64 (const msgpack_object *map, const char *key, int64_t *out)
 bool
 gl_get_bool (const msgpack_object *map, const char *key, bool *out)
 {
-    const msgpack_object *o = gl_map_get (map, key);
-    if (!o || o->type != MSGPACK_OBJECT_BOOLEAN)
-        return false;
-    *out = o->via.boolean;
-    return true;
+    const msgpack_object *o = s_get_typed (map, key, MSGPACK_OBJECT_BOOLEAN);
+    if (o)
+        *out = o->via.boolean;
+    return o != NULL;
 }
 
 bool

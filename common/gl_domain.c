@@ -165,26 +165,29 @@ gl_domain_enum (gl_domain_t *d, const json_t *obj, const char *key, const char *
     return gl_domain_bad (d, "'%s' is \"%s\"; expected one of %s", key, text, list);
 }
 
-int
-gl_domain_array (gl_domain_t *d, const json_t *obj, const char *key, json_t **out)
+//  The child under key, which must be there and of the JSON type wanted (named as what).
+static int
+s_child (gl_domain_t *d, const json_t *obj, const char *key, json_type type, const char *what,
+         json_t **out)
 {
     *out = json_object_get (obj, key);
     if (!*out)
         return gl_domain_bad (d, "'%s' is missing", key);
-    if (!json_is_array (*out))
-        return gl_domain_bad (d, "'%s' must be an array", key);
+    if (json_typeof (*out) != type)
+        return gl_domain_bad (d, "'%s' must be %s", key, what);
     return 0;
+}
+
+int
+gl_domain_array (gl_domain_t *d, const json_t *obj, const char *key, json_t **out)
+{
+    return s_child (d, obj, key, JSON_ARRAY, "an array", out);
 }
 
 int
 gl_domain_object (gl_domain_t *d, const json_t *obj, const char *key, json_t **out)
 {
-    *out = json_object_get (obj, key);
-    if (!*out)
-        return gl_domain_bad (d, "'%s' is missing", key);
-    if (!json_is_object (*out))
-        return gl_domain_bad (d, "'%s' must be an object", key);
-    return 0;
+    return s_child (d, obj, key, JSON_OBJECT, "an object", out);
 }
 
 int

@@ -37,6 +37,27 @@ s_bad (gl_err_t *err, const char *path, const gl_field_t *f, const char *what)
 static int
 s_check (const gl_schema_t *schema, const msgpack_object *map, const char *prefix, gl_err_t *err);
 
+//  One item of an array field (GL_F_STRS: a non-empty UTF-8 string within item_max;
+//  GL_F_UINTS: a non-negative integer): 0, or -1 with err naming it as at.
+static int
+s_item (const gl_field_t *f, const msgpack_object *item, const char *at, gl_err_t *err)
+{
+    if (f->type == GL_F_UINTS)
+        return item->type == MSGPACK_OBJECT_POSITIVE_INTEGER? 0:
+               s_bad (err, at, f, "must be a non-negative integer");
+    if (item->type != MSGPACK_OBJECT_STR || item->via.str.size == 0)
+        return s_bad (err, at, f, "must be a non-empty string");
+    if (f->item_max && item->via.str.size > f->item_max) {
+        char what [200];
+        snprintf (what, sizeof what, "is %u bytes; the limit is %zu bytes", item->via.str.size,
+                  f->item_max);
+        return s_bad_code (err, GL_TOO_LARGE, at, f, what);
+    }
+    if (!gl_utf8_valid (item->via.str.ptr, item->via.str.size))
+        return s_bad (err, at, f, "is not valid UTF-8: send text as UTF-8");
+    return 0;
+}
+
 //  An array field's item count against its bounds: 0, or -1 with err (TOO_LARGE over max,
 //  INVALID under min).
 static int
@@ -143,40 +164,19 @@ s_field (const gl_field_t *f, const msgpack_object *v, const char *path, gl_err_
             if (v->type != MSGPACK_OBJECT_MAP)
                 break;
             return f->sub? s_check (f->sub, v, path, err): 0;
-        case GL_F_STRS: {
-            if (v->type != MSGPACK_OBJECT_ARRAY)
-                break;
-            uint32_t n = v->via.array.size;
-            if (s_count_check (f, n, path, err))
-                return -1;
-            for (uint32_t i = 0; i < n; i++) {
-                const msgpack_object *item = &v->via.array.ptr [i];
-                char at [160];
-                snprintf (at, sizeof at, "%s[%u]", path, i);
-                if (item->type != MSGPACK_OBJECT_STR || item->via.str.size == 0)
-                    return s_bad (err, at, f, "must be a non-empty string");
-                if (f->item_max && item->via.str.size > f->item_max) {
-                    snprintf (what, sizeof what, "is %u bytes; the limit is %zu bytes",
-                              item->via.str.size, f->item_max);
-                    return s_bad_code (err, GL_TOO_LARGE, at, f, what);
-                }
-                if (!gl_utf8_valid (item->via.str.ptr, item->via.str.size))
-                    return s_bad (err, at, f, "is not valid UTF-8: send text as UTF-8");
-            }
-            return 0;
-        }
+        case GL_F_STRS:
         case GL_F_UINTS: {
             if (v->type != MSGPACK_OBJECT_ARRAY)
                 break;
             uint32_t n = v->via.array.size;
             if (s_count_check (f, n, path, err))
                 return -1;
-            for (uint32_t i = 0; i < n; i++)
-                if (v->via.array.ptr [i].type != MSGPACK_OBJECT_POSITIVE_INTEGER) {
-                    char at [160];
-                    snprintf (at, sizeof at, "%s[%u]", path, i);
-                    return s_bad (err, at, f, "must be a non-negative integer");
-                }
+            for (uint32_t i = 0; i < n; i++) {
+                char at [160];
+                snprintf (at, sizeof at, "%s[%u]", path, i);
+                if (s_item (f, &v->via.array.ptr [i], at, err))
+                    return -1;
+            }
             return 0;
         }
         case GL_F_ANY:

@@ -265,6 +265,19 @@ s_sizes_txn (MDB_txn *txn, void *arg)
     return 0;
 }
 
+//  A map of the inbox's under key ({} for a service that reads nothing), filled by fill.
+static void
+s_inbox_map (gl_mapw_t *w, const char *key, gl_inbox_t *inbox,
+             void (*fill) (gl_inbox_t *inbox, gl_mapw_t *w))
+{
+    gl_mapw_t map;
+    gl_mapw_init (&map);
+    if (inbox)
+        fill (inbox, &map);
+    gl_mapw_map (w, key, &map);
+    gl_mapw_fini (&map);
+}
+
 static void
 s_status (gl_service_t *self, gl_mapw_t *w)
 {
@@ -295,18 +308,8 @@ s_status (gl_service_t *self, gl_mapw_t *w)
     gl_store_read (self->store, s_sizes_txn, &sizes);
     gl_mapw_map (w, "tables", &tables);
     gl_mapw_fini (&tables);
-    gl_mapw_t rejected;
-    gl_mapw_init (&rejected);
-    if (self->inbox)
-        gl_inbox_rejected (self->inbox, &rejected);
-    gl_mapw_map (w, "rejected", &rejected);
-    gl_mapw_fini (&rejected);
-    gl_mapw_t inbox;
-    gl_mapw_init (&inbox);
-    if (self->inbox)
-        gl_inbox_status (self->inbox, &inbox);
-    gl_mapw_map (w, "inbox", &inbox);
-    gl_mapw_fini (&inbox);
+    s_inbox_map (w, "rejected", self->inbox, gl_inbox_rejected);
+    s_inbox_map (w, "inbox", self->inbox, gl_inbox_status);
 }
 
 static int
