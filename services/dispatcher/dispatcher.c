@@ -813,6 +813,8 @@ s_do_verify (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char
     else {
         ev->reworks++;
         ev->state = S_IN_PROGRESS;
+        //  Reworking a 小事 means consulting again: its stages start over from the topic.
+        ev->consultation [0] = 0;
     }
     return 0;
 }
@@ -829,6 +831,7 @@ s_do_feedback (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const ch
     if (streq (rating, "unsatisfied")) {
         ev->rehandles++;
         ev->state = S_IN_PROGRESS;
+        ev->consultation [0] = 0;       //  a 小事 is consulted again, as after a failed verify
     }
     else
         ev->state = S_CLOSED;
@@ -950,7 +953,8 @@ s_do_consult (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const cha
         return gl_fail (err, GL_CONFLICT, "event %s's consultation is at '%s': the next stage is "
                         "'%s', not '%s' (topic, meeting, decision, carry_out, publish)", ev->id,
                         ev->consultation [0]? ev->consultation: "(not started)",
-                        s_stages [done + 1], stage);
+                        s_stages [done + 1]? s_stages [done + 1]: "(none: all are done)",
+                        stage);
     snprintf (ev->consultation, sizeof ev->consultation, "%s", stage);
     gl_mapw_str (extra, "stage", stage);
     gl_mapw_str (extra, "text", s_text (req, "text", text, sizeof text));

@@ -1014,6 +1014,34 @@ test_consultation_runs_its_stages_in_order_then_is_verified (void **state)
     free (board);
 }
 
+//  The five stages of a consultation at SJ-01, ending HANDLED.
+static void
+s_consult_all (const char *id)
+{
+    const char *stages [] = { "topic", "meeting", "decision", "carry_out" };
+    for (size_t i = 0; i < 4; i++)
+        s_ok ("consult", id, "SJ-01", s_fmt ("{\"stage\": \"%s\", \"text\": \"议事 %zu\"}",
+              stages [i], i), "IN_PROGRESS", 1);
+    s_ok ("consult", id, "SJ-01", "{\"stage\": \"publish\", \"text\": \"公示\"}", "HANDLED",
+          1);
+}
+
+static void
+test_consultation_failed_verification_runs_the_stages_again_from_topic (void **state)
+{
+    char *id = s_staff ("05.01", "SJ-01-01");
+    s_ok ("sign", id, "SJ-01", NULL, "IN_PROGRESS", 1);
+    s_consult_all (id);
+    s_ok ("verify", id, "SJ-01-01", "{\"pass\": false, \"reason\": \"摊位仍占道\"}",
+          "IN_PROGRESS", 1);
+    //  Rework is a new round of the consultation: out of order is still refused by name.
+    s_no ("consult", id, "SJ-01", "{\"stage\": \"publish\", \"text\": \"x\"}", GL_CONFLICT,
+          "the next stage is 'topic'");
+    s_consult_all (id);
+    s_ok ("verify", id, "SJ-01-01", "{\"pass\": true}", "CLOSED", 1);
+    free (id);
+}
+
 static void
 test_route_minor_goes_to_community_consultation_or_to_the_board_if_not_admitted (void **state)
 {
@@ -1710,6 +1738,8 @@ main (void)
             test_route_minor_goes_to_community_consultation_or_to_the_board_if_not_admitted),
         cmocka_unit_test (test_consultation_runs_its_stages_in_order_then_is_verified),
         cmocka_unit_test (
+            test_consultation_failed_verification_runs_the_stages_again_from_topic),
+        cmocka_unit_test (
             test_route_private_is_closed_with_advice_and_event_closed_is_published),
         cmocka_unit_test (
             test_route_handled_on_site_waits_self_handled_until_confirmed_then_closes),
@@ -1739,5 +1769,8 @@ main (void)
         cmocka_unit_test (
             test_end_to_end_report_to_close_with_every_step_in_the_archive_in_order),
     };
+    //  GL_TEST_ONLY=pattern runs only the tests whose names match (while working on one).
+    if (getenv ("GL_TEST_ONLY"))
+        cmocka_set_test_filter (getenv ("GL_TEST_ONLY"));
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
