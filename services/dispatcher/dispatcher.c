@@ -554,11 +554,13 @@ s_give (gl_ctx_t *ctx, s_event_t *ev, const char *target_id, const char *kind,
         return gl_fail (err, GL_FORBIDDEN, "%s may give work only to its own grids; %s is "
                         "not one", actor, target_id);
     if (target->level == GL_LEVEL_COMMUNITY || target->level == GL_LEVEL_GRID) {
-        char why [400];
-        if (gl_org_admit (self->org, ev->category, target->level, gl_ctx_now (ctx), why,
-                          sizeof why))
-            return gl_fail (err, GL_FORBIDDEN, "event %s (category %s) cannot be given to %s: "
-                            "%s", ev->id, ev->category, target_id, why);
+        //  The reason gets what the refusal has left after its own words, so it is never cut.
+        const char *format = "event %s (category %s) cannot be given to %s: %s";
+        int used = snprintf (NULL, 0, format, ev->id, ev->category, target_id, "");
+        char why [sizeof err->message];
+        size_t room = used > 0 && (size_t) used < sizeof why? sizeof why - (size_t) used: 1;
+        if (gl_org_admit (self->org, ev->category, target->level, gl_ctx_now (ctx), why, room))
+            return gl_fail (err, GL_FORBIDDEN, format, ev->id, ev->category, target_id, why);
     }
     if (ev->returned_by [0] && !streq (ev->returned_by, target_id))
         ev->wrong_dispatches++;         //  the earlier dispatch went to the wrong unit

@@ -1292,6 +1292,27 @@ test_auth_admission_refuses_negative_list_work_for_communities_and_grids (void *
 }
 
 static void
+test_auth_admission_refusal_is_a_whole_sentence_within_the_limit (void **state)
+{
+    //  03.02 安全生产隐患 (to SJ-B4): item A-039's legal basis alone is 321 bytes, more than a
+    //  refusal may hold. The quoted basis is shortened, the sentence still closes.
+    char *id = s_staff ("03.02", "SJ-01-01");
+    s_expect (id, "DISPATCHED", "SJ-B4", 1);
+    gl_code_t code;
+    char message [1024];
+    json_decref (s_command ("assign", id, "SJ-B4", "{\"unit\": \"SJ-01\", \"reason\": \"x\"}",
+                            NULL, &code, message, sizeof message));
+    assert_int_equal (code, GL_FORBIDDEN);
+    //  The whole item name, then the basis shortened with an ellipsis, then the closing ')'.
+    assert_non_null (strstr (message, "on the negative list: 安全生产行政执法（生产经营单位的监督"
+                                      "检查和处罚） (安全生产监督检查"));
+    size_t len = strlen (message);
+    assert_true (len < sizeof ((gl_err_t *) 0)->message);
+    assert_true (len > 4 && streq (message + len - 4, "…)"));
+    free (id);
+}
+
+static void
 test_auth_a_community_gives_work_only_to_its_own_grids (void **state)
 {
     char *id = s_filed ();
@@ -1756,6 +1777,7 @@ main (void)
         cmocka_unit_test (test_auth_feedback_only_by_the_community_or_street_centre),
         cmocka_unit_test (
             test_auth_admission_refuses_negative_list_work_for_communities_and_grids),
+        cmocka_unit_test (test_auth_admission_refusal_is_a_whole_sentence_within_the_limit),
         cmocka_unit_test (test_auth_a_community_gives_work_only_to_its_own_grids),
         //  四调
         cmocka_unit_test (
