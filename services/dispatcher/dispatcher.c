@@ -635,6 +635,19 @@ static int
 s_do_dispatch (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
                gl_mapw_t *extra, gl_err_t *err)
 {
+    s_dispatcher_t *self = gl_ctx_state (ctx);
+    //  Copied units are told of the work, so each must be a unit of the county: checked
+    //  before anything changes.
+    const msgpack_object *copy = gl_map_get (req, "copy");
+    for (uint32_t i = 0; copy && i < copy->via.array.size; i++) {
+        char copied [S_UNIT];
+        const msgpack_object *item = &copy->via.array.ptr [i];
+        snprintf (copied, sizeof copied, "%.*s", (int) item->via.str.size, item->via.str.ptr);
+        if (!s_unit (ctx, copied))
+            return gl_fail (err, GL_INVALID, "field 'copy' names \"%s\": no such unit in %s "
+                            "(`gridloop org` lists them)", copied,
+                            gl_org_county_name (self->org));
+    }
     char unit [S_UNIT], reason [512];
     s_text (req, "unit", unit, sizeof unit);
     s_text (req, "reason", reason, sizeof reason);
@@ -643,7 +656,6 @@ s_do_dispatch (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const ch
         return rc;
     if (*reason)
         gl_mapw_str (extra, "reason", reason);
-    const msgpack_object *copy = gl_map_get (req, "copy");
     if (copy)
         gl_mapw_obj (extra, "copy", copy);
     return 0;

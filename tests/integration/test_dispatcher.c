@@ -597,6 +597,18 @@ test_dispatch_gives_filed_event_to_a_unit_in_a_new_step_refused_unless_filed (vo
 }
 
 static void
+test_dispatch_copying_an_unknown_unit_is_invalid_and_publishes_nothing (void **state)
+{
+    char *id = s_filed ();
+    s_no ("dispatch", id, "SJ-C", "{\"unit\": \"D-FIRE\", \"copy\": [\"SJ-B4\", \"NOPE-XYZ\"]}",
+          GL_INVALID, "field 'copy'|NOPE-XYZ|no such unit");
+    s_expect (id, "FILED", "SJ-01", 0);
+    s_ok ("dispatch", id, "SJ-C", "{\"unit\": \"D-FIRE\", \"copy\": [\"SJ-B4\"]}", "DISPATCHED",
+          1);
+    free (id);
+}
+
+static void
 test_assign_hands_down_a_tier_in_a_new_step_and_is_refused_once_handled (void **state)
 {
     char *id = s_dispatched ();
@@ -1728,6 +1740,8 @@ main (void)
             test_confirm_closes_a_self_handled_event_and_is_refused_from_other_states),
         cmocka_unit_test (
             test_dispatch_gives_filed_event_to_a_unit_in_a_new_step_refused_unless_filed),
+        cmocka_unit_test (
+            test_dispatch_copying_an_unknown_unit_is_invalid_and_publishes_nothing),
         cmocka_unit_test (
             test_assign_hands_down_a_tier_in_a_new_step_and_is_refused_once_handled),
         cmocka_unit_test (
