@@ -917,21 +917,6 @@ s_value_text (const msgpack_object *map, const char *key, char *buf, size_t size
     }
 }
 
-//  The reporter as "ID (ROLE)" when it is a map {id, role, …}, else as any value.
-static void
-s_reporter_text (const msgpack_object *event, char *buf, size_t size)
-{
-    const msgpack_object *r = gl_map_get (event, "reporter");
-    char id [128], role [64];
-    if (r && r->type == MSGPACK_OBJECT_MAP) {
-        s_value_text (r, "id", id, sizeof id);
-        s_value_text (r, "role", role, sizeof role);
-        snprintf (buf, size, "%s (%s)", id, role);
-    }
-    else
-        s_value_text (event, "reporter", buf, size);
-}
-
 //  `gridloop event ID [--json]`: the dispatcher's view of one event, its state and its steps.
 static int
 s_event (int argc, char **argv)
@@ -948,7 +933,8 @@ s_event (int argc, char **argv)
     else
     if (rc == 0) {
         const msgpack_object *e = gl_map_get (&answer.root, "event");
-        //  Each line: a label, then "name value" pairs of the event map.
+        //  Each line: a label, then "name value" pairs of the event map, named as the
+        //  dispatcher names them (proto/dispatcher.md §5.23).
         static const struct {
             const char *label;
             const char *keys [6];
@@ -956,8 +942,9 @@ s_event (int argc, char **argv)
             { "triage", { "category", "priority", "sanshi", "board" } },
             { "where", { "grid", "community", "street" } },
             { "counters", { "returns", "reworks", "rehandles", "wrong_dispatches" } },
-            { "oversight", { "supervision", "urgent", "extension_pending" } },
+            { "oversight", { "supervision", "urgent", "extension_days" } },
             { "times", { "created_at", "updated_at" } },
+            { "reporter", { "reporter_role" } },
         };
         char state [64], step [24], unit [128], by [128];
         s_value_text (e, "state", state, sizeof state);
@@ -974,9 +961,6 @@ s_event (int argc, char **argv)
             }
             printf ("\n");
         }
-        char reporter [256];
-        s_reporter_text (e, reporter, sizeof reporter);
-        printf ("  %-10s%s\n", "reporter", reporter);
         const msgpack_object *steps = gl_map_get (&answer.root, "steps");
         uint32_t count = steps && steps->type == MSGPACK_OBJECT_ARRAY? steps->via.array.size: 0;
         printf ("steps: %u\n", count);
@@ -1053,15 +1037,15 @@ s_queue (int argc, char **argv)
                          events->via.array.size: 0;
         for (uint32_t i = 0; i < count; i++) {
             const msgpack_object *e = &events->via.array.ptr [i];
-            char id [128], st [64], category [32], priority [16], step [24], entered [48];
+            char id [128], st [64], category [32], priority [16], step [24], updated [48];
             s_value_text (e, "id", id, sizeof id);
             s_value_text (e, "state", st, sizeof st);
             s_value_text (e, "category", category, sizeof category);
             s_value_text (e, "priority", priority, sizeof priority);
             s_value_text (e, "step", step, sizeof step);
-            s_value_text (e, "entered_at", entered, sizeof entered);
-            printf ("%s  %-12s %-6s %-3s step %-3s entered %s\n", id, st, category, priority,
-                    step, entered);
+            s_value_text (e, "updated_at", updated, sizeof updated);
+            printf ("%s  %-12s %-6s %-3s step %-3s updated %s\n", id, st, category, priority,
+                    step, updated);
         }
         char next [GL_MAX_NAME + 1];
         if (gl_get_strbuf (&answer.root, "next", next, sizeof next))

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <sys/wait.h>
 
 #define S_PORTS     23000       //  this test's ports
 #define S_WAIT_MS   10000       //  longest wait for another process to catch up
@@ -87,6 +88,22 @@ static int64_t
 s_last_seq (void)
 {
     return tk_status (s_net, "dispatcher", "last_seq");
+}
+
+//  Run the command line tool with args against this test's network; returns its exit status
+//  and what it printed (stdout and stderr) in out.
+static int
+s_cli (const char *args, char *out, size_t size)
+{
+    char cmd [2048];
+    snprintf (cmd, sizeof cmd, "%s/gridloop --config %s %s 2>&1", s_net->bin_dir,
+              s_net->cfg_path, args);
+    FILE *p = popen (cmd, "r");
+    assert_non_null (p);
+    size_t got = fread (out, 1, size - 1, p);
+    out [got] = 0;
+    int status = pclose (p);
+    return WIFEXITED (status)? WEXITSTATUS (status): -1;
 }
 
 //  ---------------------------------------------------------------------------------------------
@@ -1553,6 +1570,25 @@ test_queue_lists_a_unit_open_work_with_state_filters_and_paging (void **state)
 //  Retries.
 
 static void
+test_cli_event_and_queue_show_the_fields_the_dispatcher_answers_with (void **state)
+{
+    char *id = s_in_progress ();
+    s_ok ("extend", id, "SJ-B4", "{\"days\": 3, \"reason\": \"等待配件\"}", "IN_PROGRESS", 1);
+    char out [8192];
+    assert_int_equal (s_cli (s_fmt ("event %s", id), out, sizeof out), 0);
+    //  The names the dispatcher answers with (proto/dispatcher.md §5.23), each with its value.
+    if (!strstr (out, "extension_days 3") || !strstr (out, "reporter_role grid_worker"))
+        fail_msg ("gridloop event does not show the pending extension and the reporter's "
+                  "role:\n%s", out);
+    assert_int_equal (s_cli ("queue SJ-B4 --state in_progress --limit 500", out, sizeof out), 0);
+    const char *line = strstr (out, id);
+    assert_non_null (line);
+    if (!strstr (line, "updated 20"))
+        fail_msg ("gridloop queue does not show when each event last changed:\n%s", line);
+    free (id);
+}
+
+static void
 test_retry_of_a_lifecycle_command_returns_the_first_answer_and_publishes_nothing (void **state)
 {
     char *id = s_dispatched ();
@@ -1800,6 +1836,7 @@ main (void)
         cmocka_unit_test (test_mediation_refer_of_a_non_dispute_is_conflict),
         //  queues, retries, the whole life
         cmocka_unit_test (test_queue_lists_a_unit_open_work_with_state_filters_and_paging),
+        cmocka_unit_test (test_cli_event_and_queue_show_the_fields_the_dispatcher_answers_with),
         cmocka_unit_test (
             test_retry_of_a_lifecycle_command_returns_the_first_answer_and_publishes_nothing),
         cmocka_unit_test (
