@@ -300,9 +300,19 @@ s_report (int argc, char **argv)
     //  Retrying with the same bytes is safe: intake answers a repeated req_id the same way.
     int rc = s_call ("intake", &req, &answer, 5, false);
     if (rc == 0) {
-        const char *id;
-        size_t n;
-        if (gl_get_str (&answer.root, "id", &id, &n))
+        const char *id = NULL;
+        size_t n = 0;
+        bool duplicate = false;
+        uint64_t attached = 0;
+        gl_get_bool (&answer.root, "duplicate", &duplicate);
+        gl_get_u64 (&answer.root, "attached", &attached);
+        //  An attached report made no event of its own: say whose it became, not just an id.
+        gl_get_str (&answer.root, "id", &id, &n);
+        if (n && duplicate)
+            printf ("attached to open event %.*s (reports attached to it: %llu)\n", (int) n,
+                    id, (unsigned long long) attached);
+        else
+        if (n)
             printf ("%.*s\n", (int) n, id);
     }
     gl_doc_fini (&answer);

@@ -1589,6 +1589,20 @@ test_cli_event_and_queue_show_the_fields_the_dispatcher_answers_with (void **sta
 }
 
 static void
+test_cli_report_attached_to_an_open_event_says_so (void **state)
+{
+    const char *report = "report --category 03.01 --grid SJ-01-01 --description 楼道堆放杂物 "
+                         "--reporter GW-0002 --role grid_worker --key cli-attach-1";
+    char first [4096], second [4096];
+    assert_int_equal (s_cli (report, first, sizeof first), 0);
+    first [strcspn (first, "\n")] = 0;
+    assert_int_equal (strlen (first), 25);          //  a new event: its id alone
+    assert_int_equal (s_cli (report, second, sizeof second), 0);
+    if (!strstr (second, s_fmt ("attached to open event %s", first)))
+        fail_msg ("a report attached to %s reads as:\n%s", first, second);
+}
+
+static void
 test_retry_of_a_lifecycle_command_returns_the_first_answer_and_publishes_nothing (void **state)
 {
     char *id = s_dispatched ();
@@ -1837,6 +1851,7 @@ main (void)
         //  queues, retries, the whole life
         cmocka_unit_test (test_queue_lists_a_unit_open_work_with_state_filters_and_paging),
         cmocka_unit_test (test_cli_event_and_queue_show_the_fields_the_dispatcher_answers_with),
+        cmocka_unit_test (test_cli_report_attached_to_an_open_event_says_so),
         cmocka_unit_test (
             test_retry_of_a_lifecycle_command_returns_the_first_answer_and_publishes_nothing),
         cmocka_unit_test (
