@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,8 +28,8 @@ static const char *s_usage =
     "    or: report --json FILE   (a JSON report document; - reads standard input)\n"
     "  show ID [--json]      an event's full history from the archive\n"
     "  list [--after ID] [--limit N]   events held by the archive, in id order\n"
-    "  status [NAME...]      every process's status (or only the named ones);\n"
-    "                        exits 1 if any does not answer\n"
+    "  status [NAME...]      every process's status (or only the named ones): up, DOWN,\n"
+    "                        not built or not configured; exits 1 if one is DOWN\n"
     "  tail PREFIX... [--count N] [--seconds S] [--hb]\n"
     "                        follow streams on the bus as readable lines, e.g.\n"
     "                        `gridloop tail intake. dispatcher.`; '' follows everything\n"
@@ -397,6 +398,47 @@ s_list (int argc, char **argv)
     return rc;
 }
 
+//  True when the process's program gridloop-<name> is installed: next to this tool, or on
+//  PATH. A service not built yet (escalation, metrics) has none.
+static bool
+s_built (const char *name)
+{
+    char path [PATH_MAX + 64];
+    ssize_t n = readlink ("/proc/self/exe", path, PATH_MAX);
+    if (n > 0) {
+        path [n] = 0;
+        char *slash = strrchr (path, '/');
+        snprintf (slash? slash + 1: path, 64, "gridloop-%s", name);
+        if (access (path, X_OK) == 0)
+            return true;
+    }
+    const char *dirs = getenv ("PATH");
+    while (dirs && *dirs) {
+        size_t len = strcspn (dirs, ":");
+        snprintf (path, sizeof path, "%.*s/gridloop-%s", (int) len, len? dirs: ".", name);
+        if (access (path, X_OK) == 0)
+            return true;
+        dirs += len + (dirs [len] == ':');
+    }
+    return false;
+}
+
+//  True when the configuration file has a section for the process (or when no file was read
+//  and every process runs on its defaults).
+static bool
+s_configured (const char *name)
+{
+    if (!s_cfg.path [0])
+        return true;
+    zconfig_t *root = zconfig_load (s_cfg.path);
+    bool found = root && zconfig_locate (root, name);
+    zconfig_destroy (&root);
+    return found;
+}
+
+//  `gridloop status [PROCESS...]`: one line per process. A process that is not built or has no
+//  section in the configuration is reported as such; only one that should run and does not
+//  answer is DOWN, and only that fails the command.
 static int
 s_status (int argc, char **argv)
 {
@@ -410,6 +452,10 @@ s_status (int argc, char **argv)
         if (!s_endpoint (names [i]))
             return s_usage_error ("status: unknown process name (bus, intake, dispatcher, "
                                   "escalation, archive, metrics)");
+        if (!s_built (names [i]) || !s_configured (names [i])) {
+            printf ("%-11s %s\n", names [i], s_built (names [i])? "not configured": "not built");
+            continue;
+        }
         msgpack_sbuffer req;
         gl_request_build (&req, "status", false, NULL);
         gl_doc_t answer;

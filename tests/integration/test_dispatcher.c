@@ -90,20 +90,27 @@ s_last_seq (void)
     return tk_status (s_net, "dispatcher", "last_seq");
 }
 
-//  Run the command line tool with args against this test's network; returns its exit status
-//  and what it printed (stdout and stderr) in out.
+//  Run the command line tool with args on a config file; returns its exit status and what it
+//  printed (stdout and stderr) in out.
 static int
-s_cli (const char *args, char *out, size_t size)
+s_cli_with (const char *cfg_path, const char *args, char *out, size_t size)
 {
     char cmd [2048];
-    snprintf (cmd, sizeof cmd, "%s/gridloop --config %s %s 2>&1", s_net->bin_dir,
-              s_net->cfg_path, args);
+    snprintf (cmd, sizeof cmd, "%s/gridloop --config %s %s 2>&1", s_net->bin_dir, cfg_path,
+              args);
     FILE *p = popen (cmd, "r");
     assert_non_null (p);
     size_t got = fread (out, 1, size - 1, p);
     out [got] = 0;
     int status = pclose (p);
     return WIFEXITED (status)? WEXITSTATUS (status): -1;
+}
+
+//  The same on this test's network.
+static int
+s_cli (const char *args, char *out, size_t size)
+{
+    return s_cli_with (s_net->cfg_path, args, out, size);
 }
 
 //  ---------------------------------------------------------------------------------------------
@@ -1602,6 +1609,55 @@ test_cli_report_attached_to_an_open_event_says_so (void **state)
         fail_msg ("a report attached to %s reads as:\n%s", first, second);
 }
 
+//  A copy of this network's config without the sections named drop (space-separated), with
+//  extra appended; returns its path.
+static const char *
+s_config_variant (const char *drop, const char *extra)
+{
+    static char path [400];
+    snprintf (path, sizeof path, "%s/variant.cfg", s_net->dir);
+    FILE *in = fopen (s_net->cfg_path, "r"), *out = fopen (path, "w");
+    assert_non_null (in);
+    assert_non_null (out);
+    char line [1024];
+    bool skip = false;
+    while (fgets (line, sizeof line, in)) {
+        if (line [0] != ' ' && line [0] != '\n' && line [0] != '#') {
+            char name [64];
+            snprintf (name, sizeof name, " %.*s ", (int) strcspn (line, " \n"), line);
+            char drops [256];
+            snprintf (drops, sizeof drops, " %s ", drop);
+            skip = strstr (drops, name) != NULL;
+        }
+        if (!skip)
+            fputs (line, out);
+    }
+    fputs (extra, out);
+    fclose (in);
+    fclose (out);
+    return path;
+}
+
+static void
+test_cli_status_tells_not_built_and_not_configured_from_down (void **state)
+{
+    //  escalation and metrics are not built yet: that is no failure.
+    char out [4096];
+    int status = s_cli ("status", out, sizeof out);
+    if (status != 0 || !strstr (out, "escalation  not built")
+    ||  !strstr (out, "metrics     not built") || !strstr (out, "dispatcher  up"))
+        fail_msg ("status of a healthy network exited %d:\n%s", status, out);
+    //  A service with no section in the config is not configured, not down.
+    status = s_cli_with (s_config_variant ("archive", ""), "status", out, sizeof out);
+    if (status != 0 || !strstr (out, "archive     not configured"))
+        fail_msg ("status without an archive section exited %d:\n%s", status, out);
+    //  A configured, built service that does not answer is DOWN, and status fails.
+    status = s_cli_with (s_config_variant ("", s_fmt ("archive\n    endpoint = "
+                         "\"tcp://127.0.0.1:%d\"\n", S_PORTS + 99)), "status", out, sizeof out);
+    if (status != 1 || !strstr (out, "archive     DOWN"))
+        fail_msg ("status with the archive unreachable exited %d:\n%s", status, out);
+}
+
 static void
 test_retry_of_a_lifecycle_command_returns_the_first_answer_and_publishes_nothing (void **state)
 {
@@ -1852,6 +1908,7 @@ main (void)
         cmocka_unit_test (test_queue_lists_a_unit_open_work_with_state_filters_and_paging),
         cmocka_unit_test (test_cli_event_and_queue_show_the_fields_the_dispatcher_answers_with),
         cmocka_unit_test (test_cli_report_attached_to_an_open_event_says_so),
+        cmocka_unit_test (test_cli_status_tells_not_built_and_not_configured_from_down),
         cmocka_unit_test (
             test_retry_of_a_lifecycle_command_returns_the_first_answer_and_publishes_nothing),
         cmocka_unit_test (
