@@ -705,10 +705,12 @@ s_do_return (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char
 {
     char reason [512];
     gl_mapw_str (extra, "reason", s_text (req, "reason", reason, sizeof reason));
+    //  The step keeps why it was returned (its "reason" is why it was given to the unit).
     s_mark_t marks [] = {
-        { "outcome", "returned", 0, false }, { "left_at", NULL, gl_ctx_now (ctx), false }
+        { "outcome", "returned", 0, false }, { "return_reason", reason, 0, false },
+        { "left_at", NULL, gl_ctx_now (ctx), false }
     };
-    int rc = s_step_update (ctx, ev, marks, 2);
+    int rc = s_step_update (ctx, ev, marks, 3);
     if (rc)
         return rc;
     ev->returns++;
@@ -1230,6 +1232,9 @@ s_op_lifecycle (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_e
     gl_mapw_t extra;
     gl_mapw_init (&extra);
     rc = op->act (ctx, &ev, req, actor_id, &extra, err);
+    //  Closing ends the last step too: its unit is done with it.
+    if (rc == 0 && ev.state == S_CLOSED && old.state != S_CLOSED)
+        rc = s_step_mark (ctx, &ev, "left_at", NULL, gl_ctx_now (ctx));
     if (rc == 0)
         rc = s_event_save (ctx, &ev, &old);
     if (rc == 0)

@@ -731,6 +731,28 @@ test_return_files_it_back_at_the_dispatching_unit_and_is_refused_when_filed (voi
 }
 
 static void
+test_return_reason_is_kept_on_the_step_and_the_last_step_is_left_when_the_event_closes (
+    void **state)
+{
+    char *id = s_dispatched ();
+    s_ok ("return", id, "SJ-B4", "{\"reason\": \"不属安全板块职责\"}", "FILED", 1);
+    s_ok ("dispatch", id, "SJ-C", "{\"unit\": \"SJ-B4\", \"reason\": \"确属本板块\"}",
+          "DISPATCHED", 2);
+    s_ok ("sign", id, "SJ-B4", NULL, "IN_PROGRESS", 2);
+    s_ok ("handle", id, "SJ-B4", "{\"evidence\": \"已清理，照片 d.jpg\"}", "HANDLED", 2);
+    s_ok ("verify", id, "SJ-01-01", "{\"pass\": true}", "CLOSED", 2);
+    json_t *answer = s_get (id);
+    json_t *first = s_step (answer, 1), *last = s_step (answer, 2);
+    assert_string_equal (s_str (first, "outcome"), "returned");
+    assert_string_equal (s_str (first, "return_reason"), "不属安全板块职责");
+    assert_string_equal (s_str (last, "reason"), "确属本板块");
+    assert_true (s_int (last, "left_at") >= s_int (last, "entered_at"));
+    assert_true (s_int (last, "left_at") > 0);
+    json_decref (answer);
+    free (id);
+}
+
+static void
 test_note_keeps_the_state_and_is_refused_before_signing (void **state)
 {
     char *id = s_in_progress ();
@@ -1856,6 +1878,8 @@ main (void)
             test_sign_takes_a_dispatched_event_in_progress_and_is_refused_when_in_progress),
         cmocka_unit_test (
             test_return_files_it_back_at_the_dispatching_unit_and_is_refused_when_filed),
+        cmocka_unit_test (
+            test_return_reason_is_kept_on_the_step_and_the_last_step_is_left_when_the_event_closes),
         cmocka_unit_test (test_note_keeps_the_state_and_is_refused_before_signing),
         cmocka_unit_test (
             test_extend_and_decide_extension_add_days_to_the_step_and_are_refused_out_of_turn),
