@@ -394,6 +394,7 @@ struct s_op_s {
     s_auth_t auth;              //  who may
     s_act_fn *act;              //  what it does
     const gl_schema_t *schema;  //  its fields
+    unsigned centre_from;       //  further states allowed while a command centre holds it
 };
 
 static const gl_unit_t *
@@ -434,6 +435,17 @@ s_above (const gl_unit_t *actor, const gl_unit_t *unit)
     return mine && mine == theirs;
 }
 
+//  True when actor may give work down to unit: a higher tier, or a street's command centre
+//  to a board of its own street (both sit at the street tier).
+static bool
+s_commands (const gl_unit_t *actor, const gl_unit_t *unit)
+{
+    if (s_above (actor, unit))
+        return true;
+    return actor && unit && actor->kind == GL_UNIT_CENTRE && unit->kind == GL_UNIT_BOARD
+        && gl_unit_street (actor) && gl_unit_street (actor) == gl_unit_street (unit);
+}
+
 static bool
 s_is_centre_of (gl_ctx_t *ctx, const s_event_t *ev, const gl_unit_t *actor)
 {
@@ -466,9 +478,11 @@ s_authorise (gl_ctx_t *ctx, const s_op_t *op, const s_event_t *ev, const gl_unit
             char target [S_UNIT] = "";
             gl_get_strbuf (req, "unit", target, sizeof target);
             const gl_unit_t *t = s_unit (ctx, target);
-            ok = t && s_above (actor, t) && (s_is (actor, ev->unit) || s_above (actor, holder)
-                                             || s_is_centre_of (ctx, ev, actor));
-            who = "a unit above the target that holds or supervises the event";
+            ok = t && s_commands (actor, t)
+              && (s_is (actor, ev->unit) || s_above (actor, holder)
+                  || s_is_centre_of (ctx, ev, actor));
+            who = "a unit above the target (or the street's centre, for its own boards) that "
+                  "holds or supervises the event";
             break;
         }
         case A_HOLDER:
@@ -1112,42 +1126,53 @@ static const gl_schema_t s_mediate = GL_SCHEMA ("mediate", s_mediate_fields);
 
 #define F(s) S_BIT (S_##s)
 static const s_op_t s_ops_table [] = {
-    { "accept", F (REPORTED), A_FILER, s_do_accept, &s_accept },
-    { "cancel", F (REPORTED) | F (SELF_HANDLED) | F (FILED), A_FILER, s_do_cancel, &s_cancel },
-    { "confirm", F (SELF_HANDLED), A_GRID_OR_COMMUNITY, s_do_confirm, &s_plain },
-    { "dispatch", F (FILED), A_DISPATCHER, s_do_dispatch, &s_dispatch },
+    { "accept", F (REPORTED), A_FILER, s_do_accept, &s_accept, 0 },
+    { "cancel", F (REPORTED) | F (SELF_HANDLED) | F (FILED), A_FILER, s_do_cancel, &s_cancel,
+      0 },
+    { "confirm", F (SELF_HANDLED), A_GRID_OR_COMMUNITY, s_do_confirm, &s_plain, 0 },
+    //  A centre holding an event (the skip rule sends urgent work to it) dispatches it on
+    //  without filing it first.
+    { "dispatch", F (FILED), A_DISPATCHER, s_do_dispatch, &s_dispatch,
+      F (DISPATCHED) | F (IN_PROGRESS) },
     { "assign", F (FILED) | F (DISPATCHED) | F (IN_PROGRESS), A_ABOVE_TARGET, s_do_assign,
-      &s_assign },
+      &s_assign, 0 },
     { "escalate", F (FILED) | F (DISPATCHED) | F (IN_PROGRESS), A_HOLDER, s_do_escalate,
-      &s_reasoned },
-    { "sign", F (DISPATCHED), A_HOLDER, s_do_sign, &s_plain },
-    { "return", F (DISPATCHED) | F (IN_PROGRESS), A_HOLDER, s_do_return, &s_reasoned },
-    { "note", F (IN_PROGRESS) | F (SUSPENDED), A_HOLDER_OR_ABOVE, s_do_record, &s_texted },
-    { "extend", F (IN_PROGRESS), A_HOLDER, s_do_extend, &s_extend },
-    { "decide_extension", F (IN_PROGRESS), A_DISPATCHING, s_do_decide_extension, &s_decide },
-    { "suspend", F (IN_PROGRESS), A_CENTRE, s_do_suspend, &s_reasoned },
-    { "resume", F (SUSPENDED), A_CENTRE, s_do_resume, &s_plain },
-    { "handle", F (IN_PROGRESS), A_HOLDER, s_do_handle, &s_handle },
-    { "verify", F (HANDLED), A_VERIFIER, s_do_verify, &s_verify },
-    { "feedback", F (FEEDBACK), A_CALLBACK, s_do_feedback, &s_feedback },
-    { "supervise", S_OPEN, A_ABOVE_HOLDER, s_do_supervise, &s_supervise },
-    { "instruct", S_OPEN, A_ABOVE_HOLDER, s_do_record, &s_texted },
-    { "urgent", S_OPEN, A_ABOVE_HOLDER, s_do_urgent, &s_reasoned },
-    { "refer", F (FILED) | F (DISPATCHED) | F (IN_PROGRESS), A_REFERRER, s_do_refer, &s_refer },
-    { "mediate", F (IN_PROGRESS), A_HOLDER, s_do_mediate, &s_mediate },
-    { "consult", F (IN_PROGRESS), A_HOLDER, s_do_consult, &s_consult },
-    { "archive", F (CLOSED), A_CENTRE, s_do_archive, &s_plain },
+      &s_reasoned, 0 },
+    { "sign", F (DISPATCHED), A_HOLDER, s_do_sign, &s_plain, 0 },
+    { "return", F (DISPATCHED) | F (IN_PROGRESS), A_HOLDER, s_do_return, &s_reasoned, 0 },
+    { "note", F (IN_PROGRESS) | F (SUSPENDED), A_HOLDER_OR_ABOVE, s_do_record, &s_texted, 0 },
+    { "extend", F (IN_PROGRESS), A_HOLDER, s_do_extend, &s_extend, 0 },
+    { "decide_extension", F (IN_PROGRESS), A_DISPATCHING, s_do_decide_extension, &s_decide, 0 },
+    { "suspend", F (IN_PROGRESS), A_CENTRE, s_do_suspend, &s_reasoned, 0 },
+    { "resume", F (SUSPENDED), A_CENTRE, s_do_resume, &s_plain, 0 },
+    { "handle", F (IN_PROGRESS), A_HOLDER, s_do_handle, &s_handle, 0 },
+    { "verify", F (HANDLED), A_VERIFIER, s_do_verify, &s_verify, 0 },
+    { "feedback", F (FEEDBACK), A_CALLBACK, s_do_feedback, &s_feedback, 0 },
+    { "supervise", S_OPEN, A_ABOVE_HOLDER, s_do_supervise, &s_supervise, 0 },
+    { "instruct", S_OPEN, A_ABOVE_HOLDER, s_do_record, &s_texted, 0 },
+    { "urgent", S_OPEN, A_ABOVE_HOLDER, s_do_urgent, &s_reasoned, 0 },
+    { "refer", F (FILED) | F (DISPATCHED) | F (IN_PROGRESS), A_REFERRER, s_do_refer, &s_refer, 0 },
+    { "mediate", F (IN_PROGRESS), A_HOLDER, s_do_mediate, &s_mediate, 0 },
+    { "consult", F (IN_PROGRESS), A_HOLDER, s_do_consult, &s_consult, 0 },
+    { "archive", F (CLOSED), A_CENTRE, s_do_archive, &s_plain, 0 },
 };
 static const size_t s_ops_count = sizeof s_ops_table / sizeof s_ops_table [0];
 
+//  The states op is allowed from, for an event held by a centre or not.
+static unsigned
+s_from (const s_op_t *op, bool centre_holds)
+{
+    return op->from | (centre_holds? op->centre_from: 0);
+}
+
 //  "Allowed now: …" for a refusal by state.
 static void
-s_allowed (s_state_t state, char *out, size_t size)
+s_allowed (s_state_t state, bool centre_holds, char *out, size_t size)
 {
     size_t off = 0;
     out [0] = 0;
     for (size_t i = 0; i < s_ops_count && off < size; i++)
-        if (s_ops_table [i].from & S_BIT (state))
+        if (s_from (&s_ops_table [i], centre_holds) & S_BIT (state))
             off += (size_t) snprintf (out + off, size - off, "%s%s", off? ", ": "",
                                       s_ops_table [i].name);
     if (!off)
@@ -1220,9 +1245,11 @@ s_op_lifecycle (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_e
                         "report just accepted by intake may take a moment to arrive)", id);
     if (rc)
         return rc;
-    if (!(op->from & S_BIT (ev.state))) {
+    const gl_unit_t *holder = gl_org_unit (self->org, ev.unit);
+    bool centre_holds = holder && holder->kind == GL_UNIT_CENTRE;
+    if (!(s_from (op, centre_holds) & S_BIT (ev.state))) {
         char allowed [400];
-        s_allowed (ev.state, allowed, sizeof allowed);
+        s_allowed (ev.state, centre_holds, allowed, sizeof allowed);
         return gl_fail (err, GL_CONFLICT, "event %s is %s; %s is not allowed then. Allowed now: "
                         "%s", id, s_state_names [ev.state], op->name, allowed);
     }

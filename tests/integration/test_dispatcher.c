@@ -1040,6 +1040,33 @@ test_route_skip_rule_sends_p1_and_centre_work_to_the_centre_copying_county_handl
 }
 
 static void
+test_route_skip_routed_event_is_passed_on_by_the_centre_holding_it (void **state)
+{
+    //  10.05 火灾 at QL-01-01: straight to QL-C, copying D-FIRE. The centre dispatches it on.
+    char *id = s_staff ("10.05", "QL-01-01");
+    s_expect (id, "DISPATCHED", "QL-C", 1);
+    s_ok ("dispatch", id, "QL-C", "{\"unit\": \"D-FIRE\", \"reason\": \"火情，请消防处置\"}",
+          "DISPATCHED", 2);
+    json_t *answer = s_get (id);
+    assert_string_equal (s_str (S_EV (answer), "dispatcher"), "QL-C");
+    assert_string_equal (s_str (s_step (answer, 2), "kind"), "dispatch");
+    assert_true (s_int (s_step (answer, 1), "left_at") > 0);
+    assert_int_equal (s_int (S_EV (answer), "wrong_dispatches"), 0);
+    json_decref (answer);
+    //  Once it is with the department, the centre no longer holds it: dispatch is refused.
+    s_conflict ("dispatch", id, "QL-C", "{\"unit\": \"QL-B4\"}", "DISPATCHED");
+    //  Or, signed for first, the centre assigns it to its own board; not to another street's.
+    char *other = s_staff ("10.05", "QL-01-01");
+    s_ok ("sign", other, "QL-C", NULL, "IN_PROGRESS", 1);
+    s_no ("assign", other, "QL-C", "{\"unit\": \"SJ-B4\", \"reason\": \"x\"}", GL_FORBIDDEN,
+          "QL-C");
+    s_ok ("assign", other, "QL-C", "{\"unit\": \"QL-B4\", \"reason\": \"平安法治板块跟进\"}",
+          "DISPATCHED", 2);
+    free (id);
+    free (other);
+}
+
+static void
 test_consultation_runs_its_stages_in_order_then_is_verified (void **state)
 {
     //  05.01 市容环境: a 小事 for the community's consultation (协商议事).
@@ -1901,6 +1928,7 @@ main (void)
             test_route_skip_rule_sends_p1_and_centre_work_to_the_centre_copying_county_handler),
         cmocka_unit_test (
             test_route_minor_goes_to_community_consultation_or_to_the_board_if_not_admitted),
+        cmocka_unit_test (test_route_skip_routed_event_is_passed_on_by_the_centre_holding_it),
         cmocka_unit_test (test_consultation_runs_its_stages_in_order_then_is_verified),
         cmocka_unit_test (
             test_consultation_failed_verification_runs_the_stages_again_from_topic),
