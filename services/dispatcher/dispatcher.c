@@ -531,16 +531,22 @@ s_authorise (gl_ctx_t *ctx, const s_op_t *op, const s_event_t *ev, const gl_unit
                     ev->unit [0]? ev->unit: ev->community, op->name, ev->id, actor->id);
 }
 
-//  Where an escalation goes: one tier up along the event's chain.
+//  Where an escalation goes: one step up along the event's chain, grid → community → street
+//  centre → county centre. A board sits at the street tier but answers to its street's
+//  centre, so its escalation goes there before the county.
 static const gl_unit_t *
 s_up (gl_ctx_t *ctx, const s_event_t *ev, const gl_unit_t *holder)
 {
+    s_dispatcher_t *self = gl_ctx_state (ctx);
     if (!holder)
         return NULL;
     switch (holder->level) {
         case GL_LEVEL_GRID:      return s_unit (ctx, ev->community);
         case GL_LEVEL_COMMUNITY: return s_centre (ctx, ev);
-        case GL_LEVEL_STREET:    return s_unit (ctx, "CTY-C");
+        case GL_LEVEL_STREET:
+            if (holder->kind == GL_UNIT_BOARD && gl_unit_street (holder))
+                return gl_org_centre (self->org, gl_unit_street (holder));
+            return s_unit (ctx, "CTY-C");
         default:                 return NULL;
     }
 }

@@ -693,6 +693,18 @@ test_escalate_goes_one_tier_up_to_the_county_and_is_refused_once_handled (void *
 }
 
 static void
+test_escalate_from_a_board_goes_to_its_street_centre_before_the_county (void **state)
+{
+    char *id = s_in_progress ();
+    const char *why = "{\"reason\": \"板块无法协调\"}";
+    s_ok ("escalate", id, "SJ-B4", why, "FILED", 2);
+    s_expect (id, "FILED", "SJ-C", 2);
+    s_ok ("escalate", id, "SJ-C", why, "FILED", 3);
+    s_expect (id, "FILED", "CTY-C", 3);
+    free (id);
+}
+
+static void
 test_sign_takes_a_dispatched_event_in_progress_and_is_refused_when_in_progress (void **state)
 {
     char *id = s_dispatched ();
@@ -1901,6 +1913,8 @@ main (void)
             test_assign_hands_down_a_tier_in_a_new_step_and_is_refused_once_handled),
         cmocka_unit_test (
             test_escalate_goes_one_tier_up_to_the_county_and_is_refused_once_handled),
+        cmocka_unit_test (
+            test_escalate_from_a_board_goes_to_its_street_centre_before_the_county),
         cmocka_unit_test (
             test_sign_takes_a_dispatched_event_in_progress_and_is_refused_when_in_progress),
         cmocka_unit_test (
