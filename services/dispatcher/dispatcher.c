@@ -371,7 +371,7 @@ s_enter (gl_ctx_t *ctx, s_event_t *ev, const char *unit, const char *kind, const
 
 typedef enum {
     A_FILER,                    //  the holder of a filed event, its street's centre, the county centre
-    A_GRID_OR_COMMUNITY,        //  the event's grid or community
+    A_CONFIRMER,                //  the event's community, or its grid through the grid leader
     A_DISPATCHER,               //  the holder of the filed event, or a higher tier of its chain
     A_ABOVE_TARGET,             //  a centre, board or community above the target unit
     A_HOLDER,                   //  the assigned unit only
@@ -452,6 +452,39 @@ s_is_centre_of (gl_ctx_t *ctx, const s_event_t *ev, const gl_unit_t *actor)
     return actor == s_centre (ctx, ev) || s_is (actor, "CTY-C");
 }
 
+//  True when the actor is the event's grid acting through one of its grid leaders
+//  (actor.person on the grid's staff in role grid_leader).
+static bool
+s_grid_leader (gl_ctx_t *ctx, const s_event_t *ev, const gl_unit_t *actor,
+               const msgpack_object *req)
+{
+    s_dispatcher_t *self = gl_ctx_state (ctx);
+    char person [65] = "";
+    gl_get_strbuf (gl_map_get (req, "actor"), "person", person, sizeof person);
+    const gl_person_t *p = gl_org_person (self->org, person);
+    return s_is (actor, ev->grid) && p && p->unit == actor && p->role == GL_ROLE_GRID_LEADER;
+}
+
+//  The refusal of a confirm: who may confirm, by name, and who tried.
+static int
+s_refuse_confirm (gl_ctx_t *ctx, const s_event_t *ev, const gl_unit_t *actor,
+                  const msgpack_object *req, gl_err_t *err)
+{
+    s_dispatcher_t *self = gl_ctx_state (ctx);
+    char leaders [128] = "", person [65] = "";
+    gl_get_strbuf (gl_map_get (req, "actor"), "person", person, sizeof person);
+    size_t count, off = 0;
+    const gl_person_t *const *people = gl_org_people (self->org, ev->grid, &count);
+    for (size_t i = 0; i < count && off < sizeof leaders; i++)
+        if (people [i]->role == GL_ROLE_GRID_LEADER)
+            off += (size_t) snprintf (leaders + off, sizeof leaders - off, "%s%s",
+                                      off? ", ": "", people [i]->id);
+    return gl_fail (err, GL_FORBIDDEN, "on-the-spot handling of event %s is confirmed by the "
+                    "grid leader of %s (grid_leader %s, as actor.person) or by its community "
+                    "%s; %s%s%s is not", ev->id, ev->grid, off? leaders: "(none on its staff)",
+                    ev->community, actor->id, *person? " person ": "", person);
+}
+
 static int
 s_authorise (gl_ctx_t *ctx, const s_op_t *op, const s_event_t *ev, const gl_unit_t *actor,
              const msgpack_object *req, gl_err_t *err)
@@ -470,10 +503,11 @@ s_authorise (gl_ctx_t *ctx, const s_op_t *op, const s_event_t *ev, const gl_unit
             who = "the unit holding the event, its community, its street's centre or the "
                   "county centre";
             break;
-        case A_GRID_OR_COMMUNITY:
-            ok = s_is (actor, ev->grid) || s_is (actor, ev->community);
-            who = "the event's grid or community";
-            break;
+        case A_CONFIRMER:
+            //  The worker who handled it on the spot does not confirm her own work.
+            if (s_is (actor, ev->community) || s_grid_leader (ctx, ev, actor, req))
+                return 0;
+            return s_refuse_confirm (ctx, ev, actor, req, err);
         case A_ABOVE_TARGET: {
             char target [S_UNIT] = "";
             gl_get_strbuf (req, "unit", target, sizeof target);
@@ -503,11 +537,17 @@ s_authorise (gl_ctx_t *ctx, const s_op_t *op, const s_event_t *ev, const gl_unit
             ok = s_is_centre_of (ctx, ev, actor);
             who = "the event's street centre or the county centre";
             break;
-        case A_VERIFIER:
-            ok = s_is (actor, ev->grid) || s_is (actor, ev->community)
-              || s_is_centre_of (ctx, ev, actor);
-            who = "the grid that reported it, its community or its street's centre";
-            break;
+        case A_VERIFIER: {
+            //  Verification is local (DOMAIN.md §4): the county centre supervises, it does not
+            //  go on site.
+            const gl_unit_t *centre = s_centre (ctx, ev);
+            if (s_is (actor, ev->grid) || s_is (actor, ev->community) || actor == centre)
+                return 0;
+            return gl_fail (err, GL_FORBIDDEN, "only %s (the grid that reported it), %s (its "
+                            "community) or %s (its street's centre) may verify event %s; %s "
+                            "is not one of them", ev->grid, ev->community,
+                            centre? centre->id: ev->street, ev->id, actor->id);
+        }
         case A_CALLBACK:
             ok = s_is (actor, ev->community) || s_is_centre_of (ctx, ev, actor);
             who = "the event's community or its street's centre";
@@ -1135,7 +1175,7 @@ static const s_op_t s_ops_table [] = {
     { "accept", F (REPORTED), A_FILER, s_do_accept, &s_accept, 0 },
     { "cancel", F (REPORTED) | F (SELF_HANDLED) | F (FILED), A_FILER, s_do_cancel, &s_cancel,
       0 },
-    { "confirm", F (SELF_HANDLED), A_GRID_OR_COMMUNITY, s_do_confirm, &s_plain, 0 },
+    { "confirm", F (SELF_HANDLED), A_CONFIRMER, s_do_confirm, &s_plain, 0 },
     //  A centre holding an event (the skip rule sends urgent work to it) dispatches it on
     //  without filing it first.
     { "dispatch", F (FILED), A_DISPATCHER, s_do_dispatch, &s_dispatch,

@@ -19,6 +19,9 @@
 static tk_net_t *s_net;
 static unsigned s_req;          //  fresh req_ids
 
+//  The grid leader of SJ-01-01 acting for her grid (she confirms on-the-spot handling).
+#define S_GRID_LEADER "{\"actor\": {\"unit\": \"SJ-01-01\", \"person\": \"GW-0001\"}}"
+
 //  ---------------------------------------------------------------------------------------------
 //  Plumbing: JSON in, JSON out.
 
@@ -560,7 +563,8 @@ static void
 test_confirm_closes_a_self_handled_event_and_is_refused_from_other_states (void **state)
 {
     char *self = s_self_handled ();
-    s_ok ("confirm", self, "SJ-01-01", "{\"note\": \"网格长已现场确认\"}", "CLOSED", 0);
+    s_ok ("confirm", self, "SJ-01-01", "{\"actor\": {\"unit\": \"SJ-01-01\", \"person\": "
+          "\"GW-0001\"}, \"note\": \"网格长已现场确认\"}", "CLOSED", 0);
     char *by_community = s_self_handled ();
     s_ok ("confirm", by_community, "SJ-01", NULL, "CLOSED", 0);
     json_t *messages = s_history (self, 4);
@@ -1195,7 +1199,7 @@ test_route_handled_on_site_waits_self_handled_until_confirmed_then_closes (void 
     json_t *messages = s_history (id, 2);
     assert_string_equal (s_topics (messages), "dispatcher.event.self_handled.SJ-01-01");
     json_decref (messages);
-    s_ok ("confirm", id, "SJ-01-01", NULL, "CLOSED", 0);
+    s_ok ("confirm", id, "SJ-01-01", S_GRID_LEADER, "CLOSED", 0);
     messages = s_history (id, 4);
     assert_string_equal (s_topics (messages), "dispatcher.event.self_handled.SJ-01-01 "
                          "dispatcher.event.confirmed.SJ-01-01 "
@@ -1289,6 +1293,33 @@ test_auth_verify_only_by_the_event_grid_community_or_street_centre (void **state
     json_t *answer = s_get (id);
     assert_int_equal (s_int (S_EV (answer), "reworks"), 2);
     json_decref (answer);
+    free (id);
+}
+
+static void
+test_auth_verify_never_by_the_county_centre_and_the_refusal_names_every_unit_allowed (
+    void **state)
+{
+    char *id = s_handled ();
+    s_no ("verify", id, "CTY-C", "{\"pass\": true}", GL_FORBIDDEN,
+          "SJ-01-01|SJ-01|SJ-C|CTY-C is not");
+    s_no ("verify", id, "SJ-B4", "{\"pass\": true}", GL_FORBIDDEN, "SJ-01-01|SJ-01|SJ-C");
+    s_ok ("verify", id, "SJ-C", "{\"pass\": true}", "CLOSED", 1);
+    free (id);
+}
+
+static void
+test_auth_on_the_spot_handling_is_confirmed_by_the_grid_leader_not_the_worker (void **state)
+{
+    //  GW-0002, a grid worker of SJ-01-01, reported it handled on the spot.
+    char *id = s_self_handled ();
+    s_no ("confirm", id, "SJ-01-01", NULL, GL_FORBIDDEN, "grid_leader|GW-0001");
+    s_no ("confirm", id, "SJ-01-01", "{\"actor\": {\"unit\": \"SJ-01-01\", \"person\": "
+          "\"GW-0002\"}}", GL_FORBIDDEN, "grid_leader|GW-0002");
+    //  A leader of another grid is not this grid's leader.
+    s_no ("confirm", id, "SJ-01-01", "{\"actor\": {\"unit\": \"SJ-01-01\", \"person\": "
+          "\"GW-0007\"}}", GL_FORBIDDEN, "GW-0007");
+    s_ok ("confirm", id, "SJ-01-01", S_GRID_LEADER, "CLOSED", 0);
     free (id);
 }
 
@@ -1957,6 +1988,10 @@ main (void)
         //  authorisation
         cmocka_unit_test (test_auth_sign_handle_and_return_only_by_the_assigned_unit),
         cmocka_unit_test (test_auth_verify_only_by_the_event_grid_community_or_street_centre),
+        cmocka_unit_test (
+            test_auth_verify_never_by_the_county_centre_and_the_refusal_names_every_unit_allowed),
+        cmocka_unit_test (
+            test_auth_on_the_spot_handling_is_confirmed_by_the_grid_leader_not_the_worker),
         cmocka_unit_test (
             test_auth_supervise_instruct_urgent_only_from_a_higher_tier_or_the_event_centres),
         cmocka_unit_test (test_auth_suspend_and_resume_only_by_the_street_or_county_centre),
