@@ -540,13 +540,17 @@ s_authorise (gl_ctx_t *ctx, const s_op_t *op, const s_event_t *ev, const gl_unit
         case A_VERIFIER: {
             //  Verification is local (DOMAIN.md §4): the county centre supervises, it does not
             //  go on site.
+            //  Nor does the unit that handled it check its own work.
             const gl_unit_t *centre = s_centre (ctx, ev);
-            if (s_is (actor, ev->grid) || s_is (actor, ev->community) || actor == centre)
+            bool handler = s_is (actor, ev->unit);
+            if ((s_is (actor, ev->grid) || s_is (actor, ev->community) || actor == centre)
+            &&  !handler)
                 return 0;
             return gl_fail (err, GL_FORBIDDEN, "only %s (the grid that reported it), %s (its "
-                            "community) or %s (its street's centre) may verify event %s; %s "
-                            "is not one of them", ev->grid, ev->community,
-                            centre? centre->id: ev->street, ev->id, actor->id);
+                            "community) or %s (its street's centre) may verify event %s, and "
+                            "never the unit that handled it; %s %s", ev->grid, ev->community,
+                            centre? centre->id: ev->street, ev->id, actor->id,
+                            handler? "handled it": "is not one of them");
         }
         case A_CALLBACK:
             ok = s_is (actor, ev->community) || s_is_centre_of (ctx, ev, actor);
@@ -855,6 +859,10 @@ static int
 s_do_handle (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
              gl_mapw_t *extra, gl_err_t *err)
 {
+    if (streq (ev->step_kind, "consultation"))
+        return gl_fail (err, GL_CONFLICT, "event %s is a community consultation (小事) at %s: it "
+                        "is handled through its stages, and publishing the result (consult "
+                        "--stage publish) reports it handled", ev->id, ev->unit);
     char evidence [2048], result [512];
     gl_mapw_str (extra, "evidence", s_text (req, "evidence", evidence, sizeof evidence));
     if (*s_text (req, "result", result, sizeof result))

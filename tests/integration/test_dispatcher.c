@@ -1144,6 +1144,24 @@ test_consultation_failed_verification_runs_the_stages_again_from_topic (void **s
 }
 
 static void
+test_consultation_closes_only_through_its_stages_and_is_verified_from_outside (void **state)
+{
+    char *id = s_staff ("05.01", "SJ-01-01");
+    s_ok ("sign", id, "SJ-01", NULL, "IN_PROGRESS", 1);
+    //  No shortcut past the consultation.
+    s_no ("handle", id, "SJ-01", "{\"evidence\": \"已处理\"}", GL_CONFLICT,
+          "consultation|publish");
+    s_consult_all (id);
+    //  The community that handled it does not verify its own work.
+    s_no ("verify", id, "SJ-01", "{\"pass\": true}", GL_FORBIDDEN, "SJ-01-01|SJ-C|handled");
+    s_ok ("verify", id, "SJ-01-01", "{\"pass\": true}", "CLOSED", 1);
+    json_t *answer = s_get (id);
+    assert_string_equal (s_str (S_EV (answer), "consultation"), "publish");
+    json_decref (answer);
+    free (id);
+}
+
+static void
 test_route_minor_goes_to_community_consultation_or_to_the_board_if_not_admitted (void **state)
 {
     //  05.01 市容环境: minor, admitted for communities.
@@ -1977,6 +1995,8 @@ main (void)
         cmocka_unit_test (test_consultation_runs_its_stages_in_order_then_is_verified),
         cmocka_unit_test (
             test_consultation_failed_verification_runs_the_stages_again_from_topic),
+        cmocka_unit_test (
+            test_consultation_closes_only_through_its_stages_and_is_verified_from_outside),
         cmocka_unit_test (
             test_route_private_is_closed_with_advice_and_event_closed_is_published),
         cmocka_unit_test (
