@@ -294,13 +294,16 @@ gl_org_category_at (gl_org_t *self, size_t i)
 }
 
 //  text, or when it is longer than max bytes its start cut at a UTF-8 character boundary and
-//  ended with "…" (3 bytes), in buf; an ellipsis alone when max has room for nothing else.
+//  ended with "…" (3 bytes), in buf; "" when max has no room even for the ellipsis.
 static const char *
 s_shorten (const char *text, size_t max, char *buf, size_t bufsize)
 {
     size_t len = strlen (text);
     if (len <= max)
         return text;
+    buf [0] = 0;
+    if (max < 3)
+        return buf;
     size_t keep = max > 3? max - 3: 0;
     if (keep > bufsize - 4)
         keep = bufsize - 4;
