@@ -243,6 +243,48 @@ gl_org_category_at (gl_org_t *self, size_t i)
     return i < self->category_count? &self->categories [i]: NULL;
 }
 
+//  text, or when it is longer than max bytes its start cut at a UTF-8 character boundary and
+//  ended with "…" (3 bytes), in buf; "" when max has no room even for the ellipsis.
+static const char *
+s_shorten (const char *text, size_t max, char *buf, size_t bufsize)
+{
+    size_t len = strlen (text);
+    if (len <= max)
+        return text;
+    buf [0] = 0;
+    if (max < 3)
+        return buf;
+    size_t keep = max > 3? max - 3: 0;
+    if (keep > bufsize - 4)
+        keep = bufsize - 4;
+    while (keep > 0 && ((unsigned char) text [keep] & 0xc0) == 0x80)
+        keep--;                         //  back to the start of the character cut into
+    memcpy (buf, text, keep);
+    memcpy (buf + keep, "…", 4);        //  with its NUL
+    return buf;
+}
+
+//  A reason that quotes an item's name (and, for the negative list, its legal basis) between
+//  fixed words: the quotes are shortened so that the sentence stays whole within size bytes.
+//  format takes the item id, the name, then tail (the basis or a date).
+static void
+s_reason (char *reason, size_t size, const char *format, const gl_admission_t *item,
+          const char *tail, bool tail_quoted)
+{
+    int fixed = snprintf (NULL, 0, format, item->id, "", tail_quoted? "": tail);
+    size_t room = fixed >= 0 && (size_t) fixed + 1 < size? size - 1 - (size_t) fixed: 0;
+    size_t name_len = strlen (item->name), tail_len = tail_quoted? strlen (tail): 0;
+    //  The name is kept whole if it can be; the basis has what is left, at least half.
+    size_t name_max = name_len + tail_len <= room? name_len:
+                      room > tail_len + name_len / 2? room - tail_len: room / 2;
+    if (name_max > name_len)
+        name_max = name_len;
+    char name [512], basis [1024];
+    const char *n = s_shorten (item->name, name_max, name, sizeof name);
+    const char *t = tail_quoted? s_shorten (tail, room - strlen (n), basis, sizeof basis): tail;
+    snprintf (reason, size, format, item->id, n, t);
+}
+
 int
 gl_org_admit (gl_org_t *self, const char *category, gl_level_t level, int64_t now_ms,
               char *reason, size_t size)
@@ -274,8 +316,9 @@ gl_org_admit (gl_org_t *self, const char *category, gl_level_t level, int64_t no
         }
         if (item->list == GL_ADMISSION_NEGATIVE) {
             if (in_effect) {
-                snprintf (reason, size, "on the negative list: %s (%s)", item->name,
-                          item->basis);
+                //  ("%.0s": this sentence does not name the item's id.)
+                s_reason (reason, size, "on the negative list: %.0s%s (%s)", item,
+                          item->basis, true);
                 return -1;
             }
         }
@@ -299,17 +342,18 @@ gl_org_admit (gl_org_t *self, const char *category, gl_level_t level, int64_t no
     }
     const char *tier = level == GL_LEVEL_COMMUNITY? "communities": "grids";
     if (expired)
-        snprintf (reason, size, "item %s %s expired on %s", expired->id, expired->name,
-                  expired->expires);
+        s_reason (reason, size, "item %s %s expired on %s", expired, expired->expires, false);
     else
     if (pending)
-        snprintf (reason, size, "item %s %s takes effect on %s", pending->id, pending->name,
-                  pending->approved);
+        s_reason (reason, size, "item %s %s takes effect on %s", pending, pending->approved,
+                  false);
     else
     if (elsewhere)
-        snprintf (reason, size, "not on the admitted-items registry for %s: item %s %s admits "
-                  "it for %s only", tier, elsewhere->id, elsewhere->name,
-                  level == GL_LEVEL_COMMUNITY? "grids": "communities");
+        s_reason (reason, size, level == GL_LEVEL_COMMUNITY?
+                  "not on the admitted-items registry for communities: item %s %s admits it "
+                  "for %s only": "not on the admitted-items registry for grids: item %s %s "
+                  "admits it for %s only", elsewhere,
+                  level == GL_LEVEL_COMMUNITY? "grids": "communities", false);
     else
         snprintf (reason, size, "not on the admitted-items registry for %s: ask the street "
                   "centre to handle it or register the matter", tier);

@@ -228,7 +228,8 @@ const gl_category_t *gl_org_category_at (gl_org_t *self, size_t i);
     the admitted-items registry for grids: item A-008 <name> admits it for communities only"),
     else "not on the admitted-items registry for communities: ask the street centre to handle it
     or register the matter" ("for grids" at grid level); an unknown category is refused too.
-    reason (size bytes, truncated to fit) may be NULL.  */
+    reason (size bytes) may be NULL; a quoted name or basis too long for it is shortened
+    (ending "…") so that the sentence stays whole.  */
 int gl_org_admit (gl_org_t *self, const char *category, gl_level_t level, int64_t now_ms,
                   char *reason, size_t size);
 /*  The registry: items on one list (GL_ADMISSION_ANY: all; 0 when none was loaded), the i-th

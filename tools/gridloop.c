@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,8 +28,8 @@ static const char *s_usage =
     "    or: report --json FILE   (a JSON report document; - reads standard input)\n"
     "  show ID [--json]      an event's full history from the archive\n"
     "  list [--after ID] [--limit N]   events held by the archive, in id order\n"
-    "  status [NAME...]      every process's status (or only the named ones);\n"
-    "                        exits 1 if any does not answer\n"
+    "  status [NAME...]      every process's status (or only the named ones): up, DOWN,\n"
+    "                        not built or not configured; exits 1 if one is DOWN\n"
     "  tail PREFIX... [--count N] [--seconds S] [--hb]\n"
     "                        follow streams on the bus as readable lines, e.g.\n"
     "                        `gridloop tail intake. dispatcher.`; '' follows everything\n"
@@ -54,7 +55,8 @@ static const char *s_usage =
     "      accept            [--category LL.SS] [--sanshi major|minor|private]\n"
     "                        [--priority P1..P4] [--note TEXT] [--no-route]\n"
     "      cancel            --code duplicate|invalid|out_of_scope|withdrawn --reason TEXT\n"
-    "      confirm           [--note TEXT]            (on-the-spot handling)\n"
+    "      confirm           [--note TEXT]   (on-the-spot handling; a grid confirms\n"
+    "                        through its grid leader: --person ID)\n"
     "      dispatch          --unit UNIT [--reason TEXT] [--copy UNIT]...\n"
     "      assign            --unit UNIT --reason TEXT   (交办, to a lower tier)\n"
     "      escalate          --reason TEXT            (上报, to the next tier up)\n"
@@ -300,9 +302,19 @@ s_report (int argc, char **argv)
     //  Retrying with the same bytes is safe: intake answers a repeated req_id the same way.
     int rc = s_call ("intake", &req, &answer, 5, false);
     if (rc == 0) {
-        const char *id;
-        size_t n;
-        if (gl_get_str (&answer.root, "id", &id, &n))
+        const char *id = NULL;
+        size_t n = 0;
+        bool duplicate = false;
+        uint64_t attached = 0;
+        gl_get_bool (&answer.root, "duplicate", &duplicate);
+        gl_get_u64 (&answer.root, "attached", &attached);
+        //  An attached report made no event of its own: say whose it became, not just an id.
+        gl_get_str (&answer.root, "id", &id, &n);
+        if (n && duplicate)
+            printf ("attached to open event %.*s (reports attached to it: %llu)\n", (int) n,
+                    id, (unsigned long long) attached);
+        else
+        if (n)
             printf ("%.*s\n", (int) n, id);
     }
     gl_doc_fini (&answer);
@@ -387,6 +399,47 @@ s_list (int argc, char **argv)
     return rc;
 }
 
+//  True when the process's program gridloop-<name> is installed: next to this tool, or on
+//  PATH. A service not built yet (escalation, metrics) has none.
+static bool
+s_built (const char *name)
+{
+    char path [PATH_MAX + 64];
+    ssize_t n = readlink ("/proc/self/exe", path, PATH_MAX);
+    if (n > 0) {
+        path [n] = 0;
+        char *slash = strrchr (path, '/');
+        snprintf (slash? slash + 1: path, 64, "gridloop-%s", name);
+        if (access (path, X_OK) == 0)
+            return true;
+    }
+    const char *dirs = getenv ("PATH");
+    while (dirs && *dirs) {
+        size_t len = strcspn (dirs, ":");
+        snprintf (path, sizeof path, "%.*s/gridloop-%s", (int) len, len? dirs: ".", name);
+        if (access (path, X_OK) == 0)
+            return true;
+        dirs += len + (dirs [len] == ':');
+    }
+    return false;
+}
+
+//  True when the configuration file has a section for the process (or when no file was read
+//  and every process runs on its defaults).
+static bool
+s_configured (const char *name)
+{
+    if (!s_cfg.path [0])
+        return true;
+    zconfig_t *root = zconfig_load (s_cfg.path);
+    bool found = root && zconfig_locate (root, name);
+    zconfig_destroy (&root);
+    return found;
+}
+
+//  `gridloop status [PROCESS...]`: one line per process. A process that is not built or has no
+//  section in the configuration is reported as such; only one that should run and does not
+//  answer is DOWN, and only that fails the command.
 static int
 s_status (int argc, char **argv)
 {
@@ -400,6 +453,10 @@ s_status (int argc, char **argv)
         if (!s_endpoint (names [i]))
             return s_usage_error ("status: unknown process name (bus, intake, dispatcher, "
                                   "escalation, archive, metrics)");
+        if (!s_built (names [i]) || !s_configured (names [i])) {
+            printf ("%-11s %s\n", names [i], s_built (names [i])? "not configured": "not built");
+            continue;
+        }
         msgpack_sbuffer req;
         gl_request_build (&req, "status", false, NULL);
         gl_doc_t answer;
@@ -917,21 +974,6 @@ s_value_text (const msgpack_object *map, const char *key, char *buf, size_t size
     }
 }
 
-//  The reporter as "ID (ROLE)" when it is a map {id, role, …}, else as any value.
-static void
-s_reporter_text (const msgpack_object *event, char *buf, size_t size)
-{
-    const msgpack_object *r = gl_map_get (event, "reporter");
-    char id [128], role [64];
-    if (r && r->type == MSGPACK_OBJECT_MAP) {
-        s_value_text (r, "id", id, sizeof id);
-        s_value_text (r, "role", role, sizeof role);
-        snprintf (buf, size, "%s (%s)", id, role);
-    }
-    else
-        s_value_text (event, "reporter", buf, size);
-}
-
 //  `gridloop event ID [--json]`: the dispatcher's view of one event, its state and its steps.
 static int
 s_event (int argc, char **argv)
@@ -948,7 +990,8 @@ s_event (int argc, char **argv)
     else
     if (rc == 0) {
         const msgpack_object *e = gl_map_get (&answer.root, "event");
-        //  Each line: a label, then "name value" pairs of the event map.
+        //  Each line: a label, then "name value" pairs of the event map, named as the
+        //  dispatcher names them (proto/dispatcher.md §5.23).
         static const struct {
             const char *label;
             const char *keys [6];
@@ -956,8 +999,9 @@ s_event (int argc, char **argv)
             { "triage", { "category", "priority", "sanshi", "board" } },
             { "where", { "grid", "community", "street" } },
             { "counters", { "returns", "reworks", "rehandles", "wrong_dispatches" } },
-            { "oversight", { "supervision", "urgent", "extension_pending" } },
+            { "oversight", { "supervision", "urgent", "extension_days" } },
             { "times", { "created_at", "updated_at" } },
+            { "reporter", { "reporter_role" } },
         };
         char state [64], step [24], unit [128], by [128];
         s_value_text (e, "state", state, sizeof state);
@@ -974,9 +1018,6 @@ s_event (int argc, char **argv)
             }
             printf ("\n");
         }
-        char reporter [256];
-        s_reporter_text (e, reporter, sizeof reporter);
-        printf ("  %-10s%s\n", "reporter", reporter);
         const msgpack_object *steps = gl_map_get (&answer.root, "steps");
         uint32_t count = steps && steps->type == MSGPACK_OBJECT_ARRAY? steps->via.array.size: 0;
         printf ("steps: %u\n", count);
@@ -1053,15 +1094,15 @@ s_queue (int argc, char **argv)
                          events->via.array.size: 0;
         for (uint32_t i = 0; i < count; i++) {
             const msgpack_object *e = &events->via.array.ptr [i];
-            char id [128], st [64], category [32], priority [16], step [24], entered [48];
+            char id [128], st [64], category [32], priority [16], step [24], updated [48];
             s_value_text (e, "id", id, sizeof id);
             s_value_text (e, "state", st, sizeof st);
             s_value_text (e, "category", category, sizeof category);
             s_value_text (e, "priority", priority, sizeof priority);
             s_value_text (e, "step", step, sizeof step);
-            s_value_text (e, "entered_at", entered, sizeof entered);
-            printf ("%s  %-12s %-6s %-3s step %-3s entered %s\n", id, st, category, priority,
-                    step, entered);
+            s_value_text (e, "updated_at", updated, sizeof updated);
+            printf ("%s  %-12s %-6s %-3s step %-3s updated %s\n", id, st, category, priority,
+                    step, updated);
         }
         char next [GL_MAX_NAME + 1];
         if (gl_get_strbuf (&answer.root, "next", next, sizeof next))

@@ -371,7 +371,7 @@ s_enter (gl_ctx_t *ctx, s_event_t *ev, const char *unit, const char *kind, const
 
 typedef enum {
     A_FILER,                    //  the holder of a filed event, its street's centre, the county centre
-    A_GRID_OR_COMMUNITY,        //  the event's grid or community
+    A_CONFIRMER,                //  the event's community, or its grid through the grid leader
     A_DISPATCHER,               //  the holder of the filed event, or a higher tier of its chain
     A_ABOVE_TARGET,             //  a centre, board or community above the target unit
     A_HOLDER,                   //  the assigned unit only
@@ -394,6 +394,7 @@ struct s_op_s {
     s_auth_t auth;              //  who may
     s_act_fn *act;              //  what it does
     const gl_schema_t *schema;  //  its fields
+    unsigned centre_from;       //  further states allowed while a command centre holds it
 };
 
 static const gl_unit_t *
@@ -434,10 +435,54 @@ s_above (const gl_unit_t *actor, const gl_unit_t *unit)
     return mine && mine == theirs;
 }
 
+//  True when actor may give work down to unit: a higher tier, or a street's command centre
+//  to a board of its own street (both sit at the street tier).
+static bool
+s_commands (const gl_unit_t *actor, const gl_unit_t *unit)
+{
+    if (s_above (actor, unit))
+        return true;
+    return actor && unit && actor->kind == GL_UNIT_CENTRE && unit->kind == GL_UNIT_BOARD
+        && gl_unit_street (actor) && gl_unit_street (actor) == gl_unit_street (unit);
+}
+
 static bool
 s_is_centre_of (gl_ctx_t *ctx, const s_event_t *ev, const gl_unit_t *actor)
 {
     return actor == s_centre (ctx, ev) || s_is (actor, "CTY-C");
+}
+
+//  True when the actor is the event's grid acting through one of its grid leaders
+//  (actor.person on the grid's staff in role grid_leader).
+static bool
+s_grid_leader (gl_ctx_t *ctx, const s_event_t *ev, const gl_unit_t *actor,
+               const msgpack_object *req)
+{
+    s_dispatcher_t *self = gl_ctx_state (ctx);
+    char person [65] = "";
+    gl_get_strbuf (gl_map_get (req, "actor"), "person", person, sizeof person);
+    const gl_person_t *p = gl_org_person (self->org, person);
+    return s_is (actor, ev->grid) && p && p->unit == actor && p->role == GL_ROLE_GRID_LEADER;
+}
+
+//  The refusal of a confirm: who may confirm, by name, and who tried.
+static int
+s_refuse_confirm (gl_ctx_t *ctx, const s_event_t *ev, const gl_unit_t *actor,
+                  const msgpack_object *req, gl_err_t *err)
+{
+    s_dispatcher_t *self = gl_ctx_state (ctx);
+    char leaders [128] = "", person [65] = "";
+    gl_get_strbuf (gl_map_get (req, "actor"), "person", person, sizeof person);
+    size_t count, off = 0;
+    const gl_person_t *const *people = gl_org_people (self->org, ev->grid, &count);
+    for (size_t i = 0; i < count && off < sizeof leaders; i++)
+        if (people [i]->role == GL_ROLE_GRID_LEADER)
+            off += (size_t) snprintf (leaders + off, sizeof leaders - off, "%s%s",
+                                      off? ", ": "", people [i]->id);
+    return gl_fail (err, GL_FORBIDDEN, "on-the-spot handling of event %s is confirmed by the "
+                    "grid leader of %s (grid_leader %s, as actor.person) or by its community "
+                    "%s; %s%s%s is not", ev->id, ev->grid, off? leaders: "(none on its staff)",
+                    ev->community, actor->id, *person? " person ": "", person);
 }
 
 static int
@@ -458,17 +503,20 @@ s_authorise (gl_ctx_t *ctx, const s_op_t *op, const s_event_t *ev, const gl_unit
             who = "the unit holding the event, its community, its street's centre or the "
                   "county centre";
             break;
-        case A_GRID_OR_COMMUNITY:
-            ok = s_is (actor, ev->grid) || s_is (actor, ev->community);
-            who = "the event's grid or community";
-            break;
+        case A_CONFIRMER:
+            //  The worker who handled it on the spot does not confirm her own work.
+            if (s_is (actor, ev->community) || s_grid_leader (ctx, ev, actor, req))
+                return 0;
+            return s_refuse_confirm (ctx, ev, actor, req, err);
         case A_ABOVE_TARGET: {
             char target [S_UNIT] = "";
             gl_get_strbuf (req, "unit", target, sizeof target);
             const gl_unit_t *t = s_unit (ctx, target);
-            ok = t && s_above (actor, t) && (s_is (actor, ev->unit) || s_above (actor, holder)
-                                             || s_is_centre_of (ctx, ev, actor));
-            who = "a unit above the target that holds or supervises the event";
+            ok = t && s_commands (actor, t)
+              && (s_is (actor, ev->unit) || s_above (actor, holder)
+                  || s_is_centre_of (ctx, ev, actor));
+            who = "a unit above the target (or the street's centre, for its own boards) that "
+                  "holds or supervises the event";
             break;
         }
         case A_HOLDER:
@@ -489,11 +537,21 @@ s_authorise (gl_ctx_t *ctx, const s_op_t *op, const s_event_t *ev, const gl_unit
             ok = s_is_centre_of (ctx, ev, actor);
             who = "the event's street centre or the county centre";
             break;
-        case A_VERIFIER:
-            ok = s_is (actor, ev->grid) || s_is (actor, ev->community)
-              || s_is_centre_of (ctx, ev, actor);
-            who = "the grid that reported it, its community or its street's centre";
-            break;
+        case A_VERIFIER: {
+            //  Verification is local (DOMAIN.md §4): the county centre supervises, it does not
+            //  go on site.
+            //  Nor does the unit that handled it check its own work.
+            const gl_unit_t *centre = s_centre (ctx, ev);
+            bool handler = s_is (actor, ev->unit);
+            if ((s_is (actor, ev->grid) || s_is (actor, ev->community) || actor == centre)
+            &&  !handler)
+                return 0;
+            return gl_fail (err, GL_FORBIDDEN, "only %s (the grid that reported it), %s (its "
+                            "community) or %s (its street's centre) may verify event %s, and "
+                            "never the unit that handled it; %s %s", ev->grid, ev->community,
+                            centre? centre->id: ev->street, ev->id, actor->id,
+                            handler? "handled it": "is not one of them");
+        }
         case A_CALLBACK:
             ok = s_is (actor, ev->community) || s_is_centre_of (ctx, ev, actor);
             who = "the event's community or its street's centre";
@@ -517,16 +575,22 @@ s_authorise (gl_ctx_t *ctx, const s_op_t *op, const s_event_t *ev, const gl_unit
                     ev->unit [0]? ev->unit: ev->community, op->name, ev->id, actor->id);
 }
 
-//  Where an escalation goes: one tier up along the event's chain.
+//  Where an escalation goes: one step up along the event's chain, grid → community → street
+//  centre → county centre. A board sits at the street tier but answers to its street's
+//  centre, so its escalation goes there before the county.
 static const gl_unit_t *
 s_up (gl_ctx_t *ctx, const s_event_t *ev, const gl_unit_t *holder)
 {
+    s_dispatcher_t *self = gl_ctx_state (ctx);
     if (!holder)
         return NULL;
     switch (holder->level) {
         case GL_LEVEL_GRID:      return s_unit (ctx, ev->community);
         case GL_LEVEL_COMMUNITY: return s_centre (ctx, ev);
-        case GL_LEVEL_STREET:    return s_unit (ctx, "CTY-C");
+        case GL_LEVEL_STREET:
+            if (holder->kind == GL_UNIT_BOARD && gl_unit_street (holder))
+                return gl_org_centre (self->org, gl_unit_street (holder));
+            return s_unit (ctx, "CTY-C");
         default:                 return NULL;
     }
 }
@@ -554,11 +618,13 @@ s_give (gl_ctx_t *ctx, s_event_t *ev, const char *target_id, const char *kind,
         return gl_fail (err, GL_FORBIDDEN, "%s may give work only to its own grids; %s is "
                         "not one", actor, target_id);
     if (target->level == GL_LEVEL_COMMUNITY || target->level == GL_LEVEL_GRID) {
-        char why [400];
-        if (gl_org_admit (self->org, ev->category, target->level, gl_ctx_now (ctx), why,
-                          sizeof why))
-            return gl_fail (err, GL_FORBIDDEN, "event %s (category %s) cannot be given to %s: "
-                            "%s", ev->id, ev->category, target_id, why);
+        //  The reason gets what the refusal has left after its own words, so it is never cut.
+        const char *format = "event %s (category %s) cannot be given to %s: %s";
+        int used = snprintf (NULL, 0, format, ev->id, ev->category, target_id, "");
+        char why [sizeof err->message];
+        size_t room = used > 0 && (size_t) used < sizeof why? sizeof why - (size_t) used: 1;
+        if (gl_org_admit (self->org, ev->category, target->level, gl_ctx_now (ctx), why, room))
+            return gl_fail (err, GL_FORBIDDEN, format, ev->id, ev->category, target_id, why);
     }
     if (ev->returned_by [0] && !streq (ev->returned_by, target_id))
         ev->wrong_dispatches++;         //  the earlier dispatch went to the wrong unit
@@ -633,6 +699,19 @@ static int
 s_do_dispatch (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
                gl_mapw_t *extra, gl_err_t *err)
 {
+    s_dispatcher_t *self = gl_ctx_state (ctx);
+    //  Copied units are told of the work, so each must be a unit of the county: checked
+    //  before anything changes.
+    const msgpack_object *copy = gl_map_get (req, "copy");
+    for (uint32_t i = 0; copy && i < copy->via.array.size; i++) {
+        char copied [S_UNIT];
+        const msgpack_object *item = &copy->via.array.ptr [i];
+        snprintf (copied, sizeof copied, "%.*s", (int) item->via.str.size, item->via.str.ptr);
+        if (!s_unit (ctx, copied))
+            return gl_fail (err, GL_INVALID, "field 'copy' names \"%s\": no such unit in %s "
+                            "(`gridloop org` lists them)", copied,
+                            gl_org_county_name (self->org));
+    }
     char unit [S_UNIT], reason [512];
     s_text (req, "unit", unit, sizeof unit);
     s_text (req, "reason", reason, sizeof reason);
@@ -641,7 +720,6 @@ s_do_dispatch (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const ch
         return rc;
     if (*reason)
         gl_mapw_str (extra, "reason", reason);
-    const msgpack_object *copy = gl_map_get (req, "copy");
     if (copy)
         gl_mapw_obj (extra, "copy", copy);
     return 0;
@@ -691,10 +769,12 @@ s_do_return (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char
 {
     char reason [512];
     gl_mapw_str (extra, "reason", s_text (req, "reason", reason, sizeof reason));
+    //  The step keeps why it was returned (its "reason" is why it was given to the unit).
     s_mark_t marks [] = {
-        { "outcome", "returned", 0, false }, { "left_at", NULL, gl_ctx_now (ctx), false }
+        { "outcome", "returned", 0, false }, { "return_reason", reason, 0, false },
+        { "left_at", NULL, gl_ctx_now (ctx), false }
     };
-    int rc = s_step_update (ctx, ev, marks, 2);
+    int rc = s_step_update (ctx, ev, marks, 3);
     if (rc)
         return rc;
     ev->returns++;
@@ -779,6 +859,10 @@ static int
 s_do_handle (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
              gl_mapw_t *extra, gl_err_t *err)
 {
+    if (streq (ev->step_kind, "consultation"))
+        return gl_fail (err, GL_CONFLICT, "event %s is a community consultation (小事) at %s: it "
+                        "is handled through its stages, and publishing the result (consult "
+                        "--stage publish) reports it handled", ev->id, ev->unit);
     char evidence [2048], result [512];
     gl_mapw_str (extra, "evidence", s_text (req, "evidence", evidence, sizeof evidence));
     if (*s_text (req, "result", result, sizeof result))
@@ -813,6 +897,8 @@ s_do_verify (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char
     else {
         ev->reworks++;
         ev->state = S_IN_PROGRESS;
+        //  Reworking a 小事 means consulting again: its stages start over from the topic.
+        ev->consultation [0] = 0;
     }
     return 0;
 }
@@ -829,6 +915,7 @@ s_do_feedback (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const ch
     if (streq (rating, "unsatisfied")) {
         ev->rehandles++;
         ev->state = S_IN_PROGRESS;
+        ev->consultation [0] = 0;       //  a 小事 is consulted again, as after a failed verify
     }
     else
         ev->state = S_CLOSED;
@@ -950,7 +1037,8 @@ s_do_consult (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const cha
         return gl_fail (err, GL_CONFLICT, "event %s's consultation is at '%s': the next stage is "
                         "'%s', not '%s' (topic, meeting, decision, carry_out, publish)", ev->id,
                         ev->consultation [0]? ev->consultation: "(not started)",
-                        s_stages [done + 1], stage);
+                        s_stages [done + 1]? s_stages [done + 1]: "(none: all are done)",
+                        stage);
     snprintf (ev->consultation, sizeof ev->consultation, "%s", stage);
     gl_mapw_str (extra, "stage", stage);
     gl_mapw_str (extra, "text", s_text (req, "text", text, sizeof text));
@@ -1092,42 +1180,53 @@ static const gl_schema_t s_mediate = GL_SCHEMA ("mediate", s_mediate_fields);
 
 #define F(s) S_BIT (S_##s)
 static const s_op_t s_ops_table [] = {
-    { "accept", F (REPORTED), A_FILER, s_do_accept, &s_accept },
-    { "cancel", F (REPORTED) | F (SELF_HANDLED) | F (FILED), A_FILER, s_do_cancel, &s_cancel },
-    { "confirm", F (SELF_HANDLED), A_GRID_OR_COMMUNITY, s_do_confirm, &s_plain },
-    { "dispatch", F (FILED), A_DISPATCHER, s_do_dispatch, &s_dispatch },
+    { "accept", F (REPORTED), A_FILER, s_do_accept, &s_accept, 0 },
+    { "cancel", F (REPORTED) | F (SELF_HANDLED) | F (FILED), A_FILER, s_do_cancel, &s_cancel,
+      0 },
+    { "confirm", F (SELF_HANDLED), A_CONFIRMER, s_do_confirm, &s_plain, 0 },
+    //  A centre holding an event (the skip rule sends urgent work to it) dispatches it on
+    //  without filing it first.
+    { "dispatch", F (FILED), A_DISPATCHER, s_do_dispatch, &s_dispatch,
+      F (DISPATCHED) | F (IN_PROGRESS) },
     { "assign", F (FILED) | F (DISPATCHED) | F (IN_PROGRESS), A_ABOVE_TARGET, s_do_assign,
-      &s_assign },
+      &s_assign, 0 },
     { "escalate", F (FILED) | F (DISPATCHED) | F (IN_PROGRESS), A_HOLDER, s_do_escalate,
-      &s_reasoned },
-    { "sign", F (DISPATCHED), A_HOLDER, s_do_sign, &s_plain },
-    { "return", F (DISPATCHED) | F (IN_PROGRESS), A_HOLDER, s_do_return, &s_reasoned },
-    { "note", F (IN_PROGRESS) | F (SUSPENDED), A_HOLDER_OR_ABOVE, s_do_record, &s_texted },
-    { "extend", F (IN_PROGRESS), A_HOLDER, s_do_extend, &s_extend },
-    { "decide_extension", F (IN_PROGRESS), A_DISPATCHING, s_do_decide_extension, &s_decide },
-    { "suspend", F (IN_PROGRESS), A_CENTRE, s_do_suspend, &s_reasoned },
-    { "resume", F (SUSPENDED), A_CENTRE, s_do_resume, &s_plain },
-    { "handle", F (IN_PROGRESS), A_HOLDER, s_do_handle, &s_handle },
-    { "verify", F (HANDLED), A_VERIFIER, s_do_verify, &s_verify },
-    { "feedback", F (FEEDBACK), A_CALLBACK, s_do_feedback, &s_feedback },
-    { "supervise", S_OPEN, A_ABOVE_HOLDER, s_do_supervise, &s_supervise },
-    { "instruct", S_OPEN, A_ABOVE_HOLDER, s_do_record, &s_texted },
-    { "urgent", S_OPEN, A_ABOVE_HOLDER, s_do_urgent, &s_reasoned },
-    { "refer", F (FILED) | F (DISPATCHED) | F (IN_PROGRESS), A_REFERRER, s_do_refer, &s_refer },
-    { "mediate", F (IN_PROGRESS), A_HOLDER, s_do_mediate, &s_mediate },
-    { "consult", F (IN_PROGRESS), A_HOLDER, s_do_consult, &s_consult },
-    { "archive", F (CLOSED), A_CENTRE, s_do_archive, &s_plain },
+      &s_reasoned, 0 },
+    { "sign", F (DISPATCHED), A_HOLDER, s_do_sign, &s_plain, 0 },
+    { "return", F (DISPATCHED) | F (IN_PROGRESS), A_HOLDER, s_do_return, &s_reasoned, 0 },
+    { "note", F (IN_PROGRESS) | F (SUSPENDED), A_HOLDER_OR_ABOVE, s_do_record, &s_texted, 0 },
+    { "extend", F (IN_PROGRESS), A_HOLDER, s_do_extend, &s_extend, 0 },
+    { "decide_extension", F (IN_PROGRESS), A_DISPATCHING, s_do_decide_extension, &s_decide, 0 },
+    { "suspend", F (IN_PROGRESS), A_CENTRE, s_do_suspend, &s_reasoned, 0 },
+    { "resume", F (SUSPENDED), A_CENTRE, s_do_resume, &s_plain, 0 },
+    { "handle", F (IN_PROGRESS), A_HOLDER, s_do_handle, &s_handle, 0 },
+    { "verify", F (HANDLED), A_VERIFIER, s_do_verify, &s_verify, 0 },
+    { "feedback", F (FEEDBACK), A_CALLBACK, s_do_feedback, &s_feedback, 0 },
+    { "supervise", S_OPEN, A_ABOVE_HOLDER, s_do_supervise, &s_supervise, 0 },
+    { "instruct", S_OPEN, A_ABOVE_HOLDER, s_do_record, &s_texted, 0 },
+    { "urgent", S_OPEN, A_ABOVE_HOLDER, s_do_urgent, &s_reasoned, 0 },
+    { "refer", F (FILED) | F (DISPATCHED) | F (IN_PROGRESS), A_REFERRER, s_do_refer, &s_refer, 0 },
+    { "mediate", F (IN_PROGRESS), A_HOLDER, s_do_mediate, &s_mediate, 0 },
+    { "consult", F (IN_PROGRESS), A_HOLDER, s_do_consult, &s_consult, 0 },
+    { "archive", F (CLOSED), A_CENTRE, s_do_archive, &s_plain, 0 },
 };
 static const size_t s_ops_count = sizeof s_ops_table / sizeof s_ops_table [0];
 
+//  The states op is allowed from, for an event held by a centre or not.
+static unsigned
+s_from (const s_op_t *op, bool centre_holds)
+{
+    return op->from | (centre_holds? op->centre_from: 0);
+}
+
 //  "Allowed now: …" for a refusal by state.
 static void
-s_allowed (s_state_t state, char *out, size_t size)
+s_allowed (s_state_t state, bool centre_holds, char *out, size_t size)
 {
     size_t off = 0;
     out [0] = 0;
     for (size_t i = 0; i < s_ops_count && off < size; i++)
-        if (s_ops_table [i].from & S_BIT (state))
+        if (s_from (&s_ops_table [i], centre_holds) & S_BIT (state))
             off += (size_t) snprintf (out + off, size - off, "%s%s", off? ", ": "",
                                       s_ops_table [i].name);
     if (!off)
@@ -1200,9 +1299,11 @@ s_op_lifecycle (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_e
                         "report just accepted by intake may take a moment to arrive)", id);
     if (rc)
         return rc;
-    if (!(op->from & S_BIT (ev.state))) {
+    const gl_unit_t *holder = gl_org_unit (self->org, ev.unit);
+    bool centre_holds = holder && holder->kind == GL_UNIT_CENTRE;
+    if (!(s_from (op, centre_holds) & S_BIT (ev.state))) {
         char allowed [400];
-        s_allowed (ev.state, allowed, sizeof allowed);
+        s_allowed (ev.state, centre_holds, allowed, sizeof allowed);
         return gl_fail (err, GL_CONFLICT, "event %s is %s; %s is not allowed then. Allowed now: "
                         "%s", id, s_state_names [ev.state], op->name, allowed);
     }
@@ -1212,6 +1313,9 @@ s_op_lifecycle (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_e
     gl_mapw_t extra;
     gl_mapw_init (&extra);
     rc = op->act (ctx, &ev, req, actor_id, &extra, err);
+    //  Closing ends the last step too: its unit is done with it.
+    if (rc == 0 && ev.state == S_CLOSED && old.state != S_CLOSED)
+        rc = s_step_mark (ctx, &ev, "left_at", NULL, gl_ctx_now (ctx));
     if (rc == 0)
         rc = s_event_save (ctx, &ev, &old);
     if (rc == 0)

@@ -11,12 +11,16 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <sys/wait.h>
 
 #define S_PORTS     23000       //  this test's ports
 #define S_WAIT_MS   10000       //  longest wait for another process to catch up
 
 static tk_net_t *s_net;
 static unsigned s_req;          //  fresh req_ids
+
+//  The grid leader of SJ-01-01 acting for her grid (she confirms on-the-spot handling).
+#define S_GRID_LEADER "{\"actor\": {\"unit\": \"SJ-01-01\", \"person\": \"GW-0001\"}}"
 
 //  ---------------------------------------------------------------------------------------------
 //  Plumbing: JSON in, JSON out.
@@ -87,6 +91,29 @@ static int64_t
 s_last_seq (void)
 {
     return tk_status (s_net, "dispatcher", "last_seq");
+}
+
+//  Run the command line tool with args on a config file; returns its exit status and what it
+//  printed (stdout and stderr) in out.
+static int
+s_cli_with (const char *cfg_path, const char *args, char *out, size_t size)
+{
+    char cmd [2048];
+    snprintf (cmd, sizeof cmd, "%s/gridloop --config %s %s 2>&1", s_net->bin_dir, cfg_path,
+              args);
+    FILE *p = popen (cmd, "r");
+    assert_non_null (p);
+    size_t got = fread (out, 1, size - 1, p);
+    out [got] = 0;
+    int status = pclose (p);
+    return WIFEXITED (status)? WEXITSTATUS (status): -1;
+}
+
+//  The same on this test's network.
+static int
+s_cli (const char *args, char *out, size_t size)
+{
+    return s_cli_with (s_net->cfg_path, args, out, size);
 }
 
 //  ---------------------------------------------------------------------------------------------
@@ -536,7 +563,8 @@ static void
 test_confirm_closes_a_self_handled_event_and_is_refused_from_other_states (void **state)
 {
     char *self = s_self_handled ();
-    s_ok ("confirm", self, "SJ-01-01", "{\"note\": \"网格长已现场确认\"}", "CLOSED", 0);
+    s_ok ("confirm", self, "SJ-01-01", "{\"actor\": {\"unit\": \"SJ-01-01\", \"person\": "
+          "\"GW-0001\"}, \"note\": \"网格长已现场确认\"}", "CLOSED", 0);
     char *by_community = s_self_handled ();
     s_ok ("confirm", by_community, "SJ-01", NULL, "CLOSED", 0);
     json_t *messages = s_history (self, 4);
@@ -594,6 +622,18 @@ test_dispatch_gives_filed_event_to_a_unit_in_a_new_step_refused_unless_filed (vo
     free (id);
     free (reported);
     free (other);
+}
+
+static void
+test_dispatch_copying_an_unknown_unit_is_invalid_and_publishes_nothing (void **state)
+{
+    char *id = s_filed ();
+    s_no ("dispatch", id, "SJ-C", "{\"unit\": \"D-FIRE\", \"copy\": [\"SJ-B4\", \"NOPE-XYZ\"]}",
+          GL_INVALID, "field 'copy'|NOPE-XYZ|no such unit");
+    s_expect (id, "FILED", "SJ-01", 0);
+    s_ok ("dispatch", id, "SJ-C", "{\"unit\": \"D-FIRE\", \"copy\": [\"SJ-B4\"]}", "DISPATCHED",
+          1);
+    free (id);
 }
 
 static void
@@ -657,6 +697,18 @@ test_escalate_goes_one_tier_up_to_the_county_and_is_refused_once_handled (void *
 }
 
 static void
+test_escalate_from_a_board_goes_to_its_street_centre_before_the_county (void **state)
+{
+    char *id = s_in_progress ();
+    const char *why = "{\"reason\": \"板块无法协调\"}";
+    s_ok ("escalate", id, "SJ-B4", why, "FILED", 2);
+    s_expect (id, "FILED", "SJ-C", 2);
+    s_ok ("escalate", id, "SJ-C", why, "FILED", 3);
+    s_expect (id, "FILED", "CTY-C", 3);
+    free (id);
+}
+
+static void
 test_sign_takes_a_dispatched_event_in_progress_and_is_refused_when_in_progress (void **state)
 {
     char *id = s_dispatched ();
@@ -692,6 +744,28 @@ test_return_files_it_back_at_the_dispatching_unit_and_is_refused_when_filed (voi
     s_ok ("return", fresh, "SJ-B4", "{\"reason\": \"非本板块\"}", "FILED", 1);
     free (id);
     free (fresh);
+}
+
+static void
+test_return_reason_is_kept_on_the_step_and_the_last_step_is_left_when_the_event_closes (
+    void **state)
+{
+    char *id = s_dispatched ();
+    s_ok ("return", id, "SJ-B4", "{\"reason\": \"不属安全板块职责\"}", "FILED", 1);
+    s_ok ("dispatch", id, "SJ-C", "{\"unit\": \"SJ-B4\", \"reason\": \"确属本板块\"}",
+          "DISPATCHED", 2);
+    s_ok ("sign", id, "SJ-B4", NULL, "IN_PROGRESS", 2);
+    s_ok ("handle", id, "SJ-B4", "{\"evidence\": \"已清理，照片 d.jpg\"}", "HANDLED", 2);
+    s_ok ("verify", id, "SJ-01-01", "{\"pass\": true}", "CLOSED", 2);
+    json_t *answer = s_get (id);
+    json_t *first = s_step (answer, 1), *last = s_step (answer, 2);
+    assert_string_equal (s_str (first, "outcome"), "returned");
+    assert_string_equal (s_str (first, "return_reason"), "不属安全板块职责");
+    assert_string_equal (s_str (last, "reason"), "确属本板块");
+    assert_true (s_int (last, "left_at") >= s_int (last, "entered_at"));
+    assert_true (s_int (last, "left_at") > 0);
+    json_decref (answer);
+    free (id);
 }
 
 static void
@@ -982,6 +1056,33 @@ test_route_skip_rule_sends_p1_and_centre_work_to_the_centre_copying_county_handl
 }
 
 static void
+test_route_skip_routed_event_is_passed_on_by_the_centre_holding_it (void **state)
+{
+    //  10.05 火灾 at QL-01-01: straight to QL-C, copying D-FIRE. The centre dispatches it on.
+    char *id = s_staff ("10.05", "QL-01-01");
+    s_expect (id, "DISPATCHED", "QL-C", 1);
+    s_ok ("dispatch", id, "QL-C", "{\"unit\": \"D-FIRE\", \"reason\": \"火情，请消防处置\"}",
+          "DISPATCHED", 2);
+    json_t *answer = s_get (id);
+    assert_string_equal (s_str (S_EV (answer), "dispatcher"), "QL-C");
+    assert_string_equal (s_str (s_step (answer, 2), "kind"), "dispatch");
+    assert_true (s_int (s_step (answer, 1), "left_at") > 0);
+    assert_int_equal (s_int (S_EV (answer), "wrong_dispatches"), 0);
+    json_decref (answer);
+    //  Once it is with the department, the centre no longer holds it: dispatch is refused.
+    s_conflict ("dispatch", id, "QL-C", "{\"unit\": \"QL-B4\"}", "DISPATCHED");
+    //  Or, signed for first, the centre assigns it to its own board; not to another street's.
+    char *other = s_staff ("10.05", "QL-01-01");
+    s_ok ("sign", other, "QL-C", NULL, "IN_PROGRESS", 1);
+    s_no ("assign", other, "QL-C", "{\"unit\": \"SJ-B4\", \"reason\": \"x\"}", GL_FORBIDDEN,
+          "QL-C");
+    s_ok ("assign", other, "QL-C", "{\"unit\": \"QL-B4\", \"reason\": \"平安法治板块跟进\"}",
+          "DISPATCHED", 2);
+    free (id);
+    free (other);
+}
+
+static void
 test_consultation_runs_its_stages_in_order_then_is_verified (void **state)
 {
     //  05.01 市容环境: a 小事 for the community's consultation (协商议事).
@@ -1012,6 +1113,52 @@ test_consultation_runs_its_stages_in_order_then_is_verified (void **state)
           "not a community consultation");
     free (id);
     free (board);
+}
+
+//  The five stages of a consultation at SJ-01, ending HANDLED.
+static void
+s_consult_all (const char *id)
+{
+    const char *stages [] = { "topic", "meeting", "decision", "carry_out" };
+    for (size_t i = 0; i < 4; i++)
+        s_ok ("consult", id, "SJ-01", s_fmt ("{\"stage\": \"%s\", \"text\": \"议事 %zu\"}",
+              stages [i], i), "IN_PROGRESS", 1);
+    s_ok ("consult", id, "SJ-01", "{\"stage\": \"publish\", \"text\": \"公示\"}", "HANDLED",
+          1);
+}
+
+static void
+test_consultation_failed_verification_runs_the_stages_again_from_topic (void **state)
+{
+    char *id = s_staff ("05.01", "SJ-01-01");
+    s_ok ("sign", id, "SJ-01", NULL, "IN_PROGRESS", 1);
+    s_consult_all (id);
+    s_ok ("verify", id, "SJ-01-01", "{\"pass\": false, \"reason\": \"摊位仍占道\"}",
+          "IN_PROGRESS", 1);
+    //  Rework is a new round of the consultation: out of order is still refused by name.
+    s_no ("consult", id, "SJ-01", "{\"stage\": \"publish\", \"text\": \"x\"}", GL_CONFLICT,
+          "the next stage is 'topic'");
+    s_consult_all (id);
+    s_ok ("verify", id, "SJ-01-01", "{\"pass\": true}", "CLOSED", 1);
+    free (id);
+}
+
+static void
+test_consultation_closes_only_through_its_stages_and_is_verified_from_outside (void **state)
+{
+    char *id = s_staff ("05.01", "SJ-01-01");
+    s_ok ("sign", id, "SJ-01", NULL, "IN_PROGRESS", 1);
+    //  No shortcut past the consultation.
+    s_no ("handle", id, "SJ-01", "{\"evidence\": \"已处理\"}", GL_CONFLICT,
+          "consultation|publish");
+    s_consult_all (id);
+    //  The community that handled it does not verify its own work.
+    s_no ("verify", id, "SJ-01", "{\"pass\": true}", GL_FORBIDDEN, "SJ-01-01|SJ-C|handled");
+    s_ok ("verify", id, "SJ-01-01", "{\"pass\": true}", "CLOSED", 1);
+    json_t *answer = s_get (id);
+    assert_string_equal (s_str (S_EV (answer), "consultation"), "publish");
+    json_decref (answer);
+    free (id);
 }
 
 static void
@@ -1070,7 +1217,7 @@ test_route_handled_on_site_waits_self_handled_until_confirmed_then_closes (void 
     json_t *messages = s_history (id, 2);
     assert_string_equal (s_topics (messages), "dispatcher.event.self_handled.SJ-01-01");
     json_decref (messages);
-    s_ok ("confirm", id, "SJ-01-01", NULL, "CLOSED", 0);
+    s_ok ("confirm", id, "SJ-01-01", S_GRID_LEADER, "CLOSED", 0);
     messages = s_history (id, 4);
     assert_string_equal (s_topics (messages), "dispatcher.event.self_handled.SJ-01-01 "
                          "dispatcher.event.confirmed.SJ-01-01 "
@@ -1168,6 +1315,33 @@ test_auth_verify_only_by_the_event_grid_community_or_street_centre (void **state
 }
 
 static void
+test_auth_verify_never_by_the_county_centre_and_the_refusal_names_every_unit_allowed (
+    void **state)
+{
+    char *id = s_handled ();
+    s_no ("verify", id, "CTY-C", "{\"pass\": true}", GL_FORBIDDEN,
+          "SJ-01-01|SJ-01|SJ-C|CTY-C is not");
+    s_no ("verify", id, "SJ-B4", "{\"pass\": true}", GL_FORBIDDEN, "SJ-01-01|SJ-01|SJ-C");
+    s_ok ("verify", id, "SJ-C", "{\"pass\": true}", "CLOSED", 1);
+    free (id);
+}
+
+static void
+test_auth_on_the_spot_handling_is_confirmed_by_the_grid_leader_not_the_worker (void **state)
+{
+    //  GW-0002, a grid worker of SJ-01-01, reported it handled on the spot.
+    char *id = s_self_handled ();
+    s_no ("confirm", id, "SJ-01-01", NULL, GL_FORBIDDEN, "grid_leader|GW-0001");
+    s_no ("confirm", id, "SJ-01-01", "{\"actor\": {\"unit\": \"SJ-01-01\", \"person\": "
+          "\"GW-0002\"}}", GL_FORBIDDEN, "grid_leader|GW-0002");
+    //  A leader of another grid is not this grid's leader.
+    s_no ("confirm", id, "SJ-01-01", "{\"actor\": {\"unit\": \"SJ-01-01\", \"person\": "
+          "\"GW-0007\"}}", GL_FORBIDDEN, "GW-0007");
+    s_ok ("confirm", id, "SJ-01-01", S_GRID_LEADER, "CLOSED", 0);
+    free (id);
+}
+
+static void
 test_auth_supervise_instruct_urgent_only_from_a_higher_tier_or_the_event_centres (void **state)
 {
     //  Held by the board SJ-B4: its street's centre and the county tier are above it.
@@ -1261,6 +1435,27 @@ test_auth_admission_refuses_negative_list_work_for_communities_and_grids (void *
     free (id);
     free (assigned);
     free (wages);
+}
+
+static void
+test_auth_admission_refusal_is_a_whole_sentence_within_the_limit (void **state)
+{
+    //  03.02 安全生产隐患 (to SJ-B4): item A-039's legal basis alone is 321 bytes, more than a
+    //  refusal may hold. The quoted basis is shortened, the sentence still closes.
+    char *id = s_staff ("03.02", "SJ-01-01");
+    s_expect (id, "DISPATCHED", "SJ-B4", 1);
+    gl_code_t code;
+    char message [1024];
+    json_decref (s_command ("assign", id, "SJ-B4", "{\"unit\": \"SJ-01\", \"reason\": \"x\"}",
+                            NULL, &code, message, sizeof message));
+    assert_int_equal (code, GL_FORBIDDEN);
+    //  The whole item name, then the basis shortened with an ellipsis, then the closing ')'.
+    assert_non_null (strstr (message, "on the negative list: 安全生产行政执法（生产经营单位的监督"
+                                      "检查和处罚） (安全生产监督检查"));
+    size_t len = strlen (message);
+    assert_true (len < sizeof ((gl_err_t *) 0)->message);
+    assert_true (len > 4 && streq (message + len - 4, "…)"));
+    free (id);
 }
 
 static void
@@ -1492,6 +1687,88 @@ test_queue_lists_a_unit_open_work_with_state_filters_and_paging (void **state)
 //  Retries.
 
 static void
+test_cli_event_and_queue_show_the_fields_the_dispatcher_answers_with (void **state)
+{
+    char *id = s_in_progress ();
+    s_ok ("extend", id, "SJ-B4", "{\"days\": 3, \"reason\": \"等待配件\"}", "IN_PROGRESS", 1);
+    char out [8192];
+    assert_int_equal (s_cli (s_fmt ("event %s", id), out, sizeof out), 0);
+    //  The names the dispatcher answers with (proto/dispatcher.md §5.23), each with its value.
+    if (!strstr (out, "extension_days 3") || !strstr (out, "reporter_role grid_worker"))
+        fail_msg ("gridloop event does not show the pending extension and the reporter's "
+                  "role:\n%s", out);
+    assert_int_equal (s_cli ("queue SJ-B4 --state in_progress --limit 500", out, sizeof out), 0);
+    const char *line = strstr (out, id);
+    assert_non_null (line);
+    if (!strstr (line, "updated 20"))
+        fail_msg ("gridloop queue does not show when each event last changed:\n%s", line);
+    free (id);
+}
+
+static void
+test_cli_report_attached_to_an_open_event_says_so (void **state)
+{
+    const char *report = "report --category 03.01 --grid SJ-01-01 --description 楼道堆放杂物 "
+                         "--reporter GW-0002 --role grid_worker --key cli-attach-1";
+    char first [4096], second [4096];
+    assert_int_equal (s_cli (report, first, sizeof first), 0);
+    first [strcspn (first, "\n")] = 0;
+    assert_int_equal (strlen (first), 25);          //  a new event: its id alone
+    assert_int_equal (s_cli (report, second, sizeof second), 0);
+    if (!strstr (second, s_fmt ("attached to open event %s", first)))
+        fail_msg ("a report attached to %s reads as:\n%s", first, second);
+}
+
+//  A copy of this network's config without the sections named drop (space-separated), with
+//  extra appended; returns its path.
+static const char *
+s_config_variant (const char *drop, const char *extra)
+{
+    static char path [400];
+    snprintf (path, sizeof path, "%s/variant.cfg", s_net->dir);
+    FILE *in = fopen (s_net->cfg_path, "r"), *out = fopen (path, "w");
+    assert_non_null (in);
+    assert_non_null (out);
+    char line [1024];
+    bool skip = false;
+    while (fgets (line, sizeof line, in)) {
+        if (line [0] != ' ' && line [0] != '\n' && line [0] != '#') {
+            char name [64];
+            snprintf (name, sizeof name, " %.*s ", (int) strcspn (line, " \n"), line);
+            char drops [256];
+            snprintf (drops, sizeof drops, " %s ", drop);
+            skip = strstr (drops, name) != NULL;
+        }
+        if (!skip)
+            fputs (line, out);
+    }
+    fputs (extra, out);
+    fclose (in);
+    fclose (out);
+    return path;
+}
+
+static void
+test_cli_status_tells_not_built_and_not_configured_from_down (void **state)
+{
+    //  escalation and metrics are not built yet: that is no failure.
+    char out [4096];
+    int status = s_cli ("status", out, sizeof out);
+    if (status != 0 || !strstr (out, "escalation  not built")
+    ||  !strstr (out, "metrics     not built") || !strstr (out, "dispatcher  up"))
+        fail_msg ("status of a healthy network exited %d:\n%s", status, out);
+    //  A service with no section in the config is not configured, not down.
+    status = s_cli_with (s_config_variant ("archive", ""), "status", out, sizeof out);
+    if (status != 0 || !strstr (out, "archive     not configured"))
+        fail_msg ("status without an archive section exited %d:\n%s", status, out);
+    //  A configured, built service that does not answer is DOWN, and status fails.
+    status = s_cli_with (s_config_variant ("", s_fmt ("archive\n    endpoint = "
+                         "\"tcp://127.0.0.1:%d\"\n", S_PORTS + 99)), "status", out, sizeof out);
+    if (status != 1 || !strstr (out, "archive     DOWN"))
+        fail_msg ("status with the archive unreachable exited %d:\n%s", status, out);
+}
+
+static void
 test_retry_of_a_lifecycle_command_returns_the_first_answer_and_publishes_nothing (void **state)
 {
     char *id = s_dispatched ();
@@ -1680,13 +1957,19 @@ main (void)
         cmocka_unit_test (
             test_dispatch_gives_filed_event_to_a_unit_in_a_new_step_refused_unless_filed),
         cmocka_unit_test (
+            test_dispatch_copying_an_unknown_unit_is_invalid_and_publishes_nothing),
+        cmocka_unit_test (
             test_assign_hands_down_a_tier_in_a_new_step_and_is_refused_once_handled),
         cmocka_unit_test (
             test_escalate_goes_one_tier_up_to_the_county_and_is_refused_once_handled),
         cmocka_unit_test (
+            test_escalate_from_a_board_goes_to_its_street_centre_before_the_county),
+        cmocka_unit_test (
             test_sign_takes_a_dispatched_event_in_progress_and_is_refused_when_in_progress),
         cmocka_unit_test (
             test_return_files_it_back_at_the_dispatching_unit_and_is_refused_when_filed),
+        cmocka_unit_test (
+            test_return_reason_is_kept_on_the_step_and_the_last_step_is_left_when_the_event_closes),
         cmocka_unit_test (test_note_keeps_the_state_and_is_refused_before_signing),
         cmocka_unit_test (
             test_extend_and_decide_extension_add_days_to_the_step_and_are_refused_out_of_turn),
@@ -1708,7 +1991,12 @@ main (void)
             test_route_skip_rule_sends_p1_and_centre_work_to_the_centre_copying_county_handler),
         cmocka_unit_test (
             test_route_minor_goes_to_community_consultation_or_to_the_board_if_not_admitted),
+        cmocka_unit_test (test_route_skip_routed_event_is_passed_on_by_the_centre_holding_it),
         cmocka_unit_test (test_consultation_runs_its_stages_in_order_then_is_verified),
+        cmocka_unit_test (
+            test_consultation_failed_verification_runs_the_stages_again_from_topic),
+        cmocka_unit_test (
+            test_consultation_closes_only_through_its_stages_and_is_verified_from_outside),
         cmocka_unit_test (
             test_route_private_is_closed_with_advice_and_event_closed_is_published),
         cmocka_unit_test (
@@ -1721,11 +2009,16 @@ main (void)
         cmocka_unit_test (test_auth_sign_handle_and_return_only_by_the_assigned_unit),
         cmocka_unit_test (test_auth_verify_only_by_the_event_grid_community_or_street_centre),
         cmocka_unit_test (
+            test_auth_verify_never_by_the_county_centre_and_the_refusal_names_every_unit_allowed),
+        cmocka_unit_test (
+            test_auth_on_the_spot_handling_is_confirmed_by_the_grid_leader_not_the_worker),
+        cmocka_unit_test (
             test_auth_supervise_instruct_urgent_only_from_a_higher_tier_or_the_event_centres),
         cmocka_unit_test (test_auth_suspend_and_resume_only_by_the_street_or_county_centre),
         cmocka_unit_test (test_auth_feedback_only_by_the_community_or_street_centre),
         cmocka_unit_test (
             test_auth_admission_refuses_negative_list_work_for_communities_and_grids),
+        cmocka_unit_test (test_auth_admission_refusal_is_a_whole_sentence_within_the_limit),
         cmocka_unit_test (test_auth_a_community_gives_work_only_to_its_own_grids),
         //  四调
         cmocka_unit_test (
@@ -1734,10 +2027,16 @@ main (void)
         cmocka_unit_test (test_mediation_refer_of_a_non_dispute_is_conflict),
         //  queues, retries, the whole life
         cmocka_unit_test (test_queue_lists_a_unit_open_work_with_state_filters_and_paging),
+        cmocka_unit_test (test_cli_event_and_queue_show_the_fields_the_dispatcher_answers_with),
+        cmocka_unit_test (test_cli_report_attached_to_an_open_event_says_so),
+        cmocka_unit_test (test_cli_status_tells_not_built_and_not_configured_from_down),
         cmocka_unit_test (
             test_retry_of_a_lifecycle_command_returns_the_first_answer_and_publishes_nothing),
         cmocka_unit_test (
             test_end_to_end_report_to_close_with_every_step_in_the_archive_in_order),
     };
+    //  GL_TEST_ONLY=pattern runs only the tests whose names match (while working on one).
+    if (getenv ("GL_TEST_ONLY"))
+        cmocka_set_test_filter (getenv ("GL_TEST_ONLY"));
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }

@@ -477,6 +477,14 @@ test_work_not_on_the_registry_is_refused (void **state)
     assert_int_equal (gl_org_admit (s_org, "99.01", GL_LEVEL_COMMUNITY, S_2026_06_01, small,
                                     sizeof small), -1);
     assert_string_equal (small, "not on the ");
+    //  A quoted legal basis too long for the buffer is shortened; the sentence still closes.
+    char part [120];
+    assert_int_equal (gl_org_admit (s_org, "05.05", GL_LEVEL_COMMUNITY, S_2026_06_01, part,
+                                    sizeof part), -1);
+    size_t len = strlen (part);
+    assert_true (len < sizeof part && len > 4);
+    assert_string_equal (part + len - 4, "…)");
+    assert_non_null (strstr (part, "on the negative list: "));
 }
 
 static void
