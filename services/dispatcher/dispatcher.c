@@ -1617,13 +1617,6 @@ s_open (gl_service_t *service, gl_err_t *err)
     return 0;
 }
 
-static void
-s_close (gl_service_t *service)
-{
-    free (gl_service_state (service));
-    gl_service_set_state (service, NULL);
-}
-
 //  Every lifecycle op goes through s_op_lifecycle, which checks its own schema; get and queue
 //  are read-only.
 #define S_LIFE(op) { .name = op, .fn = s_op_lifecycle, .mutating = true }
@@ -1649,5 +1642,4 @@ const gl_service_def_t dispatcher_service = {
     .consume = s_consume,
     .needs_org = true,
     .open = s_open,
-    .close = s_close,
 };
