@@ -991,9 +991,7 @@ s_load_holidays (s_load_t *ld, const char *key, const json_t *obj, s_year_t *yea
     json_t *list;
     if (s_entries (ld, obj, "holidays", &list))
         return -1;
-    year->holidays = calloc (json_array_size (list) + 1, sizeof *year->holidays);
-    if (!year->holidays)
-        return gl_fail (ld->d.err, GL_INTERNAL, "%s: out of memory while loading it", ld->d.path);
+    year->holidays = zmalloc ((json_array_size (list) + 1) * sizeof *year->holidays);
     size_t i;
     json_t *item;
     json_array_foreach (list, i, item) {
@@ -1036,9 +1034,7 @@ s_load_makeups (s_load_t *ld, const char *key, const json_t *obj, s_year_t *year
     json_t *list;
     if (s_entries (ld, obj, "workdays", &list))
         return -1;
-    year->makeups = calloc (json_array_size (list) + 1, sizeof *year->makeups);
-    if (!year->makeups)
-        return gl_fail (ld->d.err, GL_INTERNAL, "%s: out of memory while loading it", ld->d.path);
+    year->makeups = zmalloc ((json_array_size (list) + 1) * sizeof *year->makeups);
     size_t i;
     json_t *item;
     json_array_foreach (list, i, item) {
@@ -1119,9 +1115,7 @@ s_load (s_load_t *ld, const json_t *root)
     if (!json_is_object (years))
         return s_bad (ld, "must be an object of years, e.g. {\"2026\": {\"source\": …, "
                       "\"holidays\": […], \"workdays\": […]}}");
-    cal->years = calloc (json_object_size (years) + 1, sizeof *cal->years);
-    if (!cal->years)
-        return gl_fail (ld->d.err, GL_INTERNAL, "%s: out of memory while loading it", ld->d.path);
+    cal->years = zmalloc ((json_object_size (years) + 1) * sizeof *cal->years);
     const char *key;
     json_t *value;
     json_object_foreach ((json_t *) years, key, value) {
@@ -1150,12 +1144,7 @@ s_new (json_t *json, const char *path, int utc_offset_min, gl_err_t *err)
                  "working_hours, weekend and years", path);
         return NULL;
     }
-    gl_calendar_t *self = calloc (1, sizeof *self);
-    if (!self) {
-        json_decref (json);
-        gl_fail (err, GL_INTERNAL, "%s: out of memory while loading it", path);
-        return NULL;
-    }
+    gl_calendar_t *self = (gl_calendar_t *) zmalloc (sizeof *self);
     self->json = json;
     self->utc_offset_min = utc_offset_min;
     self->offset_ms = utc_offset_min * S_MINUTE_MS;
