@@ -11,6 +11,8 @@
 //  =============================================================================================
 //  Lineage: (epoch, from) pairs, stored as 16 big-endian bytes each.
 
+//  A lineage as stored (16 bytes an epoch: epoch, first seq; big-endian) into out: the
+//  entries read, at most GL_LINEAGE_MAX; a trailing partial entry is ignored.
 static size_t
 s_lineage_read (const uint8_t *p, size_t len, gl_epoch_t *out)
 {
@@ -22,6 +24,7 @@ s_lineage_read (const uint8_t *p, size_t len, gl_epoch_t *out)
     return n;
 }
 
+//  The stored form of a lineage into p, which holds n * 16 bytes.
 static void
 s_lineage_write (const gl_epoch_t *lineage, size_t n, uint8_t *p)
 {
@@ -263,6 +266,8 @@ typedef struct {
     uint64_t first;             //  the first seq seen (first page item, or the outbox's first)
 } s_replay_t;
 
+//  A replay page item: [topic, envelope bin] appended to the page. A record that is not an
+//  outbox message ends the page (a gap must never be skipped silently).
 static int
 s_replay_item (void *arg, const MDB_val *key, const MDB_val *val, bool peek)
 {
@@ -280,6 +285,7 @@ s_replay_item (void *arg, const MDB_val *key, const MDB_val *val, bool peek)
     return GL_ITEM_TAKE;
 }
 
+//  The oldest retained seq, into *(uint64_t *) arg.
 static int
 s_first_item (void *arg, const MDB_val *key, const MDB_val *val, bool peek)
 {
@@ -407,6 +413,7 @@ struct gl_inbox_s {
     uint64_t batch_refused;     //  refused in the current batch
 };
 
+//  A stored inbox position into pos; a value too short to be one reads as "nothing yet".
 static void
 s_pos_decode (const void *val, size_t len, s_pos_t *pos)
 {
@@ -428,6 +435,8 @@ s_pos_decode (const void *val, size_t len, s_pos_t *pos)
 
 //  Drop a message by a trust rule: count it, and say so at most once every few seconds per
 //  reason, so that a flood of forgeries cannot flood the log either.
+//  Count a message dropped by a trust rule and log it, at most a few lines a minute per
+//  reason (gl_log_limit): a flood of forgeries must not flood the log.
 static void
 s_reject (gl_inbox_t *self, s_reason_t reason, const char *format, ...)
     __attribute__ ((format (printf, 3, 4)));
@@ -451,6 +460,7 @@ s_reject (gl_inbox_t *self, s_reason_t reason, const char *format, ...)
         gl_log_warning ("dropped %s", line);
 }
 
+//  The configured producer of that name, or NULL: nobody else is followed.
 static s_producer_t *
 s_producer (gl_inbox_t *self, const char *name, size_t len)
 {
@@ -832,6 +842,9 @@ s_page_lineage (const msgpack_object *root, uint64_t epoch, gl_epoch_t *out)
     return n;
 }
 
+//  Apply a replay answer from the producer it was asked of. An unusable page, or one holding
+//  another producer's message, is dropped and counted (returns 0); only a storage error is
+//  returned. Sets item->page_ok when the page was taken.
 static int
 s_process_page (gl_inbox_t *self, MDB_txn *txn, gl_inbox_item_t *item)
 {
@@ -942,6 +955,8 @@ gl_inbox_end (gl_inbox_t *self, MDB_txn *txn)
     return 0;
 }
 
+//  Ask p for the messages after the last one applied. Never blocks: if its DEALER cannot take
+//  the request now, want_replay stays set and the next turn tries again.
 static void
 s_request_page (gl_inbox_t *self, s_producer_t *p)
 {
