@@ -956,7 +956,8 @@ gl_inbox_end (gl_inbox_t *self, MDB_txn *txn)
 }
 
 //  Ask p for the messages after the last one applied. Never blocks: if its DEALER cannot take
-//  the request now, want_replay stays set and the next turn tries again.
+//  the request now (no live connection yet), want_replay stays set and it is tried again 50 ms
+//  later.
 static void
 s_request_page (gl_inbox_t *self, s_producer_t *p)
 {
