@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *const s_points [GL_FAULT_POINTS] = { "commit", "publish", "answer" };
+static const char *const s_points [GL_FAULT_POINTS] = { "commit", "publish", "answer", "backup" };
 
 static struct {
     int ready;                  //  GL_FAULT was read

@@ -15,6 +15,9 @@
         GL_FAULT=publish:5:exit     the process _exits instead of sending the 5th publication
         GL_FAULT=answer:2:exit      the process _exits instead of sending the 2nd answer to a
                                     request that changes state
+        GL_FAULT=backup:1:fail      the 1st online backup never starts copying: its thread
+                                    holds until the service stops, so that a test can show a
+                                    second backup refused while one is running
     A process that exits by a fault exits with GL_FAULT_EXIT_CODE; one whose fault fired without
     exiting says so in status (faults_fired).  */
 #ifndef GL_FAULT_H
@@ -26,6 +29,7 @@ typedef enum {
     GL_FAULT_COMMIT,            //  a write transaction of gl_store_write, about to commit
     GL_FAULT_PUBLISH,           //  one published message, about to be sent
     GL_FAULT_ANSWER,            //  one answer to a state-changing request, about to be sent
+    GL_FAULT_BACKUP,            //  an online backup's thread, about to copy
     GL_FAULT_POINTS
 } gl_fault_point_t;
 

@@ -350,6 +350,12 @@ s_backup_actor (zsock_t *pipe, void *arg)
 {
     s_backup_args_t *a = arg;
     zsock_signal (pipe, 0);
+    if (gl_fault_check (GL_FAULT_BACKUP) == GL_FAULT_FAIL) {
+        char *command = zstr_recv (pipe);       //  held until $TERM: a backup that never ends
+        zstr_free (&command);
+        free (a);
+        return;
+    }
     gl_err_t err = { GL_OK, "" };
     int64_t started = zclock_mono ();
     int rc = gl_store_backup (a->store, a->path, &err);

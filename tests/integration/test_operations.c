@@ -167,6 +167,47 @@ test_backups_go_only_under_backup_dir_with_private_modes (void **state)
     tk_net_destroy (&net);
 }
 
+//  One backup at a time: the first is held (countdown fault backup:1:fail keeps its copy from
+//  starting), and the second, sent after it on the same socket, is read after it.
+static void
+test_a_second_backup_is_refused_while_one_runs (void **state)
+{
+    tk_net_t *net = tk_net_new (21840, NULL);
+    tk_start_fault (net, "intake", "backup:1:fail");
+    zsock_t *client = zsock_new_dealer (tk_endpoint (net, "intake"));
+    const char *names [] = { "first", "second" };
+    for (int i = 0; i < 2; i++) {
+        gl_mapw_t w;
+        gl_mapw_init (&w);
+        gl_mapw_str (&w, "op", "backup");
+        gl_mapw_str (&w, "path", names [i]);
+        msgpack_sbuffer req;
+        gl_mapw_finish (&w, &req);
+        gl_mapw_fini (&w);
+        zmq_send (zsock_resolve (client), "", 0, ZMQ_SNDMORE);
+        zmq_send (zsock_resolve (client), req.data, req.size, 0);
+        msgpack_sbuffer_destroy (&req);
+    }
+    //  The only answer is the second's: the first never finishes.
+    zpoller_t *poller = zpoller_new (client, NULL);
+    assert_non_null (zpoller_wait (poller, 60000));    //  a hang, not an outcome
+    zmsg_t *msg = zmsg_recv (client);
+    zframe_t *payload = zmsg_last (msg);
+    gl_doc_t answer;
+    gl_err_t err;
+    assert_int_equal (gl_doc_parse (&answer, zframe_data (payload), zframe_size (payload), &err),
+                      0);
+    assert_int_equal (gl_answer_check (&answer.root, &err), -1);
+    assert_int_equal (err.code, GL_CONFLICT);
+    assert_non_null (strstr (err.message, "a backup is already running"));
+    assert_non_null (strstr (err.message, "first"));
+    gl_doc_fini (&answer);
+    zmsg_destroy (&msg);
+    zpoller_destroy (&poller);
+    zsock_destroy (&client);
+    tk_net_destroy (&net);
+}
+
 static void
 test_a_restored_producer_keeps_its_stream_and_takes_a_new_epoch (void **state)
 {
@@ -222,6 +263,7 @@ main (void)
         cmocka_unit_test (test_missing_config_file_is_named),
         cmocka_unit_test (test_manual_clock_dates_event_ids_and_restarts_the_daily_counter),
         cmocka_unit_test (test_backups_go_only_under_backup_dir_with_private_modes),
+        cmocka_unit_test (test_a_second_backup_is_refused_while_one_runs),
         cmocka_unit_test (test_a_restored_producer_keeps_its_stream_and_takes_a_new_epoch),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
