@@ -66,6 +66,14 @@ typedef struct {
         housekeeping round (and after the clock moves, in manual mode). Returns 0 or an LMDB
         error. NULL: nothing to trim.  */
     int (*housekeep) (gl_ctx_t *ctx);
+    /*  Timers: called about once a second (S_TICK_MS), and at once after the clock moves in
+        manual mode, in a write transaction of its own that is run like a batch: what it emits
+        (gl_ctx_emit) is written to the outbox in the transaction and published only after the
+        commit, so a message and the state change that caused it are kept or lost together
+        (a crash between the commit and the publish is repaired from the outbox by the
+        consumers' replay). Returns 0 or an LMDB error (the round is rolled back and runs
+        again at the next tick). NULL: no timers.  */
+    int (*tick) (gl_ctx_t *ctx);
     /*  Before the store closes: release what the state holds. The state itself (one block
         from zmalloc, set by open) is freed by the skeleton afterwards. NULL: nothing more.  */
     void (*close) (gl_service_t *self);
