@@ -347,7 +347,7 @@ test_deadlines_skip_the_weekend_and_end_at_the_close_of_working_hours (void **st
 //  Exactly once.
 
 static void
-test_each_light_card_and_reminder_fires_exactly_once_across_many_ticks (void **state)
+test_each_light_card_and_reminder_fires_exactly_once_across_many_ticks_and_overdue_shows_it (void **state)
 {
     //  Wednesday 2026-10-14 09:00; P2 sign for within 2 working hours: light 10:24, yellow
     //  card 11:00, reminder a working day later (Thursday 11:00). Never signed.
@@ -398,6 +398,18 @@ test_each_light_card_and_reminder_fires_exactly_once_across_many_ticks (void **s
     assert_int_equal (json_array_size (json_object_get (page, "steps")), 0);
     json_decref (page);
     gl_mapw_fini (&fields);
+    //  The same from the command line: one line, with the light and the age.
+    char cmd [1024], out [4096] = "";
+    snprintf (cmd, sizeof cmd, "%s/gridloop --config %s overdue SJ-B4 2>&1", s_net->bin_dir,
+              s_net->cfg_path);
+    FILE *p = popen (cmd, "r");
+    assert_non_null (p);
+    size_t got = fread (out, 1, sizeof out - 1, p);
+    out [got] = 0;
+    assert_int_equal (pclose (p), 0);
+    if (!strstr (out, id) || !strstr (out, "sign") || !strstr (out, "yellow")
+    ||  !strstr (out, "overdue 1d 22h 00m (since 2026-10-14 11:00)"))
+        fail_msg ("gridloop overdue SJ-B4 printed: %s", out);
     //  Signed on Friday 09:00: sign's timer is gone; handling's 24 h / 48 h run to Saturday
     //  and Sunday 09:00. A day and a half of ticks: light and yellow card, no red.
     s_clock_to ("dispatcher", "2026-10-16T09:00");
@@ -551,7 +563,7 @@ main (void)
         cmocka_unit_test_teardown (
             test_deadlines_skip_the_weekend_and_end_at_the_close_of_working_hours, s_teardown),
         cmocka_unit_test_teardown (
-            test_each_light_card_and_reminder_fires_exactly_once_across_many_ticks, s_teardown),
+            test_each_light_card_and_reminder_fires_exactly_once_across_many_ticks_and_overdue_shows_it, s_teardown),
         cmocka_unit_test_teardown (
             test_a_restart_after_the_due_time_fires_what_fell_due_exactly_once, s_teardown),
         cmocka_unit_test_teardown (
