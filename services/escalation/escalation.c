@@ -45,14 +45,18 @@
 #define S_DAY_MINUTES   1440    //  a natural day
 #define S_YELLOW_POINTS 5       //  score deduction of a yellow card (DOMAIN §8)
 #define S_RED_POINTS    10      //  of a red card
+#define S_NOTICE_DAYS   5       //  working days overdue, with no reason filed, before the unit
+                                //  is named in the next notice (通报, DOMAIN §5)
 
 //  The timed stages: what each state of an event waits on.
 typedef enum { T_DISPATCH, T_SIGN, T_HANDLE, T_VERIFY, T_COUNT } s_stage_t;
 static const char *const s_stage_names [T_COUNT] = { "dispatch", "sign", "handle", "verify" };
 
 //  The alerts of a timer, in the bit order of s_timer_t.fired.
-typedef enum { A_LIGHT, A_YELLOW, A_RED, A_REMINDER, A_COUNT } s_alert_t;
-static const char *const s_alert_names [A_COUNT] = { "light", "yellow", "red", "reminder" };
+typedef enum { A_LIGHT, A_YELLOW, A_RED, A_REMINDER, A_NOTICE, A_COUNT } s_alert_t;
+static const char *const s_alert_names [A_COUNT] = {
+    "light", "yellow", "red", "reminder", "notice"
+};
 
 typedef struct {
     uint32_t layout;            //  S_LAYOUT
@@ -68,6 +72,8 @@ typedef struct {
     int64_t overdue_since;      //  when its yellow card fell due (0: not overdue)
     uint8_t fired;              //  bit (1 << s_alert_t): already published
     uint8_t paused;             //  suspended (挂账): the clock is stopped
+    uint8_t reason_filed;       //  a reason was given during the stage (a note, an extension
+                                //  request, a suspension): no notice (通报)
     char unit [33];             //  the unit holding the step
     char category [8];          //  the event's category at the start
     char priority [4];          //  its priority at the start
@@ -155,7 +161,7 @@ s_count (gl_ctx_t *ctx, const char *name, int64_t delta)
 static int64_t
 s_alert_due (s_escalation_t *self, const s_timer_t *t, s_alert_t alert)
 {
-    if (t->paused)
+    if (t->paused || (alert == A_NOTICE && t->reason_filed))
         return INT64_MAX;
     gl_limit_t limit = alert == A_RED? t->red: t->yellow;
     if (limit.minutes <= 0)
@@ -169,7 +175,12 @@ s_alert_due (s_escalation_t *self, const s_timer_t *t, s_alert_t alert)
         total += day;
     int64_t used = limit.working? t->used_working: t->used_natural;
     int64_t remaining = total > used? total - used: 0;
-    return gl_calendar_add (self->cal, t->anchor, remaining, limit.working);
+    int64_t due = gl_calendar_add (self->cal, t->anchor, remaining, limit.working);
+    //  The notice counts working days from the yellow card whatever the limit's clock.
+    if (alert == A_NOTICE)
+        due = gl_calendar_add (self->cal, due, S_NOTICE_DAYS * gl_calendar_day_minutes (self->cal),
+                               true);
+    return due;
 }
 
 //  The earliest alert of t not yet fired, or 0.
@@ -299,7 +310,7 @@ s_fire (gl_ctx_t *ctx, const char *id, s_stage_t stage, const s_timer_t *t, s_al
     }
     else {
         type = s_alert_names [alert];
-        counter = alert == A_LIGHT? "lights": "reminders";
+        counter = alert == A_LIGHT? "lights": alert == A_REMINDER? "reminders": "notices";
     }
     msgpack_sbuffer body;
     gl_mapw_finish (&w, &body);
@@ -392,6 +403,16 @@ s_update (gl_ctx_t *ctx, const char *id, s_stage_t stage, s_timer_t *t, const ch
     s_escalation_t *self = gl_ctx_state (ctx);
     int64_t old_due = t->due;
     const char *why = NULL;
+    if (!t->reason_filed && (suspended || streq (action, "noted")
+                         ||  streq (action, "extension_requested"))) {
+        //  A reason on file: the unit is not named in the notice for this stage.
+        t->reason_filed = 1;
+        t->due = s_next_due (self, t);
+        int rc = s_timer_save (ctx, id, stage, t, old_due);
+        if (rc)
+            return rc;
+        old_due = t->due;
+    }
     if (suspended && !t->paused) {
         //  The clock stops: keep what was used, in both times.
         t->used_working += gl_calendar_between (self->cal, t->anchor, when, true);
@@ -684,7 +705,7 @@ s_status (gl_service_t *service, gl_mapw_t *w)
 {
     static const char *const names [] = {
         "timers", "started", "cancelled", "lights", "yellow_cards", "red_cards", "reminders",
-        NULL
+        "notices", NULL
     };
     gl_service_status_counters (service, "totals", names, w);
 }

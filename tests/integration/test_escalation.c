@@ -444,6 +444,46 @@ test_each_light_card_and_reminder_fires_exactly_once_across_many_ticks_and_overd
     tk_net_destroy (&s_net);
 }
 
+static void
+test_a_unit_overdue_5_working_days_without_a_reason_is_named_for_the_notice_once (void **state)
+{
+    //  Two events signed at Wednesday 2026-10-14 09:00: handling, P2, yellow card at Thursday
+    //  09:00; 5 working days later is Wednesday 10-21 18:00 (Thursday, Friday, Monday,
+    //  Tuesday, Wednesday). One of them gets a note (a reason on file) and is not named.
+    s_up ("2026-10-14T09:00", false);
+    char *silent = s_dispatched ();
+    char *explained = s_dispatched ();
+    s_ok ("sign", silent, "SJ-B4", NULL);
+    s_ok ("sign", explained, "SJ-B4", NULL);
+    s_ok ("note", explained, "SJ-B4", "{\"text\": \"产权单位未答复，已书面催告\"}");
+    s_clock_to ("escalation", "2026-10-21T17:00");
+    json_t *msgs = s_published ("escalation", silent);
+    assert_int_equal (s_count (msgs, "notice", "handle", NULL), 0);
+    json_decref (msgs);
+    //  Two more days in 4-hour ticks (within retention/days, so the outbox still holds
+    //  everything fired).
+    for (int i = 0; i < 12; i++)
+        tk_advance (s_net, "escalation", 4 * HOUR_MS);
+    tk_status (s_net, "escalation", "last_seq");
+    msgs = s_published ("escalation", silent);
+    assert_int_equal (s_count (msgs, "card", "handle", "red"), 1);
+    assert_int_equal (s_count (msgs, "notice", "handle", NULL), 1);
+    json_t *m;
+    size_t i;
+    json_array_foreach (msgs, i, m)
+        if (streq (s_str (m, "type"), "notice"))
+            assert_int_equal (s_int (m, "due"), s_at ("2026-10-21T18:00"));
+    json_decref (msgs);
+    msgs = s_published ("escalation", explained);
+    assert_int_equal (s_count (msgs, "card", "handle", "red"), 1);
+    assert_int_equal (s_count (msgs, "notice", "handle", NULL), 0);
+    json_decref (msgs);
+    assert_int_equal (tk_status (s_net, "escalation", "notices"), 1);
+    free (silent);
+    free (explained);
+    tk_net_destroy (&s_net);
+}
+
 //  Append settings to the network's configuration (later values override earlier ones).
 static void
 s_configure (const char *text)
@@ -564,6 +604,9 @@ main (void)
             test_deadlines_skip_the_weekend_and_end_at_the_close_of_working_hours, s_teardown),
         cmocka_unit_test_teardown (
             test_each_light_card_and_reminder_fires_exactly_once_across_many_ticks_and_overdue_shows_it, s_teardown),
+        cmocka_unit_test_teardown (
+            test_a_unit_overdue_5_working_days_without_a_reason_is_named_for_the_notice_once,
+            s_teardown),
         cmocka_unit_test_teardown (
             test_a_restart_after_the_due_time_fires_what_fell_due_exactly_once, s_teardown),
         cmocka_unit_test_teardown (
