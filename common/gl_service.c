@@ -41,6 +41,7 @@ struct gl_ctx_s {
     MDB_txn *txn;               //  the batch's write transaction
     int64_t now;                //  the batch's time
     gl_err_t emit_err;          //  why the last gl_ctx_emit refused, if it did
+    bool more;                  //  the tick hook has more due: run it again at once
     size_t current;             //  the request being handled (index in items)
 };
 
@@ -193,6 +194,12 @@ gl_ctx_emit (gl_ctx_t *ctx, const char *type, const char *qualifier, const char 
               qualifier? ".": "", qualifier? qualifier: "");
     return gl_outbox_append (ctx->service->outbox, ctx->txn, topic, type, id, body, body_len,
                              ctx->now, &ctx->emit_err);
+}
+
+void
+gl_ctx_more (gl_ctx_t *ctx)
+{
+    ctx->more = true;
 }
 
 int
@@ -855,6 +862,7 @@ s_tick_txn (MDB_txn *txn, void *arg)
     self->ctx.txn = txn;
     self->ctx.now = gl_clock_now ();
     self->ctx.emit_err.code = GL_OK;
+    self->ctx.more = false;
     gl_outbox_begin (self->outbox);
     int rc = self->def->tick (&self->ctx);
     if (rc == 0)
@@ -1089,7 +1097,8 @@ gl_service_run (gl_service_t *self, zsock_t *pipe)
         }
         if (self->def->tick && now >= self->next_tick) {
             s_run_tick (self);
-            self->next_tick = now + S_TICK_MS;
+            //  A backlog (after a downtime) is worked off round after round, between batches.
+            self->next_tick = self->ctx.more? now: now + S_TICK_MS;
         }
     }
     zpoller_destroy (&poller);

@@ -120,6 +120,9 @@ const gl_config_t *gl_ctx_config (gl_ctx_t *ctx);
 MDB_dbi gl_ctx_dbi (gl_ctx_t *ctx, const char *name);
 /*  The batch's time (domain clock, ms), the same for everything in the batch.  */
 int64_t gl_ctx_now (gl_ctx_t *ctx);
+/*  From a tick hook: there is more due than one round took on (it bounds its transaction);
+    the next round runs at once instead of a tick later.  */
+void gl_ctx_more (gl_ctx_t *ctx);
 /*  Emit a message on topic "<service>.<type>[.<qualifier>]" as part of this batch: written to
     the outbox now, published after the commit. Returns 0, an LMDB error, or GL_REFUSED when
     the message would be over limits/max_envelope_bytes (the handler returns it; the request

@@ -39,8 +39,8 @@
 //  "totals": counter name -> big-endian count.
 
 #define S_LAYOUT        1       //  s_timer_t's layout; a new one needs a migration
-#define S_FIRE_MAX      10000   //  most timers handled in one tick: keeps a transaction short
-                                //  after a long downtime; the rest go at the next tick
+#define S_FIRE_MAX      10000   //  most timers handled in one round: keeps a transaction short
+                                //  after a long downtime; the next round follows at once
 #define S_TRIM_LIMIT    20000   //  most fired-alert records deleted per housekeeping round
 #define S_DAY_MINUTES   1440    //  a natural day
 #define S_YELLOW_POINTS 5       //  score deduction of a yellow card (DOMAIN §8)
@@ -566,6 +566,8 @@ s_tick (gl_ctx_t *ctx)
             rc = s_timer_save (ctx, id, stage, &t, old_due);
         }
     }
+    if (rc == 0 && list->count == S_FIRE_MAX)
+        gl_ctx_more (ctx);
     free (list);
     return rc;
 }
