@@ -339,11 +339,12 @@ s_fire (gl_ctx_t *ctx, const char *id, s_stage_t stage, const s_timer_t *t, s_al
 //  ---------------------------------------------------------------------------------------------
 //  The dispatcher's stream.
 
-//  The stage an event in state waits on, or -1 for none (SUSPENDED: handle, paused).
+//  The stage an event in state waits on, or -1 for none (SUSPENDED: handle, paused;
+//  REPORTED: accept+dispatch, which a resident's report starts before it is filed).
 static int
 s_stage_of (const char *state)
 {
-    if (streq (state, "FILED"))
+    if (streq (state, "REPORTED") || streq (state, "FILED"))
         return T_DISPATCH;
     if (streq (state, "DISPATCHED"))
         return T_SIGN;
@@ -476,6 +477,13 @@ s_consume (gl_ctx_t *ctx, const char *topic, const gl_envelope_t *env)
             continue;
         if (rc)
             return rc;
+        //  Accept+dispatch is one stage from the report to the dispatch, whichever unit holds
+        //  the event meanwhile (the community that accepts it, the centre it is filed at).
+        if (s == want && t.step == step && !streq (t.unit, unit) && s == T_DISPATCH && *unit) {
+            snprintf (t.unit, sizeof t.unit, "%s", unit);
+            if ((rc = s_timer_save (ctx, id, (s_stage_t) s, &t, t.due)))
+                return rc;
+        }
         if (s == want && t.step == step && streq (t.unit, unit)) {
             kept = true;
             rc = s_update (ctx, id, (s_stage_t) s, &t, action, body,
@@ -505,6 +513,7 @@ typedef struct {
     struct {
         char id [GL_MAX_NAME + 1];
         s_stage_t stage;
+        int64_t due;
     } items [S_FIRE_MAX];       //  the due timers, in due order
 } s_due_list_t;
 
@@ -519,7 +528,7 @@ s_due_item (void *arg, const MDB_val *key, const MDB_val *val, bool peek)
     if (s_read_id_stage ((const uint8_t *) key->mv_data + 8, key->mv_size - 8,
                          list->items [list->count].id, &list->items [list->count].stage))
         return GL_ITEM_SKIP;
-    list->count++;
+    list->items [list->count++].due = (int64_t) gl_be64_get (key->mv_data);
     return GL_ITEM_TAKE;
 }
 
@@ -539,6 +548,20 @@ s_tick (gl_ctx_t *ctx)
         s_stage_t stage = list->items [i].stage;
         s_timer_t t;
         rc = s_timer_load (ctx, id, stage, &t);
+        if (rc == MDB_NOTFOUND || rc == MDB_CORRUPTED) {
+            //  A due entry without a timer it can read must not stop every later one
+            //  from firing: it goes (and the unreadable timer with it), logged.
+            gl_log_error ("escalation: the %s timer of %s is %s: dropped", s_stage_names [stage],
+                          id, rc == MDB_NOTFOUND? "missing": "unreadable");
+            gl_key_t k;
+            s_due_key (&k, list->items [i].due, id, stage);
+            rc = gl_db_del (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "due"), k.bytes, k.len);
+            if (rc == 0) {
+                s_timer_key (&k, id, stage);
+                rc = gl_db_del (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "timers"), k.bytes, k.len);
+            }
+            continue;
+        }
         if (rc)
             break;
         int64_t old_due = t.due;

@@ -88,18 +88,20 @@ s_caught_up (void)
         fail_msg ("escalation did not catch up with the dispatcher's seq %lld", (long long) last);
 }
 
-//  A grid worker of SJ-01-01 reports a 03.01 fire hazard (P2, major): filed and dispatched at
-//  once to the street's safety board SJ-B4, step 1, at the dispatcher's time.
+//  A report of a 03.01 fire hazard (P2, major) in SJ-01-01 by role; returns its id once the
+//  dispatcher holds it in state want and escalation has read everything.
 static char *
-s_dispatched (void)
+s_reported (const char *role, const char *want)
 {
     char req_id [32];
     snprintf (req_id, sizeof req_id, "escalation-report-%u", ++s_req);
     json_t *doc = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:s}",
                              "op", "report", "req_id", req_id, "category", "03.01",
                              "grid", "SJ-01-01", "description", "3栋楼道堆放杂物，堵塞消防通道",
-                             "reporter", "id", "GW-0002", "role", "grid_worker",
-                             "channel", "app");
+                             "reporter", "id", streq (role, "resident")?
+                                                 "resident-13800000001": "GW-0002",
+                             "role", role,
+                             "channel", streq (role, "resident")? "hotline": "app");
     gl_code_t code;
     char message [512];
     json_t *answer = s_send ("intake", doc, &code, message, sizeof message);
@@ -117,16 +119,24 @@ s_dispatched (void)
         const char *state = json_string_value (json_object_get (json_object_get (answer,
                                                                                  "event"),
                                                                 "state"));
-        bool done = code == GL_OK && state && streq (state, "DISPATCHED");
+        bool done = code == GL_OK && state && streq (state, want);
         json_decref (answer);
         if (done)
             break;
         if (zclock_mono () > end)
-            fail_msg ("the dispatcher did not dispatch %s within %d ms", id, S_WAIT_MS);
+            fail_msg ("%s is not %s within %d ms", id, want, S_WAIT_MS);
         zclock_sleep (10);              //  another process: nothing to wait on but time
     }
     s_caught_up ();
     return id;
+}
+
+//  A grid worker's report: filed and dispatched at once to the street's safety board SJ-B4,
+//  step 1, at the dispatcher's time.
+static char *
+s_dispatched (void)
+{
+    return s_reported ("grid_worker", "DISPATCHED");
 }
 
 //  A lifecycle command that must be carried out.
@@ -320,7 +330,7 @@ test_deadlines_count_working_time_across_the_national_day_holiday_with_suspensio
 }
 
 static void
-test_deadlines_skip_the_weekend_and_end_at_the_close_of_working_hours (void **state)
+test_deadlines_skip_the_weekend_and_lunch_end_at_the_close_of_working_hours_and_run_from_the_report (void **state)
 {
     //  Thursday 2026-10-15 16:00: 2 working hours end exactly at 18:00 the same day (the edge
     //  rule), not at 09:00 the next morning.
@@ -337,6 +347,22 @@ test_deadlines_skip_the_weekend_and_end_at_the_close_of_working_hours (void **st
     s_clock_to ("intake", "2026-10-19T12:30");
     char *lunch = s_dispatched ();
     s_expect_deadline (lunch, "sign", "2026-10-19T15:24", "2026-10-19T16:00", NULL);
+    //  A resident's report waits for the community (REPORTED at SJ-01): accept+dispatch, 30
+    //  working minutes, runs from the report, through the accept (FILED), to the dispatch.
+    s_clock_to ("dispatcher", "2026-10-19T14:00");
+    s_clock_to ("intake", "2026-10-19T14:00");
+    char *resident = s_reported ("resident", "REPORTED");
+    s_expect_deadline (resident, "dispatch", "2026-10-19T14:21", "2026-10-19T14:30", NULL);
+    s_clock_to ("dispatcher", "2026-10-19T14:10");
+    int64_t cancelled = tk_status (s_net, "escalation", "cancelled");
+    s_ok ("accept", resident, "SJ-01", NULL);
+    json_t *msgs = s_published ("escalation", resident);
+    assert_int_equal (s_count (msgs, "deadline", "dispatch", NULL), 1);    //  one clock
+    assert_int_equal (s_count (msgs, "deadline", "sign", NULL), 1);        //  then sign's
+    json_decref (msgs);
+    //  The only timer that ended is accept+dispatch's, at the dispatch.
+    assert_int_equal (tk_status (s_net, "escalation", "cancelled"), cancelled + 1);
+    free (resident);
     free (id);
     free (friday);
     free (lunch);
@@ -601,7 +627,7 @@ main (void)
     test_deadlines_count_working_time_across_the_national_day_holiday_with_suspension_and_extension,
             s_teardown),
         cmocka_unit_test_teardown (
-            test_deadlines_skip_the_weekend_and_end_at_the_close_of_working_hours, s_teardown),
+            test_deadlines_skip_the_weekend_and_lunch_end_at_the_close_of_working_hours_and_run_from_the_report, s_teardown),
         cmocka_unit_test_teardown (
             test_each_light_card_and_reminder_fires_exactly_once_across_many_ticks_and_overdue_shows_it, s_teardown),
         cmocka_unit_test_teardown (
