@@ -29,6 +29,8 @@ typedef struct {
 struct gl_limits_s {
     s_entry_t *entries;         //  in file order
     size_t count;               //  how many
+    bool has_wartime;           //  the file has wartime limits
+    gl_limit_t wartime [GL_STAGE_COUNT];    //  they, natural time, per stage
 };
 
 const char *
@@ -128,6 +130,42 @@ s_span (gl_calendar_t *cal, gl_limit_t limit)
     return gl_calendar_add (cal, monday, limit.minutes, limit.working) - monday;
 }
 
+//  The wartime limits (战时): one per stage, natural time only (wartime runs 24×7).
+static int
+s_load_wartime (gl_limits_t *self, gl_domain_t *d, const json_t *root, gl_calendar_t *cal)
+{
+    const json_t *obj = json_object_get (root, "wartime");
+    if (!obj)
+        return 0;
+    snprintf (d->entry, sizeof d->entry, "wartime");
+    if (!json_is_object (obj))
+        return gl_domain_bad (d, "must be an object of limits per stage, e.g. {\"sign\": \"15m\", …}");
+    static const char *const keys [] = {
+        "dispatch", "sign", "handle_yellow", "handle_red", "verify", "note", NULL
+    };
+    if (gl_domain_keys (d, obj, keys))
+        return -1;
+    for (int s = 0; s < GL_STAGE_COUNT; s++) {
+        const char *text = json_string_value (json_object_get (obj, s_stage_names [s]));
+        snprintf (d->entry, sizeof d->entry, "wartime.%s", s_stage_names [s]);
+        if (!text)
+            return gl_domain_bad (d, "is missing (a string, natural time, e.g. \"15m\")");
+        gl_err_t derr = { GL_OK, "" };
+        gl_limit_t *limit = &self->wartime [s];
+        if (gl_duration_parse (text, cal, &limit->minutes, &limit->working, &derr))
+            return gl_domain_bad (d, "\"%s\": %s", text, derr.message);
+        if (limit->working)
+            return gl_domain_bad (d, "\"%s\" is working time; wartime runs in natural time, "
+                                  "24×7 (\"15m\", \"2h\")", text);
+        if (limit->minutes <= 0)
+            return gl_domain_bad (d, "\"%s\"; a limit must be more than zero", text);
+    }
+    if (self->wartime [GL_STAGE_HANDLE_RED].minutes < self->wartime [GL_STAGE_HANDLE_YELLOW].minutes)
+        return gl_domain_bad (d, "handle_red must be at least handle_yellow");
+    self->has_wartime = true;
+    return 0;
+}
+
 //  The table as a whole: every default there, red never before yellow.
 static int
 s_check_table (gl_limits_t *self, gl_domain_t *d, gl_calendar_t *cal)
@@ -161,7 +199,7 @@ s_new (json_t *root, const char *path, gl_calendar_t *cal, gl_err_t *err)
 {
     if (!root)
         return NULL;
-    static const char *const keys [] = { "limits", "note", NULL };
+    static const char *const keys [] = { "limits", "wartime", "note", NULL };
     gl_domain_t d = { .path = path, .err = err };
     gl_limits_t *self = calloc (1, sizeof *self);
     json_t *list = NULL;
@@ -187,6 +225,8 @@ s_new (json_t *root, const char *path, gl_calendar_t *cal, gl_err_t *err)
     }
     if (rc == 0)
         rc = s_check_table (self, &d, cal);
+    if (rc == 0)
+        rc = s_load_wartime (self, &d, root, cal);
     json_decref (root);
     if (rc)
         gl_limits_destroy (&self);
@@ -230,6 +270,15 @@ gl_limits_find (gl_limits_t *self, int priority, gl_stage_t stage, const char *c
     if (!e)
         e = s_exact (self, priority, stage, "", -1);
     return e? e->limit: (gl_limit_t) { 0, false };
+}
+
+bool
+gl_limits_wartime (gl_limits_t *self, gl_stage_t stage, gl_limit_t *out)
+{
+    if (!self || !self->has_wartime || stage < 0 || stage >= GL_STAGE_COUNT)
+        return false;
+    *out = self->wartime [stage];
+    return true;
 }
 
 size_t

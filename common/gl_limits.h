@@ -10,7 +10,9 @@
             {"priority": "P3", "stage": "handle_yellow", "limit": "5wd"},
             {"priority": "P3", "stage": "handle_yellow", "limit": "3wd", "category": "05.06",
              "tier": "street", "note": "for people (optional)"}
-          ]
+          ],
+          "wartime": {"dispatch": "10m", "sign": "15m", "handle_yellow": "1h",
+                      "handle_red": "2h", "verify": "1h"}
         }
 
     priority    "P1" … "P4".
@@ -26,7 +28,11 @@
     narrowed by category and/or tier overrides it. The same priority, stage, category and tier
     twice is refused, and so is a handle_red shorter than the handle_yellow it goes with.
     The most specific entry wins: category and tier, then category, then tier, then the
-    default.  */
+    default.
+
+    wartime     optional: the limits of steps that start in a scope switched to wartime (平战
+                转换, DOMAIN §6), one per stage, every stage given, natural time only (wartime
+                runs 24×7), handle_red not before handle_yellow.  */
 #ifndef GL_LIMITS_H
 #define GL_LIMITS_H
 
@@ -75,6 +81,9 @@ void gl_limits_destroy (gl_limits_t **self_p);
     and tier (a gl_level_t, or -1: none). Always finds one (the default is required).  */
 gl_limit_t gl_limits_find (gl_limits_t *self, int priority, gl_stage_t stage,
                            const char *category, int tier);
+/*  The wartime limit of stage (战时, natural time) into *out: true, or false when the file has
+    no wartime limits.  */
+bool gl_limits_wartime (gl_limits_t *self, gl_stage_t stage, gl_limit_t *out);
 /*  Entries loaded.  */
 size_t gl_limits_count (gl_limits_t *self);
 

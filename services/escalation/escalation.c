@@ -37,6 +37,10 @@
 //  "cards": fired ms (8, big-endian), id, 0x00, stage, 0x00, alert, 0x00 -> the message body;
 //           what fired, for retention/days (the metrics service counts from the stream).
 //  "totals": counter name -> big-endian count.
+//  "modes": scope unit id -> msgpack {mode, since, unit, person?, reason}: the scopes in
+//           wartime (平战转换); a scope back in peacetime has no entry.
+//  "mode_log": switch ms (8, big-endian), switch number (8, big-endian) -> msgpack {scope, to, unit, person?,
+//           reason}: every switch, who, why and when; the newest S_MODE_LOG_MAX kept.
 
 #define S_LAYOUT        1       //  s_timer_t's layout; a new one needs a migration
 #define S_FIRE_MAX      10000   //  most timers handled in one round: keeps a transaction short
@@ -45,6 +49,7 @@
 #define S_DAY_MINUTES   1440    //  a natural day
 #define S_YELLOW_POINTS 5       //  score deduction of a yellow card (DOMAIN §8)
 #define S_RED_POINTS    10      //  of a red card
+#define S_MODE_LOG_MAX  100000  //  switches kept in mode_log: decades of a county's switches
 #define S_NOTICE_DAYS   5       //  working days overdue, with no reason filed, before the unit
                                 //  is named in the next notice (通报, DOMAIN §5)
 
@@ -74,6 +79,7 @@ typedef struct {
     uint8_t paused;             //  suspended (挂账): the clock is stopped
     uint8_t reason_filed;       //  a reason was given during the stage (a note, an extension
                                 //  request, a suspension): no notice (通报)
+    uint8_t wartime;            //  started in a scope in wartime: wartime limits, scored apart
     char unit [33];             //  the unit holding the step
     char category [8];          //  the event's category at the start
     char priority [4];          //  its priority at the start
@@ -264,6 +270,8 @@ s_timer_fields (s_escalation_t *self, gl_mapw_t *w, s_stage_t stage, const s_tim
     }
     if (t->extension_days)
         gl_mapw_i64 (w, "extension_days", t->extension_days);
+    if (t->wartime)
+        gl_mapw_bool (w, "wartime", true);
 }
 
 //  Publish escalation.deadline: the deadlines of t as they stand (why: started, suspended,
@@ -355,6 +363,26 @@ s_stage_of (const char *state)
     return -1;
 }
 
+//  Whether unit or a unit above it (its community, street, the county) is in wartime.
+static int
+s_in_wartime (gl_ctx_t *ctx, const gl_unit_t *unit, bool *wartime)
+{
+    *wartime = false;
+    for (; unit; unit = unit->parent) {
+        const void *val;
+        size_t len;
+        int rc = gl_db_get (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "modes"), unit->id,
+                            strlen (unit->id), &val, &len);
+        if (rc == 0) {
+            *wartime = true;
+            return 0;
+        }
+        if (rc != MDB_NOTFOUND)
+            return rc;
+    }
+    return 0;
+}
+
 //  Start timing stage for step at unit from when, with the limits in force now.
 static int
 s_start (gl_ctx_t *ctx, const char *id, s_stage_t stage, uint32_t step, const char *unit,
@@ -377,15 +405,27 @@ s_start (gl_ctx_t *ctx, const char *id, s_stage_t stage, uint32_t step, const ch
     static const gl_stage_t limit_of [T_COUNT] = {
         GL_STAGE_DISPATCH, GL_STAGE_SIGN, GL_STAGE_HANDLE_YELLOW, GL_STAGE_VERIFY
     };
-    t.yellow = gl_limits_find (self->limits, p, limit_of [stage], category, tier);
-    if (stage == T_HANDLE)
-        t.red = gl_limits_find (self->limits, p, GL_STAGE_HANDLE_RED, category, tier);
+    bool wartime = false;
+    int rc = s_in_wartime (ctx, holder, &wartime);
+    if (rc)
+        return rc;
+    if (wartime && gl_limits_wartime (self->limits, limit_of [stage], &t.yellow)) {
+        //  Wartime (战时): its own limits, natural time, whatever the priority.
+        t.wartime = 1;
+        if (stage == T_HANDLE)
+            gl_limits_wartime (self->limits, GL_STAGE_HANDLE_RED, &t.red);
+    }
+    else {
+        t.yellow = gl_limits_find (self->limits, p, limit_of [stage], category, tier);
+        if (stage == T_HANDLE)
+            t.red = gl_limits_find (self->limits, p, GL_STAGE_HANDLE_RED, category, tier);
+    }
     t.paused = paused;
     snprintf (t.unit, sizeof t.unit, "%s", unit);
     snprintf (t.category, sizeof t.category, "%s", category);
     snprintf (t.priority, sizeof t.priority, "%s", priority);
     t.due = s_next_due (self, &t);
-    int rc = s_timer_save (ctx, id, stage, &t, 0);
+    rc = s_timer_save (ctx, id, stage, &t, 0);
     if (rc == 0)
         rc = s_count (ctx, "timers", 1);
     if (rc == 0)
@@ -688,6 +728,150 @@ s_op_overdue (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err
 }
 
 //  ---------------------------------------------------------------------------------------------
+//  Operations: mode and switch_mode (平战转换).
+
+static const char *const s_mode_names [] = { "wartime", "peacetime", NULL };
+
+static const gl_field_t s_actor_fields [] = {
+    { .key = "unit", .type = GL_F_STR, .required = true, .min = 1, .max = 32,
+      .hint = "the acting centre's id, \"CTY-C\" or a street's \"SJ-C\"" },
+    { .key = "person", .type = GL_F_STR, .max = 64, .hint = "the acting person's staff id" },
+};
+static const gl_schema_t s_actor = GL_SCHEMA ("actor", s_actor_fields);
+
+static const gl_field_t s_switch_fields [] = {
+    { .key = "scope", .type = GL_F_STR, .required = true, .min = 1, .max = 32,
+      .hint = "the county, a street, a community or a grid, e.g. \"SJ\", \"SJ-01\"" },
+    { .key = "to", .type = GL_F_STR, .required = true, .choices = s_mode_names,
+      .hint = "\"wartime\" or \"peacetime\"" },
+    { .key = "actor", .type = GL_F_MAP, .required = true, .sub = &s_actor,
+      .hint = "who switches: {unit, person}" },
+    { .key = "reason", .type = GL_F_STR, .required = true, .min = 1, .max = 500,
+      .hint = "why, in plain words (the order, the emergency)" },
+};
+static const gl_schema_t s_switch = GL_SCHEMA ("switch_mode", s_switch_fields);
+
+//  Switch a scope to wartime or back. Checked first (scope, actor, the mode it is in), then
+//  written: the scope's entry, the log line, and escalation.mode.<scope>.
+static int
+s_op_switch_mode (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t *err)
+{
+    s_escalation_t *self = gl_ctx_state (ctx);
+    char scope_id [33], to [16], actor_id [33], person [65] = "", reason [512];
+    const msgpack_object *actor = gl_map_get (req, "actor");
+    gl_get_strbuf (req, "scope", scope_id, sizeof scope_id);
+    gl_get_strbuf (req, "to", to, sizeof to);
+    gl_get_strbuf (req, "reason", reason, sizeof reason);
+    gl_get_strbuf (actor, "unit", actor_id, sizeof actor_id);
+    gl_get_strbuf (actor, "person", person, sizeof person);
+    const gl_unit_t *scope = gl_org_unit (self->org, scope_id),
+                    *by = gl_org_unit (self->org, actor_id);
+    if (!scope || !(scope->kind == GL_UNIT_COUNTY || scope->kind == GL_UNIT_STREET
+                ||  scope->kind == GL_UNIT_COMMUNITY || scope->kind == GL_UNIT_GRID))
+        return gl_fail (err, GL_INVALID, "field 'scope' is \"%s\": %s", scope_id,
+                        scope? "not the county, a street, a community or a grid":
+                               "no such unit in the county (`gridloop org` lists them)");
+    if (!by)
+        return gl_fail (err, GL_INVALID, "field 'actor.unit' is \"%s\": no such unit in the "
+                        "county", actor_id);
+    //  The county centre switches any scope; a street's centre its own street's.
+    const gl_unit_t *county_centre = gl_org_centre (self->org, gl_org_root (self->org));
+    if (by != county_centre && by != gl_org_centre (self->org, scope))
+        return gl_fail (err, GL_FORBIDDEN, "only the county centre %s or the command centre "
+                        "of %s may switch it; %s is not", county_centre->id, scope_id,
+                        actor_id);
+    if (scope->kind == GL_UNIT_COUNTY && by != county_centre)
+        return gl_fail (err, GL_FORBIDDEN, "only the county centre %s may switch the whole "
+                        "county", county_centre->id);
+    bool wartime = streq (to, "wartime");
+    gl_limit_t unused;
+    if (wartime && !gl_limits_wartime (self->limits, GL_STAGE_SIGN, &unused))
+        return gl_fail (err, GL_CONFLICT, "domain/limits has no wartime limits: add its "
+                        "\"wartime\" section (deploy/README.md) and restart escalation");
+    MDB_txn *txn = gl_ctx_txn (ctx);
+    MDB_dbi modes = gl_ctx_dbi (ctx, "modes");
+    const void *val;
+    size_t len;
+    int rc = gl_db_get (txn, modes, scope_id, strlen (scope_id), &val, &len);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    if ((rc == 0) == wartime)
+        return gl_fail (err, GL_CONFLICT, "%s is already in %s", scope_id, to);
+    int64_t now = gl_ctx_now (ctx);
+    gl_mapw_t w;
+    gl_mapw_init (&w);
+    gl_mapw_str (&w, "scope", scope_id);
+    gl_mapw_str (&w, "mode", to);
+    gl_mapw_i64 (&w, "since", now);
+    gl_mapw_str (&w, "unit", actor_id);
+    if (*person)
+        gl_mapw_str (&w, "person", person);
+    gl_mapw_str (&w, "reason", reason);
+    msgpack_sbuffer body;
+    gl_mapw_finish (&w, &body);
+    gl_mapw_fini (&w);
+    if (wartime)
+        rc = gl_db_put (txn, modes, scope_id, strlen (scope_id), body.data, body.size, 0);
+    else
+        rc = gl_db_del (txn, modes, scope_id, strlen (scope_id));
+    uint64_t number = 0;
+    if (rc == 0)
+        rc = gl_db_add_u64 (txn, gl_ctx_dbi (ctx, "totals"), "switches", 8, 1, &number);
+    if (rc == 0) {
+        //  Two switches in the same millisecond are both kept, in order.
+        gl_key_t k;
+        gl_key_init (&k);
+        gl_key_u64 (&k, (uint64_t) now);
+        gl_key_u64 (&k, number);
+        rc = gl_db_put (txn, gl_ctx_dbi (ctx, "mode_log"), k.bytes, k.len, body.data,
+                        body.size, 0);
+    }
+    if (rc == 0)
+        rc = gl_ctx_emit (ctx, "mode", scope_id, NULL, body.data, body.size);
+    msgpack_sbuffer_destroy (&body);
+    if (rc == 0) {
+        gl_mapw_str (reply, "scope", scope_id);
+        gl_mapw_str (reply, "mode", to);
+        gl_log_notice ("escalation: %s switched to %s by %s: %s", scope_id, to, actor_id,
+                       reason);
+    }
+    return rc;
+}
+
+static int
+s_mode_item (void *arg, const MDB_val *key, const MDB_val *val, bool peek)
+{
+    if (!peek) {
+        gl_listw_t *list = arg;
+        gl_sbuffer_write (&list->items, val->mv_data, val->mv_size);
+        list->count++;
+    }
+    return GL_ITEM_TAKE;
+}
+
+//  The scopes in wartime now, and the latest switches (newest first).
+static int
+s_op_mode (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t *err)
+{
+    gl_listw_t wartime, switches;
+    gl_listw_init (&wartime);
+    gl_listw_init (&switches);
+    gl_range_t all = { .max_items = 1000 }, latest = { .reverse = true, .max_items = 20 };
+    int rc = gl_db_page (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "modes"), &all, s_mode_item,
+                         &wartime, NULL);
+    if (rc == 0)
+        rc = gl_db_page (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "mode_log"), &latest, s_mode_item,
+                         &switches, NULL);
+    if (rc == 0) {
+        gl_mapw_list (reply, "wartime", &wartime);
+        gl_mapw_list (reply, "switches", &switches);
+    }
+    gl_listw_fini (&wartime);
+    gl_listw_fini (&switches);
+    return rc;
+}
+
+//  ---------------------------------------------------------------------------------------------
 //  Service hooks.
 
 static int
@@ -697,8 +881,14 @@ s_housekeep (gl_ctx_t *ctx)
     gl_trim_t how = { .before = gl_ctx_now (ctx) - cfg->retention_days * 86400000LL,
                       .limit = S_TRIM_LIMIT, .stamp = gl_stamp_key };
     size_t deleted;
-    return gl_db_trim (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "cards"), &how, NULL, NULL,
-                       &deleted);
+    int rc = gl_db_trim (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "cards"), &how, NULL, NULL,
+                         &deleted);
+    gl_trim_t log = { .before = INT64_MIN, .keep_items = S_MODE_LOG_MAX, .limit = S_TRIM_LIMIT,
+                      .stamp = gl_stamp_key };
+    if (rc == 0)
+        rc = gl_db_trim (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "mode_log"), &log, NULL, NULL,
+                         &deleted);
+    return rc;
 }
 
 static int
@@ -730,7 +920,7 @@ s_status (gl_service_t *service, gl_mapw_t *w)
 {
     static const char *const names [] = {
         "timers", "started", "cancelled", "lights", "yellow_cards", "red_cards", "reminders",
-        "notices", NULL
+        "notices", "switches", NULL
     };
     gl_service_status_counters (service, "totals", names, w);
 }
@@ -738,9 +928,13 @@ s_status (gl_service_t *service, gl_mapw_t *w)
 static const gl_op_t s_ops [] = {
     { .name = "overdue", .fn = s_op_overdue, .mutating = false, .schema = &s_overdue,
       .paged = true },
+    { .name = "mode", .fn = s_op_mode, .mutating = false },
+    { .name = "switch_mode", .fn = s_op_switch_mode, .mutating = true, .schema = &s_switch },
 };
 
-static const char *const s_dbs [] = { "timers", "due", "cards", "totals", NULL };
+static const char *const s_dbs [] = {
+    "timers", "due", "cards", "totals", "modes", "mode_log", NULL
+};
 
 const gl_service_def_t escalation_service = {
     .name = "escalation",

@@ -510,6 +510,113 @@ test_a_unit_overdue_5_working_days_without_a_reason_is_named_for_the_notice_once
     tk_net_destroy (&s_net);
 }
 
+//  ---------------------------------------------------------------------------------------------
+//  平战转换.
+
+//  switch_mode of scope to `to` by actor with reason (NULL: none); the answer's code must be
+//  want, and a refusal's message must hold says.
+static void
+s_switch_mode (const char *scope, const char *to, const char *actor, const char *reason,
+               gl_code_t want, const char *says)
+{
+    char req_id [32];
+    snprintf (req_id, sizeof req_id, "escalation-mode-%u", ++s_req);
+    json_t *doc = json_pack ("{s:s, s:s, s:s, s:s, s:{s:s, s:s}}", "op", "switch_mode",
+                             "req_id", req_id, "scope", scope, "to", to, "actor", "unit", actor,
+                             "person", "ST-0001");
+    if (reason)
+        json_object_set_new (doc, "reason", json_string (reason));
+    gl_code_t code;
+    char message [512];
+    json_t *answer = s_send ("escalation", doc, &code, message, sizeof message);
+    json_decref (doc);
+    json_decref (answer);
+    if (code != want || (says && !strstr (message, says)))
+        fail_msg ("switch_mode %s to %s by %s: %s \"%s\"; expected %s \"%s\"", scope, to,
+                  actor, gl_code_name (code), message, gl_code_name (want), says? says: "");
+}
+
+static void
+test_a_switch_to_wartime_gives_new_steps_in_its_scope_wartime_limits_and_is_recorded
+    (void **state)
+{
+    s_up ("2026-10-14T09:00", false);
+    char *before = s_dispatched ();
+    int64_t last = tk_status (s_net, "escalation", "last_seq");
+    //  Refused, changing nothing: not a centre of the scope, not a scope, no reason, the
+    //  whole county by a street centre, back to peacetime while in peacetime.
+    s_switch_mode ("SJ", "wartime", "SJ-B4", "暴雨", GL_FORBIDDEN, "only the county centre");
+    s_switch_mode ("QL", "wartime", "SJ-C", "暴雨", GL_FORBIDDEN, "command centre of QL");
+    s_switch_mode ("CTY", "wartime", "SJ-C", "暴雨", GL_FORBIDDEN, "");
+    s_switch_mode ("SJ-B4", "wartime", "SJ-C", "暴雨", GL_INVALID, "not the county, a street");
+    s_switch_mode ("SJ-99", "wartime", "SJ-C", "暴雨", GL_INVALID, "no such unit");
+    s_switch_mode ("SJ", "war", "SJ-C", "暴雨", GL_INVALID, "to");
+    s_switch_mode ("SJ", "wartime", "SJ-C", NULL, GL_INVALID, "reason");
+    s_switch_mode ("SJ", "peacetime", "SJ-C", "演练结束", GL_CONFLICT, "already in peacetime");
+    assert_int_equal (tk_status (s_net, "escalation", "last_seq"), last);     //  nothing out
+    assert_int_equal (tk_status (s_net, "escalation", "switches"), 0);
+    //  双江街道 switched to wartime by its centre.
+    s_switch_mode ("SJ", "wartime", "SJ-C", "暴雨洪涝Ⅳ级应急响应", GL_OK, NULL);
+    s_switch_mode ("SJ", "wartime", "CTY-C", "暴雨", GL_CONFLICT, "already in wartime");
+    //  A new step in the street: sign for within 15 natural minutes, marked wartime.
+    char *during = s_dispatched ();
+    json_t *msgs = s_published ("escalation", during);
+    json_t *d = s_deadline (msgs, "sign");
+    assert_int_equal (s_int (d, "yellow_at"), s_at ("2026-10-14T09:15"));
+    assert_int_equal (s_int (d, "light_at"), s_at ("2026-10-14T09:10"));
+    assert_true (json_is_true (json_object_get (d, "wartime")));
+    assert_string_equal (s_str (d, "limit"), "15m");
+    json_decref (msgs);
+    //  The step already running keeps the limits it started with.
+    s_expect_deadline (before, "sign", "2026-10-14T10:24", "2026-10-14T11:00", NULL);
+    //  Recorded: who, why, when; listed by mode.
+    gl_doc_t answer;
+    gl_err_t err;
+    assert_int_equal (tk_ask (s_net, "escalation", "mode", NULL, &answer, &err), GL_OK);
+    json_t *mode = gl_json_from_msgpack (&answer.root);
+    gl_doc_fini (&answer);
+    json_t *war = json_object_get (mode, "wartime");
+    assert_int_equal (json_array_size (war), 1);
+    assert_string_equal (s_str (json_array_get (war, 0), "scope"), "SJ");
+    assert_string_equal (s_str (json_array_get (war, 0), "unit"), "SJ-C");
+    assert_string_equal (s_str (json_array_get (war, 0), "person"), "ST-0001");
+    assert_string_equal (s_str (json_array_get (war, 0), "reason"), "暴雨洪涝Ⅳ级应急响应");
+    assert_int_equal (s_int (json_array_get (war, 0), "since"), s_at ("2026-10-14T09:00"));
+    json_decref (mode);
+    //  The same from the command line.
+    char cmd [1024], out [4096] = "";
+    snprintf (cmd, sizeof cmd, "%s/gridloop --config %s mode 2>&1", s_net->bin_dir,
+              s_net->cfg_path);
+    FILE *p = popen (cmd, "r");
+    assert_non_null (p);
+    size_t got = fread (out, 1, sizeof out - 1, p);
+    out [got] = 0;
+    assert_int_equal (pclose (p), 0);
+    if (!strstr (out, "in wartime:")
+    ||  !strstr (out, "SJ         wartime   since 2026-10-14 09:00  by SJ-C ST-0001: "
+                      "暴雨洪涝Ⅳ级应急响应"))
+        fail_msg ("gridloop mode printed: %s", out);
+    //  Back to peacetime by the county centre: new steps get the county's table again.
+    s_switch_mode ("SJ", "peacetime", "CTY-C", "解除应急响应", GL_OK, NULL);
+    char *after = s_dispatched ();
+    s_expect_deadline (after, "sign", "2026-10-14T10:24", "2026-10-14T11:00", NULL);
+    assert_int_equal (tk_ask (s_net, "escalation", "mode", NULL, &answer, &err), GL_OK);
+    mode = gl_json_from_msgpack (&answer.root);
+    gl_doc_fini (&answer);
+    assert_int_equal (json_array_size (json_object_get (mode, "wartime")), 0);
+    assert_int_equal (tk_status (s_net, "escalation", "switches"), 2);
+    json_t *switches = json_object_get (mode, "switches");
+    assert_int_equal (json_array_size (switches), 2);
+    assert_string_equal (s_str (json_array_get (switches, 0), "mode"), "peacetime");
+    assert_string_equal (s_str (json_array_get (switches, 0), "unit"), "CTY-C");
+    assert_string_equal (s_str (json_array_get (switches, 1), "mode"), "wartime");
+    json_decref (mode);
+    free (before);
+    free (during);
+    free (after);
+    tk_net_destroy (&s_net);
+}
+
 //  Append settings to the network's configuration (later values override earlier ones).
 static void
 s_configure (const char *text)
@@ -635,6 +742,9 @@ main (void)
             s_teardown),
         cmocka_unit_test_teardown (
             test_a_restart_after_the_due_time_fires_what_fell_due_exactly_once, s_teardown),
+        cmocka_unit_test_teardown (
+    test_a_switch_to_wartime_gives_new_steps_in_its_scope_wartime_limits_and_is_recorded,
+            s_teardown),
         cmocka_unit_test_teardown (
     test_killed_between_the_due_time_and_the_publish_the_card_is_published_exactly_once,
             s_teardown),

@@ -58,6 +58,12 @@ test_the_bundled_table_has_the_countys_limits (void **state)
     s_limit (limits, "P3", GL_STAGE_HANDLE_RED, "05.06", GL_LEVEL_STREET, 10 * 420, true);
     s_limit (limits, "P4", GL_STAGE_DISPATCH, NULL, -1, 210, true);
     s_limit (limits, "P4", GL_STAGE_HANDLE_RED, NULL, -1, 20 * 420, true);
+    gl_limit_t war;
+    assert_true (gl_limits_wartime (limits, GL_STAGE_SIGN, &war));
+    assert_int_equal (war.minutes, 15);
+    assert_false (war.working);
+    assert_true (gl_limits_wartime (limits, GL_STAGE_HANDLE_RED, &war));
+    assert_int_equal (war.minutes, 120);
     gl_limits_destroy (&limits);
     assert_null (limits);
     gl_limits_destroy (&limits);
@@ -169,7 +175,35 @@ test_every_problem_is_refused_naming_the_file_and_entry (void **state)
     //  yellow card at 1 working day.
     s_refused_extra ("{\"priority\": \"P3\", \"stage\": \"handle_red\", \"limit\": \"3h\", "
                      "\"tier\": \"grid\"}", "(P3 handle_red)", "handle_red must be at least");
+    //  Wartime: every stage, natural time only.
+    char *text = s_table (NULL);
+    text [strlen (text) - 1] = 0;                   //  drop the closing brace
+    char *bad = zsys_sprintf ("%s, \"wartime\": {\"dispatch\": \"10m\", \"sign\": \"15wm\", "
+                              "\"handle_yellow\": \"1h\", \"handle_red\": \"2h\", "
+                              "\"verify\": \"1h\"}}", text);
+    s_refused (bad, "(text)", "wartime.sign", "natural time", NULL);
+    zstr_free (&bad);
+    bad = zsys_sprintf ("%s, \"wartime\": {\"dispatch\": \"10m\", \"sign\": \"15m\"}}", text);
+    s_refused (bad, "(text)", "wartime.handle_yellow", "missing", NULL);
+    zstr_free (&bad);
+    bad = zsys_sprintf ("%s, \"wartime\": {\"dispatch\": \"10m\", \"sign\": \"15m\", "
+                        "\"handle_yellow\": \"2h\", \"handle_red\": \"1h\", "
+                        "\"verify\": \"1h\"}}", text);
+    s_refused (bad, "(text)", "handle_red must be at least", NULL);
+    zstr_free (&bad);
+    bad = zsys_sprintf ("%s, \"wartime\": {\"siren\": \"1m\"}}", text);
+    s_refused (bad, "(text)", "siren", NULL);
+    zstr_free (&bad);
+    //  Without the section, nothing is answered for wartime.
     gl_err_t err = { GL_OK, "" };
+    char *complete = s_table (NULL);
+    gl_limits_t *plain = gl_limits_load_text (complete, s_cal, &err);
+    zstr_free (&complete);
+    assert_non_null (plain);
+    gl_limit_t war;
+    assert_false (gl_limits_wartime (plain, GL_STAGE_SIGN, &war));
+    gl_limits_destroy (&plain);
+    zstr_free (&text);
     assert_null (gl_limits_load ("/nonexistent/limits.json", s_cal, &err));
     assert_non_null (strstr (err.message, "/nonexistent/limits.json"));
 }
