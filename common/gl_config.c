@@ -79,6 +79,10 @@ static const s_setting_t s_settings [] = {
             "make-up working days (调休上班) from the State Council's notice; working-time "
             "deadlines count by it; a relative path is relative to the configuration file's "
             "directory"),
+    S_STRF ("domain/limits", limits_path, "yunyang/limits.json",
+            "the time limits (时限) per priority and stage, optionally narrowed by category and "
+            "tier, in working or natural time; a step keeps the limits in force when it "
+            "started; a relative path is relative to the configuration file's directory"),
     S_ENUMF ("log/level", log_level, "debug|info|notice|warning|error", "info",
              "least severe log level written"),
     S_ENUMF ("clock/mode", clock_mode, "wall|manual", "wall",
@@ -309,6 +313,9 @@ gl_config_load (gl_config_t *cfg, const char *path, gl_err_t *err)
     if (rc == 0)
         rc = s_resolve (path, "domain/calendar", cfg->calendar_path,
                         sizeof cfg->calendar_path, err);
+    if (rc == 0)
+        rc = s_resolve (path, "domain/limits", cfg->limits_path, sizeof cfg->limits_path,
+                        err);
     return rc;
 }
 

@@ -35,6 +35,7 @@ typedef struct {
     char categories_path [512]; //  categories.json; relative: to the config file's directory
     char admission_path [512];  //  admission.json (事项准入); "": none, everything admitted
     char calendar_path [512];   //  calendar.json (working days and hours); relative: as org
+    char limits_path [512];     //  limits.json (time limits per priority and stage); as org
     char log_level [16];        //  debug|info|notice|warning|error
     char clock_mode [16];       //  wall|manual
     int64_t clock_start_ms;     //  manual mode start (0 = now)
@@ -70,7 +71,8 @@ void gl_config_defaults (gl_config_t *cfg);
 /*  Load a file (or, for tests, ZPL text): defaults, then the file's values, each checked. An
     unknown key, a bad value or an unreadable file returns -1 with err naming the file, the key
     and what is expected. gl_config_load then makes a relative domain/org, domain/categories,
-    domain/admission or domain/calendar absolute against the configuration file's directory;
+    domain/admission, domain/calendar or domain/limits absolute against the configuration
+    file's directory;
     gl_config_load_text leaves them as given.  */
 int gl_config_load (gl_config_t *cfg, const char *path, gl_err_t *err);
 int gl_config_load_text (gl_config_t *cfg, const char *text, gl_err_t *err);

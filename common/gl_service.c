@@ -9,6 +9,8 @@
 
 #define S_HEARTBEAT_MS  1000    //  heartbeat period: consumers notice a lost last message
 #define S_HOUSEKEEP_MS  60000   //  retention runs this often
+#define S_TICK_MS       1000    //  timers (the tick hook) run this often: deadlines are in
+                                //  minutes, so a second late is on time
 #define S_TRIM_LIMIT    20000   //  most entries deleted per table per round (short txns)
 #define S_POLL_MS       100     //  longest sleep, so timers stay on time
 #define S_WROTE_THEN_REFUSED (-2)   //  a handler or consume function broke its contract
@@ -39,6 +41,7 @@ struct gl_ctx_s {
     MDB_txn *txn;               //  the batch's write transaction
     int64_t now;                //  the batch's time
     gl_err_t emit_err;          //  why the last gl_ctx_emit refused, if it did
+    bool more;                  //  the tick hook has more due: run it again at once
     size_t current;             //  the request being handled (index in items)
 };
 
@@ -68,6 +71,7 @@ struct gl_service_s {
     char backup_path [512];     //  where it goes
     int64_t started;            //  monotonic ms at start
     int64_t next_housekeep;     //  monotonic ms of the next retention round
+    int64_t next_tick;          //  monotonic ms of the next timer round (def->tick)
     uint64_t requests;          //  requests answered
     uint64_t errors;            //  error answers and refused messages
     uint64_t published;         //  messages handed to the publisher
@@ -190,6 +194,12 @@ gl_ctx_emit (gl_ctx_t *ctx, const char *type, const char *qualifier, const char 
               qualifier? ".": "", qualifier? qualifier: "");
     return gl_outbox_append (ctx->service->outbox, ctx->txn, topic, type, id, body, body_len,
                              ctx->now, &ctx->emit_err);
+}
+
+void
+gl_ctx_more (gl_ctx_t *ctx)
+{
+    ctx->more = true;
 }
 
 int
@@ -329,6 +339,7 @@ s_clock (gl_service_t *self, const msgpack_object *req, gl_mapw_t *w, gl_err_t *
                         "time in ms since 1970, or how far to move it");
     //  Retention follows the domain clock: a simulated week trims as a real one would.
     self->next_housekeep = 0;
+    self->next_tick = 0;
     gl_mapw_i64 (w, "now_ms", gl_clock_now ());
     return 0;
 }
@@ -851,6 +862,36 @@ s_housekeep_txn (MDB_txn *txn, void *arg)
     return rc;
 }
 
+//  A timer round (def->tick) in its own write transaction, with the outbox opened and closed
+//  around it as for a batch, so that what it emits is published only after the commit.
+static int
+s_tick_txn (MDB_txn *txn, void *arg)
+{
+    gl_service_t *self = arg;
+    self->ctx.txn = txn;
+    self->ctx.now = gl_clock_now ();
+    self->ctx.emit_err.code = GL_OK;
+    self->ctx.more = false;
+    gl_outbox_begin (self->outbox);
+    int rc = self->def->tick (&self->ctx);
+    if (rc == 0)
+        rc = gl_outbox_end (self->outbox, txn);
+    return rc;
+}
+
+static void
+s_run_tick (gl_service_t *self)
+{
+    int rc = gl_store_write (self->store, s_tick_txn, self);
+    if (rc == 0)
+        self->published += gl_outbox_publish (self->outbox, zsock_resolve (self->pub));
+    else {
+        gl_outbox_abort (self->outbox);
+        gl_log_warning ("%s: timer round failed (it runs again at the next tick): %s",
+                        self->def->name, rc > 0? strerror (rc): mdb_strerror (rc));
+    }
+}
+
 //  ---------------------------------------------------------------------------------------------
 
 //  The service's consume function, held to its contract: a message it refused after writing
@@ -1062,6 +1103,11 @@ gl_service_run (gl_service_t *self, zsock_t *pipe)
                 gl_log_warning ("%s: retention round failed: %s", self->def->name,
                                 rc > 0? strerror (rc): mdb_strerror (rc));
             self->next_housekeep = now + S_HOUSEKEEP_MS;
+        }
+        if (self->def->tick && now >= self->next_tick) {
+            s_run_tick (self);
+            //  A backlog (after a downtime) is worked off round after round, between batches.
+            self->next_tick = self->ctx.more? now: now + S_TICK_MS;
         }
     }
     zpoller_destroy (&poller);

@@ -66,6 +66,14 @@ typedef struct {
         housekeeping round (and after the clock moves, in manual mode). Returns 0 or an LMDB
         error. NULL: nothing to trim.  */
     int (*housekeep) (gl_ctx_t *ctx);
+    /*  Timers: called about once a second (S_TICK_MS), and at once after the clock moves in
+        manual mode, in a write transaction of its own that is run like a batch: what it emits
+        (gl_ctx_emit) is written to the outbox in the transaction and published only after the
+        commit, so a message and the state change that caused it are kept or lost together
+        (a crash between the commit and the publish is repaired from the outbox by the
+        consumers' replay). Returns 0 or an LMDB error (the round is rolled back and runs
+        again at the next tick). NULL: no timers.  */
+    int (*tick) (gl_ctx_t *ctx);
     /*  Before the store closes: release what the state holds. The state itself (one block
         from zmalloc, set by open) is freed by the skeleton afterwards. NULL: nothing more.  */
     void (*close) (gl_service_t *self);
@@ -112,6 +120,9 @@ const gl_config_t *gl_ctx_config (gl_ctx_t *ctx);
 MDB_dbi gl_ctx_dbi (gl_ctx_t *ctx, const char *name);
 /*  The batch's time (domain clock, ms), the same for everything in the batch.  */
 int64_t gl_ctx_now (gl_ctx_t *ctx);
+/*  From a tick hook: there is more due than one round took on (it bounds its transaction);
+    the next round runs at once instead of a tick later.  */
+void gl_ctx_more (gl_ctx_t *ctx);
 /*  Emit a message on topic "<service>.<type>[.<qualifier>]" as part of this batch: written to
     the outbox now, published after the commit. Returns 0, an LMDB error, or GL_REFUSED when
     the message would be over limits/max_envelope_bytes (the handler returns it; the request

@@ -6,6 +6,7 @@
 #include "gl_json.h"
 #include "gl_org.h"
 #include "cli_calendar.h"
+#include "cli_escalation.h"
 #include "cli_out.h"
 
 #include <errno.h>
@@ -84,6 +85,10 @@ static const char *s_usage =
     "                        counters and every step\n"
     "  queue UNIT [--state to_sign|in_progress|open] [--limit N] [--after ID]\n"
     "                        the events UNIT holds (default: every open one), one a line\n"
+    "  overdue [UNIT] [--limit N] [--after NEXT]\n"
+    "                        overdue steps (all, or UNIT's) with their age and light\n"
+    "  mode [SCOPE wartime|peacetime --as CENTRE --reason TEXT [--person ID]]\n"
+    "                        the scopes in wartime and the latest switches, or a switch\n"
     "\n"
     "Options:\n"
     "  --config FILE         configuration (default /etc/gridloop/gridloop.cfg)\n"
@@ -1193,6 +1198,10 @@ main (int argc, char **argv)
         return s_event (nargs, args);
     if (streq (command, "queue"))
         return s_queue (nargs, args);
+    if (streq (command, "overdue"))
+        return cli_overdue (&s_cfg, nargs, args);
+    if (streq (command, "mode"))
+        return cli_mode (&s_cfg, nargs, args);
     const s_verb_t *verb = s_verb_lookup (command);
     if (verb)
         return s_verb (verb, nargs, args);

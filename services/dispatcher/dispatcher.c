@@ -321,6 +321,16 @@ s_publish (gl_ctx_t *ctx, const s_event_t *ev, const char *action, const char *a
     gl_mapw_i64 (&body, "when", gl_ctx_now (ctx));
     if (ev->unit [0])
         gl_mapw_str (&body, "unit", ev->unit);
+    //  The event's class after the action, on every message: escalation times each step by
+    //  priority and category (and metrics scores by them) without keeping a copy of the event.
+    gl_mapw_t class;
+    gl_mapw_init (&class);
+    if (ev->category [0])
+        gl_mapw_str (&class, "category", ev->category);
+    if (ev->priority [0])
+        gl_mapw_str (&class, "priority", ev->priority);
+    gl_mapw_map (&body, "class", &class);
+    gl_mapw_fini (&class);
     if (extra && extra->count) {
         gl_sbuffer_write (&body.body, extra->body.data, extra->body.size);
         body.count += extra->count;

@@ -79,9 +79,11 @@ tk_net_new (int port_base, const char *extra_cfg)
         "metrics\n    endpoint = \"tcp://127.0.0.1:%d\"\n"
         "domain\n    org = \"%s/deploy/yunyang/org.json\"\n"
         "    categories = \"%s/deploy/yunyang/categories.json\"\n"
-        "    admission = \"%s/deploy/yunyang/admission.json\"\n",
+        "    admission = \"%s/deploy/yunyang/admission.json\"\n"
+        "    calendar = \"%s/deploy/yunyang/calendar.json\"\n"
+        "    limits = \"%s/deploy/yunyang/limits.json\"\n",
         self->dir, self->dir, b, b + 1, b + 9, b + 10, b + 11, b + 12, b + 13, b + 14, GL_SOURCE_DIR,
-        GL_SOURCE_DIR, GL_SOURCE_DIR);
+        GL_SOURCE_DIR, GL_SOURCE_DIR, GL_SOURCE_DIR, GL_SOURCE_DIR);
     fclose (f);
     //  Extra settings are appended as sections of their own: the loader applies every
     //  setting in file order, so a later value overrides an earlier one.

@@ -48,6 +48,7 @@ test_defaults_match_the_documented_values (void **state)
     assert_string_equal (c->categories_path, "yunyang/categories.json");
     assert_string_equal (c->admission_path, "yunyang/admission.json");
     assert_string_equal (c->calendar_path, "yunyang/calendar.json");
+    assert_string_equal (c->limits_path, "yunyang/limits.json");
     assert_string_equal (c->log_level, "info");
     assert_string_equal (c->clock_mode, "wall");
     assert_int_equal (c->clock_start_ms, 0);
@@ -296,6 +297,7 @@ test_bundled_gridloop_cfg_loads_and_shows_the_defaults (void **state)
               "yunyang/admission.json");
     s_beside (defaults.calendar_path, sizeof defaults.calendar_path, path,
               "yunyang/calendar.json");
+    s_beside (defaults.limits_path, sizeof defaults.limits_path, path, "yunyang/limits.json");
     //  The one setting that is not a default: the bundled county registers its departments.
     assert_string_equal (s_cfg.intake_sources, "police-110 hotline-12345 sensors-flood");
     snprintf (defaults.intake_sources, sizeof defaults.intake_sources, "%s",
@@ -306,6 +308,7 @@ test_bundled_gridloop_cfg_loads_and_shows_the_defaults (void **state)
     assert_int_equal (access (s_cfg.categories_path, R_OK), 0);
     assert_int_equal (access (s_cfg.admission_path, R_OK), 0);
     assert_int_equal (access (s_cfg.calendar_path, R_OK), 0);
+    assert_int_equal (access (s_cfg.limits_path, R_OK), 0);
 }
 
 static void
@@ -331,6 +334,8 @@ test_server_cfg_differs_from_bundled_only_in_data_dir_and_domain_paths (void **s
     snprintf (defaults.backup_dir, sizeof defaults.backup_dir, "/var/backups/gridloop");
     snprintf (defaults.calendar_path, sizeof defaults.calendar_path,
               "/etc/gridloop/yunyang/calendar.json");
+    snprintf (defaults.limits_path, sizeof defaults.limits_path,
+              "/etc/gridloop/yunyang/limits.json");
     snprintf (defaults.intake_sources, sizeof defaults.intake_sources,
               "police-110 hotline-12345 sensors-flood");
     assert_memory_equal (&s_cfg, &defaults, sizeof defaults);
