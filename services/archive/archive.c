@@ -1,6 +1,8 @@
-/*  archive — the event history store (proto/archive.md): consume every stream, answer get and
-    list.  */
+/*  archive — the event history store (proto/archive.md): consume every stream, keep each
+    event's messages and its current summary, answer get, list and search.  */
 #include "archive.h"
+#include "archive_ops.h"
+#include "summary.h"
 
 #include <string.h>
 
@@ -9,6 +11,8 @@
 //  the order archive received it.
 //  "ids": id -> big-endian count of messages held.
 //  "totals": "messages", "events" -> big-endian counts.
+//  "summary", "index", "counts": each event's summary and the search indexes (summary.c).
+//  Every table is kept for good: the archive is where history must never be lost (DESIGN §3.5).
 
 #define S_NO_EVENT "#"          //  messages without an event id are kept under "#<src>"
 
@@ -45,7 +49,9 @@ s_consume (gl_ctx_t *ctx, const char *topic, const gl_envelope_t *env)
     gl_key_t k;
     s_event_key (&k, id, id_len, messages);
     gl_rec_t rec = { (uint64_t) env->ts, topic, strlen (topic), env->raw, env->raw_len };
-    return gl_rec_put (txn, events, k.bytes, k.len, &rec, 0);
+    if ((rc = gl_rec_put (txn, events, k.bytes, k.len, &rec, 0)))
+        return rc;
+    return ar_summary_apply (ctx, topic, env);
 }
 
 //  ---------------------------------------------------------------------------------------------
@@ -171,9 +177,12 @@ s_status (gl_service_t *self, gl_mapw_t *w)
 static const gl_op_t s_ops [] = {
     { .name = "get", .fn = s_op_get, .mutating = false, .schema = &s_get, .paged = true },
     { .name = "list", .fn = s_op_list, .mutating = false, .schema = &s_list },
+    { .name = "search", .fn = ar_op_search, .mutating = false, .schema = &ar_search_schema,
+      .paged = true },
 };
 
-static const char *const s_dbs [] = { "events", "ids", "totals", NULL };
+static const char *const s_dbs [] = { "events", "ids", "totals", "summary", "index", "counts",
+                                      NULL };
 
 const gl_service_def_t archive_service = {
     .name = "archive",
@@ -182,5 +191,6 @@ const gl_service_def_t archive_service = {
     .ops = s_ops,
     .nops = sizeof s_ops / sizeof s_ops [0],
     .consume = s_consume,
+    .needs_org = true,          //  search checks units and categories against the county's
     .status = s_status,
 };
