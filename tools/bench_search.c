@@ -289,7 +289,8 @@ main (int argc, char **argv)
     int64_t events = s_status ("archive", "tables.summary.entries");
     int64_t bytes = 0;
     static const char *const tables [] = { "tables.events.bytes", "tables.ids.bytes",
-        "tables.summary.bytes", "tables.index.bytes", "tables.counts.bytes", NULL };
+        "tables.summary.bytes", "tables.index.bytes", "tables.counts.bytes",
+        "tables.streams.bytes", NULL };
     for (size_t t = 0; tables [t]; t++)
         bytes += s_status ("archive", tables [t]) > 0? s_status ("archive", tables [t]): 0;
     printf ("archive: %lld events, %.0f store bytes per event (history, summary and "

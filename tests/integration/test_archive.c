@@ -1,7 +1,8 @@
 /*  Integration: the archive's search (proto/archive.md §3) through real bus, intake, dispatcher
     and archive processes on loopback, driven through the public protocol only: every search
     dimension alone and combined, counts, cursor paging that neither skips nor repeats while
-    reports arrive, bad input refused with INVALID and nothing changed; and the command line's
+    reports arrive, bad input refused with INVALID and nothing changed; each producer's stream
+    served from the archive's copy byte for byte as the producer replays it; and the command line's
     show, search and export of a large set in CSV and JSON lines, read back and compared field
     by field with what search answers.  */
 #include "testkit.h"
@@ -378,6 +379,102 @@ test_bad_search_is_invalid_with_a_clear_message_and_changes_nothing (void **stat
 
 
 //  ---------------------------------------------------------------------------------------------
+//  stream: anyone's replay from the archive's copy.
+
+//  Every message of a producer's stream, page by page of max: from the producer's own replay
+//  (archive false) or from the archive's stream op. As a JSON array of [topic, {$bin}].
+static json_t *
+s_stream_all (const char *producer, bool archive, unsigned max)
+{
+    json_t *all = json_array ();
+    long long epoch = tk_status (s_net, producer, "epoch"), from = 1;
+    for (;;) {
+        json_t *doc = archive? json_pack ("{s:s, s:s, s:I, s:I, s:i}", "op", "stream", "src",
+                                          producer, "epoch", epoch, "from", from, "max", max)
+                             : json_pack ("{s:s, s:I, s:i}", "op", "replay", "from", from,
+                                          "max", max);
+        gl_code_t code;
+        char message [512];
+        json_t *answer = s_send (archive? "archive": producer, doc, &code, message,
+                                 sizeof message);
+        json_decref (doc);
+        if (code != GL_OK)
+            fail_msg ("%s refused: %s", archive? "stream": "replay", message);
+        json_t *messages = json_object_get (answer, "messages");
+        size_t n = json_array_size (messages);
+        assert_true (n <= max);
+        json_array_extend (all, messages);
+        json_t *next = json_object_get (answer, "next");
+        if (archive) {
+            assert_int_equal (json_integer_value (json_object_get (answer, "epoch")), epoch);
+            if (!json_is_integer (next)) {
+                json_decref (answer);
+                break;
+            }
+            assert_int_equal (json_integer_value (next), from + (long long) n);
+            from = json_integer_value (next);
+        }
+        else {
+            from += (long long) n;
+            bool done = n == 0 || from > json_integer_value (json_object_get (answer, "last"));
+            if (done) {
+                json_decref (answer);
+                break;
+            }
+        }
+        json_decref (answer);
+    }
+    return all;
+}
+
+static void
+test_stream_serves_a_producers_stream_byte_for_byte_from_the_archive (void **state)
+{
+    s_settle ();
+    unsigned maxes [] = { 1, 7, 1000 };
+    for (int m = 0; m < 3; m++) {
+        const char *producers [] = { "intake", "dispatcher" };
+        for (int p = 0; p < 2; p++) {
+            json_t *own = s_stream_all (producers [p], false, maxes [m]);
+            json_t *copy = s_stream_all (producers [p], true, maxes [m]);
+            assert_true (json_array_size (own) > 10);
+            if (!json_equal (own, copy))
+                fail_msg ("the archive's copy of %s's stream (%zu messages) differs from its "
+                          "replay (%zu)", producers [p], json_array_size (copy),
+                          json_array_size (own));
+            json_decref (own);
+            json_decref (copy);
+        }
+    }
+    //  Past the end: nothing, and no next. An unknown producer or epoch: nothing either.
+    gl_code_t code;
+    char text [256], message [512];
+    snprintf (text, sizeof text, "{\"op\": \"stream\", \"src\": \"intake\", \"epoch\": %lld, "
+              "\"from\": 1000000}", (long long) tk_status (s_net, "intake", "epoch"));
+    json_t *doc = s_parse (text), *answer = s_send ("archive", doc, &code, NULL, 0);
+    assert_int_equal (code, GL_OK);
+    assert_int_equal (json_array_size (json_object_get (answer, "messages")), 0);
+    assert_true (json_is_null (json_object_get (answer, "next")));
+    json_decref (doc), json_decref (answer);
+    //  Bad input: INVALID, naming the field.
+    const char *bad [][2] = {
+        { "{\"op\": \"stream\", \"src\": \"intake\", \"from\": 1}", "epoch" },
+        { "{\"op\": \"stream\", \"src\": \"intake\", \"epoch\": 1, \"from\": 0}", "from" },
+        { "{\"op\": \"stream\", \"src\": \"intake\", \"epoch\": 1, \"from\": 1, "
+          "\"max\": 1001}", "max" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        doc = s_parse (bad [i][0]);
+        answer = s_send ("archive", doc, &code, message, sizeof message);
+        assert_int_equal (code, GL_INVALID);
+        if (!strstr (message, bad [i][1]))
+            fail_msg ("stream %s: the refusal does not name '%s': %s", bad [i][0], bad [i][1],
+                      message);
+        json_decref (doc), json_decref (answer);
+    }
+}
+
+//  ---------------------------------------------------------------------------------------------
 //  The command line.
 
 //  Run `gridloop --config CFG ARGS > out` in the scratch directory; returns its exit status and
@@ -612,6 +709,8 @@ main (void)
         cmocka_unit_test (test_search_summary_holds_state_holder_returns_and_times),
         cmocka_unit_test (test_paging_neither_skips_nor_repeats_while_reports_arrive),
         cmocka_unit_test (test_bad_search_is_invalid_with_a_clear_message_and_changes_nothing),
+        cmocka_unit_test (
+            test_stream_serves_a_producers_stream_byte_for_byte_from_the_archive),
         cmocka_unit_test (test_show_prints_a_timeline_with_who_when_and_why_in_county_time),
         cmocka_unit_test (test_cli_search_prints_a_table_and_refuses_bad_flags),
         cmocka_unit_test (
