@@ -521,6 +521,18 @@ def build_valid():
     })
     valid("reply.search.last_page", "reply", {"ok": True, "events": [], "next": None})
 
+    # -- archive: stream (proto/archive.md §4) --------------------------------------------------
+    valid("request.stream", "request", {"op": "stream", "src": "intake", "epoch": INTAKE_EPOCH,
+                                        "from": 4108, "max": 1})
+    valid("reply.stream", "reply", {
+        "ok": True, "src": "intake", "epoch": INTAKE_EPOCH,
+        "messages": [["intake.event.reported", env_full_bytes]],
+        "next": 4109,
+    })
+    valid("reply.stream.end", "reply", {
+        "ok": True, "src": "intake", "epoch": INTAKE_EPOCH, "messages": [], "next": None,
+    })
+
     # -- intake: answers (a department asks for intake's word on its reports) -------------------
     valid("request.answers", "request", {
         "op": "answers", "source": "police-110", "epoch": POLICE_EPOCH, "seqs": [42, 43],
