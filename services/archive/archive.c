@@ -36,6 +36,19 @@ s_stream_key (gl_key_t *k, const char *src, size_t src_len, uint64_t epoch)
     gl_key_u64 (k, epoch);
 }
 
+int
+ar_stream_position (gl_ctx_t *ctx, const gl_envelope_t *env, const void *events_key,
+                    size_t key_len)
+{
+    gl_key_t pos;
+    s_stream_key (&pos, env->src, env->src_len, env->epoch);
+    gl_key_u64 (&pos, env->seq);
+    if (pos.overflow)
+        return 0;               //  cannot happen: src is at most 64 bytes
+    return gl_db_put (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "streams"), pos.bytes, pos.len,
+                      events_key, key_len, 0);
+}
+
 static int
 s_consume (gl_ctx_t *ctx, const char *topic, const gl_envelope_t *env)
 {
@@ -62,12 +75,7 @@ s_consume (gl_ctx_t *ctx, const char *topic, const gl_envelope_t *env)
     gl_rec_t rec = { (uint64_t) env->ts, topic, strlen (topic), env->raw, env->raw_len };
     if ((rc = gl_rec_put (txn, events, k.bytes, k.len, &rec, 0)))
         return rc;
-    gl_key_t pos;
-    s_stream_key (&pos, env->src, env->src_len, env->epoch);
-    gl_key_u64 (&pos, env->seq);
-    if (!pos.overflow
-    &&  (rc = gl_db_put (txn, gl_ctx_dbi (ctx, "streams"), pos.bytes, pos.len, k.bytes, k.len,
-                         0)))
+    if ((rc = ar_stream_position (ctx, env, k.bytes, k.len)))
         return rc;
     return ar_summary_apply (ctx, topic, env);
 }
@@ -277,7 +285,7 @@ s_op_stream (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_
 static void
 s_status (gl_service_t *self, gl_mapw_t *w)
 {
-    static const char *const names [] = { "messages", "events", NULL };
+    static const char *const names [] = { "messages", "events", "rebuild", NULL };
     gl_service_status_counters (self, "totals", names, w);
 }
 
@@ -301,5 +309,7 @@ const gl_service_def_t archive_service = {
     .nops = sizeof s_ops / sizeof s_ops [0],
     .consume = s_consume,
     .needs_org = true,          //  search checks units and categories against the county's
+    .open = ar_summary_open,
     .status = s_status,
+    .housekeep = ar_summary_rebuild,
 };

@@ -19,6 +19,7 @@
     entry is deleted and its count taken down, the new one added, in the same transaction as
     the summary, so indexes and summaries never disagree.  */
 #include "summary.h"
+#include "archive_ops.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -328,4 +329,159 @@ ar_summary_apply (gl_ctx_t *ctx, const char *topic, const gl_envelope_t *env)
     for (size_t i = 0; rc == 0 && i < sizeof touched / sizeof touched [0]; i++)
         rc = s_touch (ctx, touched [i], s.id);
     return rc;
+}
+
+//  ---------------------------------------------------------------------------------------------
+//  Rebuilding from history: an archive that kept events before it kept summaries.
+//
+//  "totals" holds "summary_version" (1: every summary, index entry and stream position has been
+//  kept since the store began, or rebuilt since), "rebuild" (1 while a rebuild is under way)
+//  and "rebuild_after" (the last event id rebuilt: the next round starts after it). A rebuild
+//  recomputes each event from its whole history in arrival order, so live messages applied
+//  meanwhile are never counted twice: an event reached later is simply recomputed with them.
+
+#define S_VERSION 1             //  what the summaries of this code are
+
+static int
+s_open_txn (MDB_txn *txn, void *arg)
+{
+    gl_store_t *store = arg;
+    MDB_dbi totals = gl_store_dbi (store, "totals");
+    uint64_t version = 0, rebuilding = 0;
+    size_t entries = 0, bytes;
+    int rc;
+    if ((rc = gl_db_get_u64 (txn, totals, "summary_version", 15, &version))
+    ||  (rc = gl_db_get_u64 (txn, totals, "rebuild", 7, &rebuilding)))
+        return rc;
+    if (version >= S_VERSION || rebuilding)
+        return 0;
+    if ((rc = gl_db_size (txn, gl_store_dbi (store, "ids"), &entries, &bytes)))
+        return rc;
+    if (entries == 0)           //  a new store: complete from its first message
+        return gl_db_put_u64 (txn, totals, "summary_version", 15, S_VERSION);
+    return gl_db_put_u64 (txn, totals, "rebuild", 7, 1);
+}
+
+int
+ar_summary_open (gl_service_t *self, gl_err_t *err)
+{
+    int rc = gl_store_write (gl_service_store (self), s_open_txn, gl_service_store (self));
+    if (rc)
+        return gl_fail (err, GL_INTERNAL, "archive: cannot check its summaries' version: %s",
+                        mdb_strerror (rc));
+    return 0;
+}
+
+//  Forget an event's summary and its single-valued index entries (touched units stay: they
+//  come from its history and a recomputation finds them again).
+static int
+s_forget (gl_ctx_t *ctx, const char *id)
+{
+    MDB_txn *txn = gl_ctx_txn (ctx);
+    MDB_dbi summary = gl_ctx_dbi (ctx, "summary");
+    const void *val;
+    size_t vlen;
+    ar_summary_t old;
+    int rc = gl_db_get (txn, summary, id, strlen (id), &val, &vlen);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    if (ar_summary_decode (val, vlen, &old) == 0) {
+        for (size_t i = 0; rc == 0 && i < ar_dim_count; i++) {
+            const char *was = s_field (&old, ar_dims [i].offset);
+            if (*was)
+                rc = s_index (ctx, ar_dims [i].name, was, id, -1);
+        }
+        if (rc == 0 && old.closed_at)
+            rc = s_index (ctx, "closed", "yes", id, -1);
+    }
+    return rc? rc: gl_db_del (txn, summary, id, strlen (id));
+}
+
+typedef struct {
+    gl_ctx_t *ctx;
+    bool summarise;             //  an event's messages (false: "#<src>", positions only)
+} s_rebuild_t;
+
+//  One stored message of the event being rebuilt: its stream position, then its effect.
+static int
+s_rebuild_message (void *arg, const MDB_val *key, const MDB_val *val, bool peek)
+{
+    s_rebuild_t *r = arg;
+    gl_rec_t rec;
+    if (gl_rec_read (val->mv_data, val->mv_size, &rec))
+        return GL_ITEM_SKIP;
+    gl_doc_t doc;
+    gl_err_t err;
+    gl_envelope_t env;
+    int rc = 0;
+    if (gl_envelope_decode (&doc, rec.data, rec.len, &env, &err) == 0) {
+        char topic [GL_MAX_NAME * 4 + 1];
+        snprintf (topic, sizeof topic, "%.*s", (int) rec.topic_len, rec.topic);
+        rc = ar_stream_position (r->ctx, &env, key->mv_data, key->mv_size);
+        if (rc == 0 && r->summarise)
+            rc = ar_summary_apply (r->ctx, topic, &env);
+    }
+    gl_doc_fini (&doc);
+    return rc? rc: GL_ITEM_TAKE;
+}
+
+//  One held event id: recompute it from its whole history.
+static int
+s_rebuild_event (void *arg, const MDB_val *key, const MDB_val *val, bool peek)
+{
+    if (peek)
+        return GL_ITEM_TAKE;
+    gl_ctx_t *ctx = arg;
+    char id [GL_MAX_NAME + 2];
+    if (key->mv_size >= sizeof id)
+        return GL_ITEM_SKIP;
+    memcpy (id, key->mv_data, key->mv_size);
+    id [key->mv_size] = 0;
+    s_rebuild_t r = { ctx, id [0] != '#' };
+    int rc = r.summarise? s_forget (ctx, id): 0;
+    if (rc)
+        return rc;
+    gl_key_t prefix;
+    gl_key_init (&prefix);
+    gl_key_strn (&prefix, id, key->mv_size);
+    gl_range_t range = { .prefix = prefix.bytes, .prefix_len = prefix.len };
+    rc = gl_db_page (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "events"), &range, s_rebuild_message,
+                     &r, NULL);
+    return rc? rc: GL_ITEM_TAKE;
+}
+
+int
+ar_summary_rebuild (gl_ctx_t *ctx)
+{
+    MDB_txn *txn = gl_ctx_txn (ctx);
+    MDB_dbi totals = gl_ctx_dbi (ctx, "totals");
+    uint64_t rebuilding = 0;
+    int rc = gl_db_get_u64 (txn, totals, "rebuild", 7, &rebuilding);
+    if (rc || !rebuilding)
+        return rc;
+    const void *after = NULL;
+    size_t after_len = 0;
+    rc = gl_db_get (txn, totals, "rebuild_after", 13, &after, &after_len);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    //  The cursor is copied: the writes below may move the page it points into.
+    uint8_t from [GL_MAX_NAME + 2];
+    if (rc == 0 && after_len < sizeof from)
+        memcpy (from, after, after_len);
+    else
+        after_len = 0;
+    gl_range_t range = { .from = after_len? from: NULL, .from_len = after_len, .after = true,
+                         .max_items = AR_REBUILD_EVENTS };
+    gl_page_t page;
+    if ((rc = gl_db_page (txn, gl_ctx_dbi (ctx, "ids"), &range, s_rebuild_event, ctx, &page)))
+        return rc;
+    if (page.more)
+        return gl_db_put (txn, totals, "rebuild_after", 13, page.last, page.last_len, 0);
+    gl_log_notice ("archive: summaries, indexes and stream positions rebuilt from the history");
+    if ((rc = gl_db_del (txn, totals, "rebuild", 7))
+    ||  (rc = gl_db_del (txn, totals, "rebuild_after", 13)))
+        return rc;
+    return gl_db_put_u64 (txn, totals, "summary_version", 15, S_VERSION);
 }

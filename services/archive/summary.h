@@ -58,4 +58,13 @@ void ar_index_key (gl_key_t *k, const char *dim, const char *value, size_t value
 int ar_index_count (MDB_txn *txn, MDB_dbi counts, const char *dim, const char *value,
                     size_t value_len, uint64_t *count);
 
+/*  An archive whose store predates summaries (it holds events but no summary version) has its
+    summaries, indexes and stream positions rebuilt from its history by ar_summary_rebuild,
+    AR_REBUILD_EVENTS events per housekeeping round; a new store is marked complete. open:
+    returns 0 or -1 with err; rebuild: 0 or an LMDB error.  */
+#define AR_REBUILD_EVENTS 5000  //  events per round: about a quarter second of work, so that
+                                //  requests and streams wait no longer behind a round
+int ar_summary_open (gl_service_t *self, gl_err_t *err);
+int ar_summary_rebuild (gl_ctx_t *ctx);
+
 #endif

@@ -2,7 +2,8 @@
     and archive processes on loopback, driven through the public protocol only: every search
     dimension alone and combined, counts, cursor paging that neither skips nor repeats while
     reports arrive, bad input refused with INVALID and nothing changed; each producer's stream
-    served from the archive's copy byte for byte as the producer replays it; and the command line's
+    served from the archive's copy byte for byte as the producer replays it; an archive from
+    before summaries rebuilt from its history to the same answers; and the command line's
     show, search and export of a large set in CSV and JSON lines, read back and compared field
     by field with what search answers.  */
 #include "testkit.h"
@@ -12,6 +13,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <signal.h>
 #include <sys/wait.h>
 
 #define S_PORTS     24600       //  this test's ports (24600..24614)
@@ -475,6 +477,75 @@ test_stream_serves_a_producers_stream_byte_for_byte_from_the_archive (void **sta
 }
 
 //  ---------------------------------------------------------------------------------------------
+//  An archive from before summaries: rebuilt from its history.
+
+//  What an archive made before summaries holds: the history, no summary, index, count or
+//  stream position, and no summary version.
+static int
+s_as_before_summaries (MDB_txn *txn, void *arg)
+{
+    gl_store_t *store = arg;
+    const char *tables [] = { "summary", "index", "counts", "streams" };
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < 4; i++)
+        rc = gl_db_clear (txn, gl_store_dbi (store, tables [i]));
+    return rc? rc: gl_db_del (txn, gl_store_dbi (store, "totals"), "summary_version", 15);
+}
+
+static void
+test_an_archive_from_before_summaries_is_rebuilt_from_its_history (void **state)
+{
+    s_settle ();
+    long long count_sj = -1, count_all = -1;
+    char *sj = s_search_all ("{\"unit\": \"SJ\"}", 100, &count_sj);
+    char *all = s_search_all ("{}", 1000, &count_all);
+    json_t *stream = s_stream_all ("intake", true, 1000);
+    tk_kill (s_net, "archive", SIGTERM);
+    char dir [512];
+    snprintf (dir, sizeof dir, "%s/var/archive", s_net->dir);
+    const char *dbs [] = { "events", "ids", "totals", "streams", "summary", "index", "counts",
+                           NULL };
+    gl_err_t err;
+    gl_store_t *store = gl_store_new (dir, dbs, 64, GL_SYNC, &err);
+    if (!store)
+        fail_msg ("cannot open the archive's store: %s", err.message);
+    assert_int_equal (gl_store_write (store, s_as_before_summaries, store), 0);
+    gl_store_destroy (&store);
+
+    tk_start (s_net, "archive");
+    assert_int_equal (tk_status (s_net, "archive", "rebuild"), 1);
+    //  The rebuild runs at housekeeping, which a manual clock's move brings on.
+    tk_advance (s_net, "archive", 1000);
+    int64_t end = zclock_mono () + S_WAIT_MS;
+    while (tk_status (s_net, "archive", "rebuild") != 0 && zclock_mono () < end)
+        zclock_sleep (20);      //  another process: nothing to wait on but time
+    assert_int_equal (tk_status (s_net, "archive", "rebuild"), 0);
+    long long count = -1;
+    char *got = s_search_all ("{\"unit\": \"SJ\"}", 100, &count);
+    assert_string_equal (got, sj);
+    assert_int_equal (count, count_sj);
+    free (got);
+    got = s_search_all ("{}", 1000, &count);
+    assert_string_equal (got, all);
+    assert_int_equal (count, count_all);
+    free (got);
+    json_t *again = s_stream_all ("intake", true, 1000);
+    assert_true (json_equal (stream, again));
+    json_decref (again);
+    json_decref (stream);
+    //  Every field of every summary as it was: e2 was returned once and is FILED.
+    gl_code_t code;
+    json_t *answer = s_search_raw ("{\"channel\": \"hotline\", \"state\": \"FILED\"}", &code,
+                                   NULL, 0);
+    json_t *ev = json_array_get (json_object_get (answer, "events"), 0);
+    assert_string_equal (json_string_value (json_object_get (ev, "id")), e2);
+    assert_int_equal (json_integer_value (json_object_get (ev, "returns")), 1);
+    json_decref (answer);
+    free (sj);
+    free (all);
+}
+
+//  ---------------------------------------------------------------------------------------------
 //  The command line.
 
 //  Run `gridloop --config CFG ARGS > out` in the scratch directory; returns its exit status and
@@ -711,6 +782,7 @@ main (void)
         cmocka_unit_test (test_bad_search_is_invalid_with_a_clear_message_and_changes_nothing),
         cmocka_unit_test (
             test_stream_serves_a_producers_stream_byte_for_byte_from_the_archive),
+        cmocka_unit_test (test_an_archive_from_before_summaries_is_rebuilt_from_its_history),
         cmocka_unit_test (test_show_prints_a_timeline_with_who_when_and_why_in_county_time),
         cmocka_unit_test (test_cli_search_prints_a_table_and_refuses_bad_flags),
         cmocka_unit_test (
