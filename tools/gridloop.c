@@ -5,6 +5,7 @@
 #include "gl_config.h"
 #include "gl_json.h"
 #include "gl_org.h"
+#include "cli_archive.h"
 #include "cli_calendar.h"
 #include "cli_escalation.h"
 #include "cli_out.h"
@@ -27,7 +28,16 @@ static const char *s_usage =
     "      [--lat DEG --lon DEG] [--people N] [--amount YUAN] [--attach REF]...\n"
     "      [--on-site] [--evidence TEXT] [--key KEY]\n"
     "    or: report --json FILE   (a JSON report document; - reads standard input)\n"
-    "  show ID [--json]      an event's full history from the archive\n"
+    "  show ID [--json]      an event's history from the archive as a timeline: when (county\n"
+    "                        time), what, who and why\n"
+    "  search [FILTERS] [--limit N] [--after ID] [--count] [--json]\n"
+    "                        events by any dimension, in id order, as a table; FILTERS:\n"
+    "      --unit UNIT (touched, any tier) --holder UNIT --state STATE --category LL.SS\n"
+    "      --sanshi major|minor|private --priority P1..P4 --channel CHANNEL --role ROLE\n"
+    "      --source ID --reported-from T --reported-to T --closed-from T --closed-to T\n"
+    "      --month YYYY-MM (reported in that month); T: YYYY-MM-DD[THH:MM] county time, or ms\n"
+    "  export [FILTERS] --format csv|jsonl   every event of a search to stdout, e.g.\n"
+    "                        `gridloop export --unit SJ-01-01 --month 2026-11 --format csv > f.csv`\n"
     "  list [--after ID] [--limit N]   events held by the archive, in id order\n"
     "  status [NAME...]      every process's status (or only the named ones): up, DOWN,\n"
     "                        not built or not configured; exits 1 if one is DOWN\n"
@@ -324,43 +334,6 @@ s_report (int argc, char **argv)
     }
     gl_doc_fini (&answer);
     msgpack_sbuffer_destroy (&req);
-    return rc;
-}
-
-static int
-s_show (int argc, char **argv)
-{
-    bool json = false;
-    const char *id = s_id_and_json (argc, argv, &json);
-    if (!id)
-        return s_usage_error ("show takes ID [--json], e.g. gridloop show "
-                              "500235-20261127-000000001");
-    gl_doc_t answer;
-    int rc = s_get_by_id ("archive", id, &answer);
-    if (rc == 0 && json)
-        s_print_json (&answer.root);
-    else
-    if (rc == 0) {
-        const msgpack_object *messages = gl_map_get (&answer.root, "messages");
-        printf ("event %s: %u messages\n", id, messages? messages->via.array.size: 0);
-        for (uint32_t i = 0; messages && i < messages->via.array.size; i++) {
-            const msgpack_object *m = &messages->via.array.ptr [i];
-            const char *topic = "";
-            size_t topic_len = 0;
-            gl_get_str (m, "topic", &topic, &topic_len);
-            const msgpack_object *e = gl_map_get (m, "envelope");
-            gl_envelope_t env = { 0 };
-            gl_get_str (e, "src", &env.src, &env.src_len);
-            gl_get_u64 (e, "seq", &env.seq);
-            gl_get_i64 (e, "ts", &env.ts);
-            env.id = id;
-            env.id_len = strlen (id);
-            env.body = gl_map_get (e, "body");
-            if (env.body)
-                s_print_line (topic, topic_len, &env);
-        }
-    }
-    gl_doc_fini (&answer);
     return rc;
 }
 
@@ -1179,7 +1152,11 @@ main (int argc, char **argv)
     if (streq (command, "report"))
         return s_report (nargs, args);
     if (streq (command, "show"))
-        return s_show (nargs, args);
+        return cli_archive_show (&s_cfg, nargs, args);
+    if (streq (command, "search"))
+        return cli_archive_search (&s_cfg, nargs, args);
+    if (streq (command, "export"))
+        return cli_archive_export (&s_cfg, nargs, args);
     if (streq (command, "list"))
         return s_list (nargs, args);
     if (streq (command, "status"))

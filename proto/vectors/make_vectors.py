@@ -496,6 +496,43 @@ def build_valid():
         "next": None,
     })
 
+    # -- archive: search (proto/archive.md §3) --------------------------------------------------
+    valid("request.search", "request", {"op": "search", "unit": "QL", "category": "03.01",
+                                        "state": "DISPATCHED", "limit": 2, "count": True})
+    valid("request.search.next_page", "request", {
+        "op": "search", "unit": "QL", "category": "03.01", "state": "DISPATCHED", "limit": 2,
+        "after": ID_41})
+    valid("request.search.time_ranges", "request", {
+        "op": "search", "unit": "SJ-01-01", "reported_from": 1793462400000,
+        "reported_to": 1796054400000, "closed_from": 1793462400000})
+
+    def summary(event_id, grid, community, street, unit, reported_at):
+        return {"id": event_id, "state": "DISPATCHED", "category": "03.01", "sanshi": "major",
+                "priority": "P2", "grid": grid, "community": community, "street": street,
+                "unit": unit, "step": 1, "role": "grid_worker", "channel": "app",
+                "source": None, "reported_at": reported_at, "closed_at": None, "returns": 0,
+                "cards": 0, "attached": 0, "rating": None, "updated_at": reported_at + 207}
+    valid("reply.search", "reply", {
+        "ok": True,
+        "events": [summary(ID_40, "QL-02-03", "QL-02", "QL", "QL-B4", 1795741000250),
+                   summary(ID_41, "QL-01-01", "QL-01", "QL", "QL-B4", 1795741331804)],
+        "next": ID_41,
+        "count": 5,
+    })
+    valid("reply.search.last_page", "reply", {"ok": True, "events": [], "next": None})
+
+    # -- archive: stream (proto/archive.md §4) --------------------------------------------------
+    valid("request.stream", "request", {"op": "stream", "src": "intake", "epoch": INTAKE_EPOCH,
+                                        "from": 4108, "max": 1})
+    valid("reply.stream", "reply", {
+        "ok": True, "src": "intake", "epoch": INTAKE_EPOCH,
+        "messages": [["intake.event.reported", env_full_bytes]],
+        "next": 4109,
+    })
+    valid("reply.stream.end", "reply", {
+        "ok": True, "src": "intake", "epoch": INTAKE_EPOCH, "messages": [], "next": None,
+    })
+
     # -- intake: answers (a department asks for intake's word on its reports) -------------------
     valid("request.answers", "request", {
         "op": "answers", "source": "police-110", "epoch": POLICE_EPOCH, "seqs": [42, 43],

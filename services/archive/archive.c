@@ -1,6 +1,8 @@
-/*  archive — the event history store (proto/archive.md): consume every stream, answer get and
-    list.  */
+/*  archive — the event history store (proto/archive.md): consume every stream, keep each
+    event's messages and its current summary, answer get, list and search.  */
 #include "archive.h"
+#include "archive_ops.h"
+#include "summary.h"
 
 #include <string.h>
 
@@ -9,6 +11,10 @@
 //  the order archive received it.
 //  "ids": id -> big-endian count of messages held.
 //  "totals": "messages", "events" -> big-endian counts.
+//  "streams": producer, 0x00, big-endian epoch, big-endian seq -> the key of the message in
+//  "events": each producer's stream as the archive holds it, for `stream` (anyone's replay).
+//  "summary", "index", "counts": each event's summary and the search indexes (summary.c).
+//  Every table is kept for good: the archive is where history must never be lost (DESIGN §3.5).
 
 #define S_NO_EVENT "#"          //  messages without an event id are kept under "#<src>"
 
@@ -19,6 +25,28 @@ s_event_key (gl_key_t *k, const char *id, size_t id_len, uint64_t n)
     gl_key_init (k);
     gl_key_strn (k, id, id_len);
     gl_key_u64 (k, n);
+}
+
+//  The start of a producer's stream position key: producer, 0x00, big-endian epoch.
+static void
+s_stream_key (gl_key_t *k, const char *src, size_t src_len, uint64_t epoch)
+{
+    gl_key_init (k);
+    gl_key_strn (k, src, src_len);
+    gl_key_u64 (k, epoch);
+}
+
+int
+ar_stream_position (gl_ctx_t *ctx, const gl_envelope_t *env, const void *events_key,
+                    size_t key_len)
+{
+    gl_key_t pos;
+    s_stream_key (&pos, env->src, env->src_len, env->epoch);
+    gl_key_u64 (&pos, env->seq);
+    if (pos.overflow)
+        return 0;               //  cannot happen: src is at most 64 bytes
+    return gl_db_put (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "streams"), pos.bytes, pos.len,
+                      events_key, key_len, 0);
 }
 
 static int
@@ -45,7 +73,11 @@ s_consume (gl_ctx_t *ctx, const char *topic, const gl_envelope_t *env)
     gl_key_t k;
     s_event_key (&k, id, id_len, messages);
     gl_rec_t rec = { (uint64_t) env->ts, topic, strlen (topic), env->raw, env->raw_len };
-    return gl_rec_put (txn, events, k.bytes, k.len, &rec, 0);
+    if ((rc = gl_rec_put (txn, events, k.bytes, k.len, &rec, 0)))
+        return rc;
+    if ((rc = ar_stream_position (ctx, env, k.bytes, k.len)))
+        return rc;
+    return ar_summary_apply (ctx, topic, env);
 }
 
 //  ---------------------------------------------------------------------------------------------
@@ -161,19 +193,113 @@ s_op_list (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t 
     return rc;
 }
 
+static const gl_field_t s_stream_fields [] = {
+    { .key = "src", .type = GL_F_STR, .required = true, .min = 1, .max = GL_MAX_NAME,
+      .hint = "the producer whose stream is wanted, e.g. \"intake\"" },
+    { .key = "epoch", .type = GL_F_UINT, .required = true,
+      .hint = "the producer's epoch the seqs belong to (its status or heartbeat says it)" },
+    { .key = "from", .type = GL_F_UINT, .required = true, .min = 1,
+      .hint = "the first seq wanted, 1 or more" },
+    { .key = "max", .type = GL_F_UINT, .min = 1, .max = 1000,
+      .hint = "the most messages to return, 1 to 1000 (default 1000)" },
+};
+static const gl_schema_t s_stream = GL_SCHEMA ("stream", s_stream_fields);
+
+typedef struct {
+    MDB_txn *txn;
+    MDB_dbi events;
+    gl_listw_t list;            //  [topic, bin] pairs
+    size_t bytes, max_bytes;    //  envelope bytes so far, and the page's bound
+    uint64_t last;              //  the last seq taken
+    bool more;                  //  a message after the full page
+} s_stream_page_t;
+
+//  One position of a producer's stream: the message it points to, as [topic, bin envelope].
+static int
+s_stream_item (void *arg, const MDB_val *key, const MDB_val *val, bool peek)
+{
+    s_stream_page_t *p = arg;
+    const void *bytes;
+    size_t len;
+    gl_rec_t rec;
+    int rc = gl_db_get (p->txn, p->events, val->mv_data, val->mv_size, &bytes, &len);
+    if (rc)
+        return rc == MDB_NOTFOUND? GL_ITEM_SKIP: rc;
+    if (gl_rec_read (bytes, len, &rec))
+        return GL_ITEM_SKIP;
+    if (peek || (p->list.count && p->bytes + rec.len > p->max_bytes)) {
+        p->more = true;         //  peek: the page is full by count; else by bytes
+        return peek? GL_ITEM_TAKE: GL_ITEM_STOP;
+    }
+    msgpack_pack_array (&p->list.pk, 2);
+    msgpack_pack_str (&p->list.pk, rec.topic_len);
+    msgpack_pack_str_body (&p->list.pk, rec.topic, rec.topic_len);
+    msgpack_pack_bin (&p->list.pk, rec.len);
+    msgpack_pack_bin_body (&p->list.pk, rec.data, rec.len);
+    p->list.count++;
+    p->bytes += rec.len;
+    p->last = gl_be64_get ((const uint8_t *) key->mv_data + key->mv_size - 8);
+    return GL_ITEM_TAKE;
+}
+
+//  stream: a producer's messages as the archive holds them, for a consumer that was away
+//  longer than the producer's outbox keeps them (proto/archive.md §4).
+static int
+s_op_stream (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t *err)
+{
+    const char *src;
+    size_t src_len;
+    uint64_t epoch = 0, from = 1, max = 1000;
+    gl_get_str (req, "src", &src, &src_len);
+    gl_get_u64 (req, "epoch", &epoch);
+    gl_get_u64 (req, "from", &from);
+    gl_get_u64 (req, "max", &max);
+    gl_key_t prefix, start;
+    s_stream_key (&prefix, src, src_len, epoch);
+    start = prefix;
+    gl_key_u64 (&start, from);
+    const gl_config_t *cfg = gl_ctx_config (ctx);
+    s_stream_page_t page = { .txn = gl_ctx_txn (ctx), .events = gl_ctx_dbi (ctx, "events"),
+                             .max_bytes = (size_t) cfg->replay_kb << 10 };
+    if (page.max_bytes > (size_t) cfg->max_msg_bytes / 2)
+        page.max_bytes = (size_t) cfg->max_msg_bytes / 2;
+    gl_listw_init (&page.list);
+    gl_range_t range = { .prefix = prefix.bytes, .prefix_len = prefix.len,
+                         .from = start.bytes, .from_len = start.len, .max_items = max };
+    gl_page_t taken;
+    int rc = gl_db_page (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "streams"), &range,
+                         s_stream_item, &page, &taken);
+    if (rc == 0) {
+        gl_mapw_strn (reply, "src", src, src_len);
+        gl_mapw_u64 (reply, "epoch", epoch);
+        gl_mapw_list (reply, "messages", &page.list);
+        if (page.more || taken.more)
+            gl_mapw_u64 (reply, "next", page.last + 1);
+        else
+            gl_mapw_nil (reply, "next");
+    }
+    gl_listw_fini (&page.list);
+    return rc;
+}
+
 static void
 s_status (gl_service_t *self, gl_mapw_t *w)
 {
-    static const char *const names [] = { "messages", "events", NULL };
+    static const char *const names [] = { "messages", "events", "rebuild", NULL };
     gl_service_status_counters (self, "totals", names, w);
 }
 
 static const gl_op_t s_ops [] = {
     { .name = "get", .fn = s_op_get, .mutating = false, .schema = &s_get, .paged = true },
     { .name = "list", .fn = s_op_list, .mutating = false, .schema = &s_list },
+    { .name = "search", .fn = ar_op_search, .mutating = false, .schema = &ar_search_schema,
+      .paged = true },
+    { .name = "stream", .fn = s_op_stream, .mutating = false, .schema = &s_stream,
+      .paged = true },
 };
 
-static const char *const s_dbs [] = { "events", "ids", "totals", NULL };
+static const char *const s_dbs [] = { "events", "ids", "totals", "streams", "summary", "index",
+                                      "counts", NULL };
 
 const gl_service_def_t archive_service = {
     .name = "archive",
@@ -182,5 +308,8 @@ const gl_service_def_t archive_service = {
     .ops = s_ops,
     .nops = sizeof s_ops / sizeof s_ops [0],
     .consume = s_consume,
+    .needs_org = true,          //  search checks units and categories against the county's
+    .open = ar_summary_open,
     .status = s_status,
+    .housekeep = ar_summary_rebuild,
 };
