@@ -1,5 +1,6 @@
 /*  gl_db — tables, keys, records, pages and trimming.  */
 #include "gl_db.h"
+#include "gl_mapw.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -388,4 +389,15 @@ gl_db_trim (MDB_txn *txn, MDB_dbi dbi, const gl_trim_t *how, gl_item_fn *on_dele
     }
     mdb_cursor_close (cur);
     return rc == MDB_NOTFOUND? 0: rc;
+}
+
+int
+gl_db_list_item (void *arg, const MDB_val *key, const MDB_val *val, bool peek)
+{
+    if (!peek) {
+        gl_listw_t *list = arg;
+        gl_sbuffer_write (&list->items, val->mv_data, val->mv_size);
+        list->count++;
+    }
+    return GL_ITEM_TAKE;
 }

@@ -158,4 +158,8 @@ int gl_db_trim (MDB_txn *txn, MDB_dbi dbi, const gl_trim_t *how, gl_item_fn *on_
 int64_t gl_stamp_key (const MDB_val *key, const MDB_val *val);
 int64_t gl_stamp_value (const MDB_val *key, const MDB_val *val);
 
+/*  A page item function that appends each stored value, as it is (a msgpack value), to the
+    gl_listw_t * in arg: a page of records answered as stored.  */
+int gl_db_list_item (void *arg, const MDB_val *key, const MDB_val *val, bool peek);
+
 #endif

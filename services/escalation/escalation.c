@@ -838,17 +838,6 @@ s_op_switch_mode (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl
     return rc;
 }
 
-static int
-s_mode_item (void *arg, const MDB_val *key, const MDB_val *val, bool peek)
-{
-    if (!peek) {
-        gl_listw_t *list = arg;
-        gl_sbuffer_write (&list->items, val->mv_data, val->mv_size);
-        list->count++;
-    }
-    return GL_ITEM_TAKE;
-}
-
 //  The scopes in wartime now, and the latest switches (newest first).
 static int
 s_op_mode (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t *err)
@@ -857,10 +846,10 @@ s_op_mode (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t 
     gl_listw_init (&wartime);
     gl_listw_init (&switches);
     gl_range_t all = { .max_items = 1000 }, latest = { .reverse = true, .max_items = 20 };
-    int rc = gl_db_page (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "modes"), &all, s_mode_item,
+    int rc = gl_db_page (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "modes"), &all, gl_db_list_item,
                          &wartime, NULL);
     if (rc == 0)
-        rc = gl_db_page (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "mode_log"), &latest, s_mode_item,
+        rc = gl_db_page (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "mode_log"), &latest, gl_db_list_item,
                          &switches, NULL);
     if (rc == 0) {
         gl_mapw_list (reply, "wartime", &wartime);
