@@ -120,6 +120,7 @@ typedef struct {
     int priority;               //  1 (P1, urgent) .. 4 (P4, complex)
     gl_matter_t matter;         //  typical kind of matter (三事)
     bool dispute;               //  mediation (四调) applies
+    const char *advice;         //  what a 私事 of it is closed with; NULL: none in the file
 } gl_category_t;
 
 /*  事项准入: the list an admitted item is on. Names: duty assist negative certify.  */

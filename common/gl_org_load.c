@@ -331,11 +331,14 @@ s_tier_handler (s_load_t *ld, const json_t *handler, const char *key, gl_unit_ki
     return gl_domain_bad (&ld->d, "handler '%s' is \"%s\"; expected one of %s", key, *out, list);
 }
 
+#define S_ADVICE_MAX 1023        //  bytes of advice: a few sentences, well inside one message
+
 static int
 s_load_category (s_load_t *ld, const json_t *item, gl_category_t *cat, zhashx_t *groups)
 {
     static const char *const keys [] = {
-        "code", "name", "group", "board", "handler", "priority", "sanshi", "dispute", NULL
+        "code", "name", "group", "board", "handler", "priority", "sanshi", "dispute", "advice",
+        NULL
     };
     static const char *const handler_keys [] = {
         "grid", "community", "street", "county", NULL
@@ -374,6 +377,9 @@ s_load_category (s_load_t *ld, const json_t *item, gl_category_t *cat, zhashx_t 
     if (!json_is_boolean (dispute))
         return gl_domain_bad (&ld->d, "'dispute' must be true or false");
     cat->dispute = json_is_true (dispute);
+    //  Optional: the advice a 私事 of this category is closed with (a few sentences).
+    if (gl_domain_string_opt (&ld->d, item, "advice", S_ADVICE_MAX, &cat->advice))
+        return -1;
     //  Every category of one group (LL) carries the same group name.
     char ll [3] = { c [0], c [1], 0 };
     const gl_category_t *first = zhashx_lookup (groups, ll);

@@ -22,7 +22,8 @@
 #                HELPER_WEIGHTS), community workers, centre and board posts, department
 #                liaisons, mediators.
 #   CATEGORIES   the event categories: code LL.SS, name, default board, default handler per
-#                tier, priority, typical 三事 type, and whether mediation applies.
+#                tier, priority, typical 三事 type, and whether mediation applies; ADVICE
+#                gives the advice a 私事 of the category is closed with.
 #   ADMISSION    the admitted-items registry (事项准入): which categories of work a community
 #                or grid may be given, on which list (依法履职, 依法协助, 证明; or the 负面清单
 #                of work it must never be given), the owning department, the legal basis and
@@ -233,6 +234,25 @@ CATEGORIES = [
     # 99 其他: triaged by the command centres.
     ("99.01", "其他事项", "livelihood", GW, CS, "C", "CTY-C", "P3", "minor", False),
 ]
+
+# The advice a grid gives with a 私事 (private matter) it closes: what the residents can do
+# themselves and where to turn if that fails. Every category that is, or may be re-triaged as,
+# a 私事 has its own; the dispatcher publishes it with the closing and keeps it on the event.
+ADVICE = {
+    "01.01": "婚姻家庭纠纷属私事：网格员已引导双方自行协商；协商不成可申请社区人民调解委员会调解，"
+             "或向人民法院起诉",
+    "01.02": "邻里纠纷属私事：网格员已引导双方本着互谅互让自行协商；协商不成可申请社区人民调解",
+    "01.03": "房屋宅基地纠纷：网格员已引导双方依据确权资料自行协商；协商不成可申请乡镇（街道）"
+             "调处或依法诉讼",
+    "01.04": "山林土地纠纷：网格员已引导双方依据权属证明自行协商；协商不成可申请街道调处或依法诉讼",
+    "01.07": "物业管理纠纷：网格员已引导业主与物业服务企业依据物业服务合同协商；协商不成可申请"
+             "社区调解或向住建部门投诉",
+    "01.09": "合同和经济纠纷属私事：网格员已告知依据合同约定自行协商；协商不成可申请调解、仲裁或"
+             "向人民法院起诉",
+    "01.10": "消费纠纷属私事：网格员已引导与经营者协商；协商不成可拨打12315投诉或申请调解",
+    "01.99": "其他矛盾纠纷：网格员已引导当事人自行协商；协商不成可申请社区人民调解",
+    "09.02": "政策咨询已由网格员当面解答并告知办理渠道（12345热线、政务服务中心）",
+}
 
 # The admitted-items registry (事项准入). A community or grid may be given an event's work only
 # if an item of list duty (依法履职), assist (依法协助) or certify (证明) covers its category
@@ -475,6 +495,8 @@ def categories():
                         "county": county},
             "priority": prio, "sanshi": sanshi, "dispute": dispute,
         })
+        if code in ADVICE:
+            out[-1]["advice"] = ADVICE[code]
     return out
 
 

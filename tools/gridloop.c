@@ -80,6 +80,11 @@ static const char *s_usage =
     "                        (小事: the community's consultation, stage by stage)\n"
 
     "      archive\n"
+    "      retriage          [--category LL.SS] [--sanshi major|minor|private]\n"
+    "                        [--priority P1..P4] [--board party|economy|livelihood|safety]\n"
+    "                        --reason TEXT   (改派: file it again and route it again)\n"
+    "      reopen            --reason TEXT   (a 私事 closed with advice, within\n"
+    "                        dispatcher/reopen_days)\n"
     "  event ID [--json]     the dispatcher's view of an event: state, triage, assigned unit,\n"
     "                        counters and every step\n"
     "  queue UNIT [--state to_sign|in_progress|open] [--limit N] [--after ID]\n"
@@ -719,6 +724,12 @@ static const s_verb_t s_verbs [] = {
                                 "topic|meeting|decision|carry_out|publish" },
                               { "text", "text", S_STR, "TEXT" } } },
     { "archive", "archive", S_NONE },
+    { "retriage", "retriage", { { "category", "category", S_STR, "LL.SS" },
+                                { "sanshi", "sanshi", S_STR, "major|minor|private" },
+                                { "priority", "priority", S_STR, "P1..P4" },
+                                { "board", "board", S_STR, "party|economy|livelihood|safety" },
+                                { "reason", "reason", S_STR, "TEXT" } } },
+    { "reopen", "reopen", { { "reason", "reason", S_STR, "TEXT" } } },
 };
 #define S_VERBS (sizeof s_verbs / sizeof s_verbs [0])
 

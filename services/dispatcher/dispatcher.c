@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <string.h>
+#include <time.h>
 
 //  ---------------------------------------------------------------------------------------------
 //  States (DOMAIN.md section 4).
@@ -59,12 +60,15 @@ typedef struct {
     char consultation [12];     //  小事 consultation: the last stage done ("" before topic)
     char supervision [8];       //  "" | normal | yellow | red
     uint64_t extension_days;    //  pending extension request (0: none)
+    char advice [1024];         //  the advice a 私事 was closed with ("" otherwise)
     int64_t created_at;         //  ms
     int64_t updated_at;         //  ms
+    int64_t closed_at;          //  ms when it last closed (0 while open)
 } s_event_t;
 
 typedef struct {
     gl_org_t *org;              //  the county: units, categories, admission
+    int64_t reopen_days;        //  dispatcher/reopen_days: how long a 私事 may be reopened
 } s_dispatcher_t;
 
 //  ---------------------------------------------------------------------------------------------
@@ -94,7 +98,8 @@ static const s_rfield_t s_record [] = {
     R ("rehandles", R_U64, rehandles), R ("wrong_dispatches", R_U64, wrong_dispatches),
     R ("step_kind", R_STR, step_kind), R ("consultation", R_STR, consultation),
     R ("supervision", R_STR, supervision), R ("extension_days", R_U64, extension_days),
-    R ("created_at", R_I64, created_at), R ("updated_at", R_I64, updated_at),
+    R ("advice", R_STR, advice), R ("created_at", R_I64, created_at),
+    R ("updated_at", R_I64, updated_at), R ("closed_at", R_I64, closed_at),
 };
 #define S_RECORD_COUNT (sizeof s_record / sizeof s_record [0])
 
@@ -185,6 +190,9 @@ static int
 s_event_save (gl_ctx_t *ctx, s_event_t *ev, const s_event_t *old)
 {
     ev->updated_at = gl_ctx_now (ctx);
+    //  The reopening window of a 私事 counts from here.
+    if (ev->state == S_CLOSED && (!old || old->state != S_CLOSED))
+        ev->closed_at = ev->updated_at;
     int rc = 0;
     if (old && old->unit [0])
         rc = s_index (ctx, old->unit, ev->id, old->state, false);
@@ -381,7 +389,8 @@ typedef enum {
     A_VERIFIER,                 //  the creating grid, its community or its street centre
     A_CALLBACK,                 //  the event's community or its street centre
     A_ABOVE_HOLDER,             //  a higher tier than the assigned unit
-    A_REFERRER                  //  a centre, or the mediation unit holding it
+    A_REFERRER,                 //  a centre, or the mediation unit holding it
+    A_TRIAGER                   //  the event's community, its street centre or the county centre
 } s_auth_t;
 
 typedef struct s_op_s s_op_t;
@@ -395,6 +404,7 @@ struct s_op_s {
     s_act_fn *act;              //  what it does
     const gl_schema_t *schema;  //  its fields
     unsigned centre_from;       //  further states allowed while a command centre holds it
+    bool routes;                //  a FILED event it leaves is routed again (accept, retriage)
 };
 
 static const gl_unit_t *
@@ -562,6 +572,11 @@ s_authorise (gl_ctx_t *ctx, const s_op_t *op, const s_event_t *ev, const gl_unit
               || (s_is_centre_of (ctx, ev, actor) && !s_is (actor, ev->unit));
             who = "a higher tier than the assigned unit, or a command centre";
             break;
+        case A_TRIAGER:
+            //  改派: the community that first files residents' work, or a centre above it.
+            ok = s_is (actor, ev->community) || s_is_centre_of (ctx, ev, actor);
+            who = "the event's community, its street's centre or the county centre";
+            break;
         case A_REFERRER:
             ok = s_is_centre_of (ctx, ev, actor)
               || (s_is (actor, ev->unit) && actor->kind == GL_UNIT_MEDIATION);
@@ -649,22 +664,34 @@ s_text (const msgpack_object *req, const char *key, char *buf, size_t size)
 static int
 s_route (gl_ctx_t *ctx, s_event_t *ev, const char *actor, gl_mapw_t *extra);
 
+//  File the event under the category code given in req's "category" (if any): its board, its
+//  county handler and whether it is a dispute follow the category. An unknown code is INVALID
+//  and changes nothing.
+static int
+s_set_category (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, gl_err_t *err)
+{
+    s_dispatcher_t *self = gl_ctx_state (ctx);
+    char text [16];
+    if (!*s_text (req, "category", text, sizeof text))
+        return 0;
+    const gl_category_t *cat = gl_org_category (self->org, text);
+    if (!cat)
+        return gl_fail (err, GL_INVALID, "field 'category' is \"%s\": not on the county's "
+                        "category list (`gridloop org` lists them)", text);
+    snprintf (ev->category, sizeof ev->category, "%s", cat->code);
+    snprintf (ev->board, sizeof ev->board, "%s", gl_board_name (cat->board));
+    snprintf (ev->county_handler, sizeof ev->county_handler, "%s", cat->county_handler->id);
+    ev->dispute = cat->dispute;
+    return 0;
+}
+
 static int
 s_do_accept (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
              gl_mapw_t *extra, gl_err_t *err)
 {
-    s_dispatcher_t *self = gl_ctx_state (ctx);
     char text [16];
-    if (*s_text (req, "category", text, sizeof text)) {
-        const gl_category_t *cat = gl_org_category (self->org, text);
-        if (!cat)
-            return gl_fail (err, GL_INVALID, "field 'category' is \"%s\": not on the county's "
-                            "category list", text);
-        snprintf (ev->category, sizeof ev->category, "%s", cat->code);
-        snprintf (ev->board, sizeof ev->board, "%s", gl_board_name (cat->board));
-        snprintf (ev->county_handler, sizeof ev->county_handler, "%s", cat->county_handler->id);
-        ev->dispute = cat->dispute;
-    }
+    if (s_set_category (ctx, ev, req, err))
+        return GL_REFUSED;
     if (*s_text (req, "priority", text, sizeof text))
         snprintf (ev->priority, sizeof ev->priority, "%s", text);
     if (*s_text (req, "sanshi", text, sizeof text))
@@ -1010,6 +1037,93 @@ s_do_mediate (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const cha
     return 0;
 }
 
+//  改派 / 重新分流: the community or a centre above it files the event again under another
+//  category, 三事 type, priority or board, and routing runs again (op->routes). The unit that
+//  re-triages takes it back in a step of its own, which keeps what was changed and why; the
+//  step it leaves is marked retriaged. Every field is checked before anything changes.
+static int
+s_do_retriage (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
+               gl_mapw_t *extra, gl_err_t *err)
+{
+    char sanshi [12], priority [4], board [16], reason [512];
+    s_text (req, "sanshi", sanshi, sizeof sanshi);
+    s_text (req, "priority", priority, sizeof priority);
+    s_text (req, "board", board, sizeof board);
+    s_text (req, "reason", reason, sizeof reason);
+    if (!gl_map_get (req, "category") && !*sanshi && !*priority && !*board)
+        return gl_fail (err, GL_INVALID, "retriage of event %s changes nothing: give at least "
+                        "one of 'category', 'sanshi', 'priority' or 'board'", ev->id);
+    char was [96];
+    snprintf (was, sizeof was, "%s %s %s %s", ev->category, ev->sanshi, ev->priority,
+              ev->board);
+    if (s_set_category (ctx, ev, req, err))
+        return GL_REFUSED;
+    if (*sanshi)
+        snprintf (ev->sanshi, sizeof ev->sanshi, "%s", sanshi);
+    if (*priority)
+        snprintf (ev->priority, sizeof ev->priority, "%s", priority);
+    if (*board)
+        snprintf (ev->board, sizeof ev->board, "%s", board);
+    s_mark_t left [] = {
+        { "outcome", "retriaged", 0, false }, { "left_at", NULL, gl_ctx_now (ctx), false }
+    };
+    int rc = s_step_update (ctx, ev, left, 2);
+    if (rc == 0)
+        rc = s_enter (ctx, ev, actor, "retriage", actor, reason);
+    //  The new step says what the event was and what it is now filed as.
+    s_mark_t filed [] = {
+        { "was", was, 0, false }, { "category", ev->category, 0, false },
+        { "sanshi", ev->sanshi, 0, false }, { "priority", ev->priority, 0, false },
+        { "board", ev->board, 0, false }
+    };
+    if (rc == 0)
+        rc = s_step_update (ctx, ev, filed, sizeof filed / sizeof filed [0]);
+    snprintf (ev->dispatcher, sizeof ev->dispatcher, "%s", actor);
+    ev->returned_by [0] = 0;
+    ev->state = S_FILED;
+    gl_mapw_str (extra, "was", was);
+    gl_mapw_str (extra, "category", ev->category);
+    gl_mapw_str (extra, "sanshi", ev->sanshi);
+    gl_mapw_str (extra, "priority", ev->priority);
+    gl_mapw_str (extra, "board", ev->board);
+    gl_mapw_str (extra, "reason", reason);
+    return rc;
+}
+
+//  A 私事 closed with advice is reopened when the residents could not settle it themselves,
+//  within dispatcher/reopen_days of its closing: FILED again at the unit that reopens it, in a
+//  step of its own, from where a dispute is referred to mediation (or re-triaged, dispatched).
+static int
+s_do_reopen (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
+             gl_mapw_t *extra, gl_err_t *err)
+{
+    s_dispatcher_t *self = gl_ctx_state (ctx);
+    if (!streq (ev->sanshi, "private") || !ev->advice [0])
+        return gl_fail (err, GL_CONFLICT, "event %s was closed by its handling, not as a 私事 "
+                        "with advice: only a private matter closed with advice is reopened "
+                        "(a new report opens new work)", ev->id);
+    int64_t now = gl_ctx_now (ctx), window = self->reopen_days * 86400000LL;
+    if (now - ev->closed_at > window) {
+        time_t closed = (time_t) (ev->closed_at / 1000);
+        struct tm tm;
+        char when [32];
+        gmtime_r (&closed, &tm);
+        strftime (when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
+        return gl_fail (err, GL_CONFLICT, "event %s closed at %s, more than %lld days ago "
+                        "(dispatcher/reopen_days): it can no longer be reopened; report it "
+                        "again as new work", ev->id, when, (long long) self->reopen_days);
+    }
+    char reason [512];
+    s_text (req, "reason", reason, sizeof reason);
+    gl_mapw_str (extra, "reason", reason);
+    gl_mapw_str (extra, "advice", ev->advice);
+    ev->advice [0] = 0;
+    ev->closed_at = 0;
+    snprintf (ev->dispatcher, sizeof ev->dispatcher, "%s", actor);
+    ev->state = S_FILED;
+    return s_enter (ctx, ev, actor, "reopen", actor, reason);
+}
+
 //  小事 at the community (协商议事): topic → meeting → decision → carry out → publish, in that
 //  order; publishing the result reports the event handled, for the grid to verify.
 static const char *const s_stages [] = {
@@ -1085,6 +1199,7 @@ static const char *const s_ratings [] = { "satisfied", "fairly_satisfied", "unsa
 static const char *const s_channels [] = {
     "court", "procuratorate", "police", "petitions", NULL
 };
+static const char *const s_boards [] = { "party", "economy", "livelihood", "safety", NULL };
 static const char *const s_outcomes [] = { "settled", "failed", "litigation", NULL };
 
 static const gl_field_t s_plain_fields [] = { S_ID, S_ACTOR,
@@ -1178,37 +1293,55 @@ static const gl_field_t s_mediate_fields [] = { S_ID, S_ACTOR,
     { .key = "outcome", .type = GL_F_STR, .required = true, .choices = s_outcomes } };
 static const gl_schema_t s_mediate = GL_SCHEMA ("mediate", s_mediate_fields);
 
+static const gl_field_t s_retriage_fields [] = { S_ID, S_ACTOR,
+    { .key = "category", .type = GL_F_STR, .min = 5, .max = 5,
+      .hint = "the category code to file it under now, e.g. \"01.02\"" },
+    { .key = "sanshi", .type = GL_F_STR, .choices = s_sanshi_names,
+      .hint = "the 三事 type: major (大事), minor (小事) or private (私事)" },
+    { .key = "priority", .type = GL_F_STR, .choices = s_priority_names },
+    { .key = "board", .type = GL_F_STR, .choices = s_boards,
+      .hint = "the street board: party, economy, livelihood or safety" },
+    S_REASON (true) };
+static const gl_schema_t s_retriage = GL_SCHEMA ("retriage", s_retriage_fields);
+
 #define F(s) S_BIT (S_##s)
 static const s_op_t s_ops_table [] = {
-    { "accept", F (REPORTED), A_FILER, s_do_accept, &s_accept, 0 },
+    { "accept", F (REPORTED), A_FILER, s_do_accept, &s_accept, 0, true },
     { "cancel", F (REPORTED) | F (SELF_HANDLED) | F (FILED), A_FILER, s_do_cancel, &s_cancel,
-      0 },
-    { "confirm", F (SELF_HANDLED), A_CONFIRMER, s_do_confirm, &s_plain, 0 },
+      0, false },
+    { "confirm", F (SELF_HANDLED), A_CONFIRMER, s_do_confirm, &s_plain, 0, false },
     //  A centre holding an event (the skip rule sends urgent work to it) dispatches it on
     //  without filing it first.
     { "dispatch", F (FILED), A_DISPATCHER, s_do_dispatch, &s_dispatch,
-      F (DISPATCHED) | F (IN_PROGRESS) },
+      F (DISPATCHED) | F (IN_PROGRESS), false },
     { "assign", F (FILED) | F (DISPATCHED) | F (IN_PROGRESS), A_ABOVE_TARGET, s_do_assign,
-      &s_assign, 0 },
+      &s_assign, 0, false },
     { "escalate", F (FILED) | F (DISPATCHED) | F (IN_PROGRESS), A_HOLDER, s_do_escalate,
-      &s_reasoned, 0 },
-    { "sign", F (DISPATCHED), A_HOLDER, s_do_sign, &s_plain, 0 },
-    { "return", F (DISPATCHED) | F (IN_PROGRESS), A_HOLDER, s_do_return, &s_reasoned, 0 },
-    { "note", F (IN_PROGRESS) | F (SUSPENDED), A_HOLDER_OR_ABOVE, s_do_record, &s_texted, 0 },
-    { "extend", F (IN_PROGRESS), A_HOLDER, s_do_extend, &s_extend, 0 },
-    { "decide_extension", F (IN_PROGRESS), A_DISPATCHING, s_do_decide_extension, &s_decide, 0 },
-    { "suspend", F (IN_PROGRESS), A_CENTRE, s_do_suspend, &s_reasoned, 0 },
-    { "resume", F (SUSPENDED), A_CENTRE, s_do_resume, &s_plain, 0 },
-    { "handle", F (IN_PROGRESS), A_HOLDER, s_do_handle, &s_handle, 0 },
-    { "verify", F (HANDLED), A_VERIFIER, s_do_verify, &s_verify, 0 },
-    { "feedback", F (FEEDBACK), A_CALLBACK, s_do_feedback, &s_feedback, 0 },
-    { "supervise", S_OPEN, A_ABOVE_HOLDER, s_do_supervise, &s_supervise, 0 },
-    { "instruct", S_OPEN, A_ABOVE_HOLDER, s_do_record, &s_texted, 0 },
-    { "urgent", S_OPEN, A_ABOVE_HOLDER, s_do_urgent, &s_reasoned, 0 },
-    { "refer", F (FILED) | F (DISPATCHED) | F (IN_PROGRESS), A_REFERRER, s_do_refer, &s_refer, 0 },
-    { "mediate", F (IN_PROGRESS), A_HOLDER, s_do_mediate, &s_mediate, 0 },
-    { "consult", F (IN_PROGRESS), A_HOLDER, s_do_consult, &s_consult, 0 },
-    { "archive", F (CLOSED), A_CENTRE, s_do_archive, &s_plain, 0 },
+      &s_reasoned, 0, false },
+    { "sign", F (DISPATCHED), A_HOLDER, s_do_sign, &s_plain, 0, false },
+    { "return", F (DISPATCHED) | F (IN_PROGRESS), A_HOLDER, s_do_return, &s_reasoned, 0, false },
+    { "note", F (IN_PROGRESS) | F (SUSPENDED), A_HOLDER_OR_ABOVE, s_do_record, &s_texted, 0,
+      false },
+    { "extend", F (IN_PROGRESS), A_HOLDER, s_do_extend, &s_extend, 0, false },
+    { "decide_extension", F (IN_PROGRESS), A_DISPATCHING, s_do_decide_extension, &s_decide, 0,
+      false },
+    { "suspend", F (IN_PROGRESS), A_CENTRE, s_do_suspend, &s_reasoned, 0, false },
+    { "resume", F (SUSPENDED), A_CENTRE, s_do_resume, &s_plain, 0, false },
+    { "handle", F (IN_PROGRESS), A_HOLDER, s_do_handle, &s_handle, 0, false },
+    { "verify", F (HANDLED), A_VERIFIER, s_do_verify, &s_verify, 0, false },
+    { "feedback", F (FEEDBACK), A_CALLBACK, s_do_feedback, &s_feedback, 0, false },
+    { "supervise", S_OPEN, A_ABOVE_HOLDER, s_do_supervise, &s_supervise, 0, false },
+    { "instruct", S_OPEN, A_ABOVE_HOLDER, s_do_record, &s_texted, 0, false },
+    { "urgent", S_OPEN, A_ABOVE_HOLDER, s_do_urgent, &s_reasoned, 0, false },
+    { "refer", F (FILED) | F (DISPATCHED) | F (IN_PROGRESS), A_REFERRER, s_do_refer, &s_refer,
+      0, false },
+    { "mediate", F (IN_PROGRESS), A_HOLDER, s_do_mediate, &s_mediate, 0, false },
+    { "consult", F (IN_PROGRESS), A_HOLDER, s_do_consult, &s_consult, 0, false },
+    { "archive", F (CLOSED), A_CENTRE, s_do_archive, &s_plain, 0, false },
+    //  改派: any time before it closes, once it is filed.
+    { "retriage", F (FILED) | F (DISPATCHED) | F (IN_PROGRESS) | F (SUSPENDED) | F (HANDLED)
+                  | F (FEEDBACK), A_TRIAGER, s_do_retriage, &s_retriage, 0, true },
+    { "reopen", F (CLOSED), A_FILER, s_do_reopen, &s_reasoned, 0, false },
 };
 static const size_t s_ops_count = sizeof s_ops_table / sizeof s_ops_table [0];
 
@@ -1246,6 +1379,7 @@ s_action_name (const char *op)
         { "verify", "verified" }, { "feedback", "feedback" }, { "supervise", "supervised" },
         { "instruct", "instructed" }, { "urgent", "urgent" }, { "refer", "referred" },
         { "mediate", "mediated" }, { "consult", "consulted" }, { "archive", "archived" },
+        { "retriage", "retriaged" }, { "reopen", "reopened" },
     };
     for (size_t i = 0; i < sizeof map / sizeof map [0]; i++)
         if (streq (map [i][0], op))
@@ -1326,7 +1460,7 @@ s_op_lifecycle (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_e
     //  Accepted: filed, then routed like any filed event, unless asked not to.
     bool route = true;
     gl_get_bool (req, "route", &route);
-    if (rc == 0 && op->act == s_do_accept && route)
+    if (rc == 0 && op->routes && ev.state == S_FILED && route)
         rc = s_route_filed (ctx, &ev, actor_id);
     gl_mapw_fini (&extra);
     if (rc)
@@ -1354,13 +1488,23 @@ s_route (gl_ctx_t *ctx, s_event_t *ev, const char *actor, gl_mapw_t *extra)
     if (!cat || !street)
         return 0;                       //  stays FILED for a person to dispatch
     if (streq (ev->sanshi, "private")) {
+        //  The category's own advice; a category the county gave none still names itself.
+        if (cat->advice)
+            snprintf (ev->advice, sizeof ev->advice, "%s", cat->advice);
+        else
+            snprintf (ev->advice, sizeof ev->advice, "%s属私事：网格员已引导当事人自行协商解决，"
+                      "协商不成可申请社区人民调解", cat->name);
         ev->state = S_CLOSED;
-        gl_mapw_str (extra, "advice", "私事：由网格员引导当事人自行协商解决，已记录在案");
-        return 0;
+        gl_mapw_str (extra, "advice", ev->advice);
+        return s_step_mark (ctx, ev, "left_at", NULL, gl_ctx_now (ctx));
     }
     const gl_unit_t *centre = gl_org_centre (self->org, street);
     const char *kind = "auto";
     const gl_unit_t *to = gl_org_street_handler (self->org, cat, street);
+    //  A board chosen in re-triage overrides the category's own.
+    int board = gl_board_lookup (ev->board);
+    if (board >= 0 && (gl_board_t) board != cat->board)
+        to = gl_org_board (self->org, street, (gl_board_t) board);
     char why [400] = "";
     if (streq (ev->sanshi, "minor")) {
         const gl_unit_t *community = gl_org_unit (self->org, ev->community);
@@ -1613,6 +1757,7 @@ s_open (gl_service_t *service, gl_err_t *err)
 {
     s_dispatcher_t *self = (s_dispatcher_t *) zmalloc (sizeof *self);
     self->org = gl_service_org (service);
+    self->reopen_days = gl_service_config (service)->reopen_days;
     gl_service_set_state (service, self);
     return 0;
 }
@@ -1626,7 +1771,8 @@ static const gl_op_t s_ops [] = {
     S_LIFE ("note"), S_LIFE ("extend"), S_LIFE ("decide_extension"), S_LIFE ("suspend"),
     S_LIFE ("resume"), S_LIFE ("handle"), S_LIFE ("verify"), S_LIFE ("feedback"),
     S_LIFE ("supervise"), S_LIFE ("instruct"), S_LIFE ("urgent"), S_LIFE ("refer"),
-    S_LIFE ("mediate"), S_LIFE ("consult"), S_LIFE ("archive"),
+    S_LIFE ("mediate"), S_LIFE ("consult"), S_LIFE ("archive"), S_LIFE ("retriage"),
+    S_LIFE ("reopen"),
     { .name = "get", .fn = s_op_get, .mutating = false, .schema = &s_get },
     { .name = "queue", .fn = s_op_queue, .mutating = false, .schema = &s_queue },
 };

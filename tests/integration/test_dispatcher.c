@@ -302,14 +302,14 @@ s_allowed_in (const char *state)
     static const char *table [][2] = {
         { "REPORTED", "accept cancel supervise instruct urgent" },
         { "SELF_HANDLED", "confirm cancel supervise instruct urgent" },
-        { "FILED", "cancel dispatch assign escalate refer supervise instruct urgent" },
-        { "DISPATCHED", "assign escalate sign return refer supervise instruct urgent" },
+        { "FILED", "cancel dispatch assign escalate refer supervise instruct urgent retriage" },
+        { "DISPATCHED", "assign escalate sign return refer supervise instruct urgent retriage" },
         { "IN_PROGRESS", "assign escalate return note extend decide_extension suspend handle "
-                         "supervise instruct urgent refer mediate consult" },
-        { "SUSPENDED", "note resume supervise instruct urgent" },
-        { "HANDLED", "verify supervise instruct urgent" },
-        { "FEEDBACK", "feedback supervise instruct urgent" },
-        { "CLOSED", "archive" },
+                         "supervise instruct urgent refer mediate consult retriage" },
+        { "SUSPENDED", "note resume supervise instruct urgent retriage" },
+        { "HANDLED", "verify supervise instruct urgent retriage" },
+        { "FEEDBACK", "feedback supervise instruct urgent retriage" },
+        { "CLOSED", "archive reopen" },
     };
     for (size_t i = 0; i < sizeof table / sizeof table [0]; i++)
         if (streq (table [i][0], state))
@@ -872,7 +872,7 @@ test_verify_fail_reworks_pass_closes_staff_reports_asks_residents_feedback (void
     s_conflict ("verify", id, "SJ-01-01", "{\"pass\": true}", "IN_PROGRESS");
     s_ok ("handle", id, "SJ-B4", "{\"evidence\": \"已彻底清理\"}", "HANDLED", 1);
     s_ok ("verify", id, "SJ-01-01", "{\"pass\": true}", "CLOSED", 1);
-    json_t *messages = s_history (id, 9);
+    json_t *messages = s_history (id, 8);
     const char *topics = s_topics (messages);
     assert_non_null (strstr (topics, "dispatcher.event.verified.SJ-B4 "
                                      "dispatcher.event.closed.SJ-B4"));
@@ -1554,6 +1554,87 @@ test_mediation_failed_goes_back_filed_to_the_referring_centre (void **state)
     free (board);
 }
 
+//  改派 / 重新分流, and the 私事 reopened for mediation (issue 9, defect 10).
+
+static void
+test_retriage_by_community_or_centre_records_why_on_the_steps_and_routes_again (void **state)
+{
+    //  03.01 消防安全隐患: major, P2, board safety: SJ-B4.
+    char *id = s_dispatched ();
+    s_no ("retriage", id, "SJ-B4", "{\"board\": \"livelihood\", \"reason\": \"x\"}",
+          GL_FORBIDDEN, "community|SJ-B4");
+    s_no ("retriage", id, "SJ-01", "{\"reason\": \"x\"}", GL_INVALID, "changes nothing");
+    s_no ("retriage", id, "SJ-01", "{\"category\": \"77.77\", \"reason\": \"x\"}",
+          GL_INVALID, "77.77|category list");
+    s_no ("retriage", id, "SJ-01", "{\"board\": \"livelihood\"}", GL_INVALID, "reason");
+    s_no ("retriage", id, "SJ-01", "{\"board\": \"kitchen\", \"reason\": \"x\"}",
+          GL_INVALID, "board");
+    //  The community moves it to another board: it takes it back, and routing sends it on.
+    s_ok ("retriage", id, "SJ-01", "{\"board\": \"livelihood\", "
+          "\"reason\": \"楼道杂物属物业管理，归民生服务\"}", "DISPATCHED", 3);
+    s_expect (id, "DISPATCHED", "SJ-B3", 3);
+    json_t *answer = s_get (id);
+    assert_string_equal (s_str (s_step (answer, 1), "outcome"), "retriaged");
+    assert_true (s_int (s_step (answer, 1), "left_at") > 0);
+    json_t *step = s_step (answer, 2);
+    assert_string_equal (s_str (step, "unit"), "SJ-01");
+    assert_string_equal (s_str (step, "kind"), "retriage");
+    assert_string_equal (s_str (step, "reason"), "楼道杂物属物业管理，归民生服务");
+    assert_string_equal (s_str (step, "was"), "03.01 major P2 safety");
+    assert_string_equal (s_str (step, "board"), "livelihood");
+    assert_string_equal (s_str (s_step (answer, 3), "unit"), "SJ-B3");
+    json_decref (answer);
+    //  The street centre files it as a neighbours' dispute, a 私事: closed with that
+    //  category's advice.
+    s_ok ("sign", id, "SJ-B3", NULL, "IN_PROGRESS", 3);
+    s_ok ("retriage", id, "SJ-C", "{\"category\": \"01.02\", \"sanshi\": \"private\", "
+          "\"reason\": \"实为邻里堆物纠纷\"}", "CLOSED", 4);
+    answer = s_get (id);
+    json_t *ev = S_EV (answer);
+    assert_string_equal (s_str (ev, "category"), "01.02");
+    assert_true (strstr (s_str (ev, "advice"), "邻里纠纷") != NULL);
+    assert_true (s_int (s_step (answer, 4), "left_at") > 0);
+    assert_string_equal (s_str (s_step (answer, 4), "kind"), "retriage");
+    json_decref (answer);
+    s_conflict ("retriage", id, "SJ-C", "{\"sanshi\": \"major\", \"reason\": \"x\"}",
+                "CLOSED");
+    json_t *messages = s_history (id, 8);
+    const char *topics = s_topics (messages);
+    assert_non_null (strstr (topics, "dispatcher.event.retriaged.SJ-01 "
+                                     "dispatcher.event.dispatched.SJ-B3"));
+    assert_non_null (strstr (topics, "dispatcher.event.retriaged.SJ-C "
+                                     "dispatcher.event.closed.SJ-C"));
+    json_decref (messages);
+    free (id);
+}
+
+static void
+test_private_closed_with_advice_is_reopened_then_referred_to_mediation (void **state)
+{
+    //  01.02 邻里纠纷: private, closed with the category's own advice.
+    char *id = s_staff ("01.02", "SJ-01-01");
+    s_expect (id, "CLOSED", NULL, 0);
+    json_t *answer = s_get (id);
+    assert_true (strstr (s_str (S_EV (answer), "advice"), "邻里纠纷属私事") != NULL);
+    json_decref (answer);
+    s_no ("reopen", id, "SJ-B4", "{\"reason\": \"x\"}", GL_FORBIDDEN, "SJ-B4");
+    s_no ("reopen", id, "SJ-01", NULL, GL_INVALID, "reason");
+    s_ok ("reopen", id, "SJ-01", "{\"reason\": \"双方自行协商未果，申请调解\"}", "FILED", 1);
+    s_expect (id, "FILED", "SJ-01", 1);
+    s_ok ("refer", id, "SJ-C", "{\"channel\": \"court\", \"reason\": \"诉前调解\"}",
+          "DISPATCHED", 2);
+    s_expect (id, "DISPATCHED", "M-COURT", 2);
+    answer = s_get (id);
+    assert_string_equal (s_str (s_step (answer, 1), "kind"), "reopen");
+    assert_string_equal (s_str (s_step (answer, 1), "reason"), "双方自行协商未果，申请调解");
+    json_decref (answer);
+    //  Work closed by its handling is not reopened.
+    char *handled = s_closed ();
+    s_no ("reopen", handled, "SJ-01", "{\"reason\": \"x\"}", GL_CONFLICT, "私事");
+    free (handled);
+    free (id);
+}
+
 static void
 test_mediation_refer_of_a_non_dispute_is_conflict (void **state)
 {
@@ -2025,6 +2106,9 @@ main (void)
             test_mediation_refer_hand_over_between_channels_and_settle_makes_it_handled),
         cmocka_unit_test (test_mediation_failed_goes_back_filed_to_the_referring_centre),
         cmocka_unit_test (test_mediation_refer_of_a_non_dispute_is_conflict),
+        cmocka_unit_test (
+            test_retriage_by_community_or_centre_records_why_on_the_steps_and_routes_again),
+        cmocka_unit_test (test_private_closed_with_advice_is_reopened_then_referred_to_mediation),
         //  queues, retries, the whole life
         cmocka_unit_test (test_queue_lists_a_unit_open_work_with_state_filters_and_paging),
         cmocka_unit_test (test_cli_event_and_queue_show_the_fields_the_dispatcher_answers_with),
