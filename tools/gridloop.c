@@ -2,6 +2,7 @@
     any departmental system: report, show, list, status, tail, call, config, and the event
     lifecycle commands of the dispatcher (accept, dispatch, sign, … event, queue).  */
 #include "gl_client.h"
+#include "gl_clock.h"
 #include "gl_config.h"
 #include "gl_json.h"
 #include "gl_org.h"
@@ -178,12 +179,8 @@ s_print_json (const msgpack_object *obj)
 static void
 s_time (int64_t ms, char *buf, size_t size)
 {
-    time_t t = (time_t) (ms / 1000) + (time_t) s_cfg.utc_offset_min * 60;
-    struct tm tm;
-    gmtime_r (&t, &tm);
-    char day [32];
-    strftime (day, sizeof day, "%Y-%m-%d %H:%M:%S", &tm);
-    snprintf (buf, size, "%s.%03d", day, (int) (ms % 1000));
+    //  County time, its zone written out: the services' logs say theirs too.
+    gl_clock_local (ms, (int) s_cfg.utc_offset_min, true, buf, size);
 }
 
 //  One readable line for a published message.
@@ -1013,17 +1010,38 @@ s_event (int argc, char **argv)
             { "oversight", { "supervision", "urgent", "extension_days" } },
             { "times", { "created_at", "updated_at" } },
             { "reporter", { "reporter_role" } },
+            { "mediation", { "mediations", "mediation_channel", "mediator",
+                             "mediation_sessions", "mediation_outcome", "agreement" } },
+            { "advice", { "advice" } },
         };
-        char state [64], step [24], unit [128], by [128];
+        char state [64], step [24], unit [128], by [128], kind [64];
         s_value_text (e, "state", state, sizeof state);
         s_value_text (e, "step", step, sizeof step);
         s_value_text (e, "unit", unit, sizeof unit);
         s_value_text (e, "dispatcher", by, sizeof by);
-        printf ("event %s  %s  step %s at %s (dispatched by %s)\n", id, state, step, unit, by);
+        s_value_text (e, "step_kind", kind, sizeof kind);
+        //  A filed event waits at its holder to be dispatched: nobody dispatched it there.
+        if (streq (state, "FILED"))
+            printf ("event %s  FILED  step %s at %s (to dispatch; step began by %s)\n", id,
+                    step, unit, kind);
+        else
+        if (streq (state, "CLOSED") || streq (state, "ARCHIVED") || streq (state, "CANCELLED"))
+            printf ("event %s  %s  step %s, last at %s\n", id, state, step, unit);
+        else
+            printf ("event %s  %s  step %s at %s (dispatched by %s)\n", id, state, step, unit,
+                    by);
+        uint64_t mediations = 0;
+        gl_get_u64 (e, "mediations", &mediations);
+        char advice [1100];
+        s_value_text (e, "advice", advice, sizeof advice);
         for (size_t l = 0; l < sizeof lines / sizeof lines [0]; l++) {
+            //  Shown only where there is one: the mediation record, a 私事's advice.
+            if ((streq (lines [l].label, "mediation") && !mediations)
+            ||  (streq (lines [l].label, "advice") && streq (advice, "-")))
+                continue;
             printf ("  %-10s", lines [l].label);
             for (int k = 0; k < 6 && lines [l].keys [k]; k++) {
-                char value [256];
+                char value [2100];
                 s_value_text (e, lines [l].keys [k], value, sizeof value);
                 printf ("%s%s %s", k? "  ": "", lines [l].keys [k], value);
             }

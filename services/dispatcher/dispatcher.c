@@ -6,6 +6,7 @@
     big-endian step number -> the step record; "by_unit" unit, 0x00, id -> state (1 byte): the
     open work of every unit, for queues.  */
 #include "dispatcher.h"
+#include "gl_clock.h"
 #include "gl_org.h"
 
 #include <stddef.h>
@@ -51,16 +52,22 @@ typedef struct {
     char unit [S_UNIT];         //  who holds it now (assigned unit; the filing unit when FILED)
     char dispatcher [S_UNIT];   //  who gave it to the holder (returns go back there)
     char returned_by [S_UNIT];  //  the unit that last returned it (wrong-dispatch check)
-    char referred_by [S_UNIT];  //  the centre that referred it to mediation
+    char referred_by [S_UNIT];  //  the centre or board that referred it to mediation
     uint64_t returns;           //  退单 count
     uint64_t reworks;           //  verifications failed
     uint64_t rehandles;         //  unsatisfied feedback
     uint64_t wrong_dispatches;  //  re-dispatched to another unit after a return
-    char step_kind [16];        //  how the current step began: dispatch, consultation …
+    char step_kind [24];        //  how the current step began: dispatch, consultation …
     char consultation [12];     //  小事 consultation: the last stage done ("" before topic)
     char supervision [8];       //  "" | normal | yellow | red
     uint64_t extension_days;    //  pending extension request (0: none)
     char advice [1024];         //  the advice a 私事 was closed with ("" otherwise)
+    uint64_t mediations;        //  mediation records made (四调), each counted
+    char mediation_channel [S_UNIT];    //  the channel of the latest record
+    char mediator [64];         //  who mediated
+    uint64_t mediation_sessions;    //  sessions held
+    char agreement [2048];      //  the agreement reached ("" if none)
+    char mediation_outcome [16];    //  settled | failed | litigation ("" before a record)
     int64_t created_at;         //  ms
     int64_t updated_at;         //  ms
     int64_t closed_at;          //  ms when it last closed (0 while open)
@@ -69,6 +76,7 @@ typedef struct {
 typedef struct {
     gl_org_t *org;              //  the county: units, categories, admission
     int64_t reopen_days;        //  dispatcher/reopen_days: how long a 私事 may be reopened
+    int utc_offset_min;         //  county time, for the log's lifecycle lines
 } s_dispatcher_t;
 
 //  ---------------------------------------------------------------------------------------------
@@ -98,7 +106,10 @@ static const s_rfield_t s_record [] = {
     R ("rehandles", R_U64, rehandles), R ("wrong_dispatches", R_U64, wrong_dispatches),
     R ("step_kind", R_STR, step_kind), R ("consultation", R_STR, consultation),
     R ("supervision", R_STR, supervision), R ("extension_days", R_U64, extension_days),
-    R ("advice", R_STR, advice), R ("created_at", R_I64, created_at),
+    R ("advice", R_STR, advice), R ("mediations", R_U64, mediations),
+    R ("mediation_channel", R_STR, mediation_channel), R ("mediator", R_STR, mediator),
+    R ("mediation_sessions", R_U64, mediation_sessions), R ("agreement", R_STR, agreement),
+    R ("mediation_outcome", R_STR, mediation_outcome), R ("created_at", R_I64, created_at),
     R ("updated_at", R_I64, updated_at), R ("closed_at", R_I64, closed_at),
 };
 #define S_RECORD_COUNT (sizeof s_record / sizeof s_record [0])
@@ -336,6 +347,15 @@ s_publish (gl_ctx_t *ctx, const s_event_t *ev, const char *action, const char *a
     msgpack_sbuffer bytes;
     gl_mapw_finish (&body, &bytes);
     gl_mapw_fini (&body);
+    //  One line per action, so an operator can follow the loop in the log: who, what, which
+    //  event, where it is now, and when in county time with its zone.
+    s_dispatcher_t *self = gl_ctx_state (ctx);
+    char when [40];
+    gl_clock_local (gl_ctx_now (ctx), self->utc_offset_min, false, when, sizeof when);
+    gl_log_info ("dispatcher: %s%s%s %s event %s: now %s, step %llu at %s (%s)", actor_unit,
+                 actor_person && *actor_person? " person ": "",
+                 actor_person? actor_person: "", action, ev->id, s_state_names [ev->state],
+                 (unsigned long long) ev->step, ev->unit [0]? ev->unit: "-", when);
     char type [48];
     snprintf (type, sizeof type, "event.%s", action);
     int rc = gl_ctx_emit (ctx, type, ev->unit [0]? ev->unit: NULL, ev->id, bytes.data,
@@ -578,10 +598,12 @@ s_authorise (gl_ctx_t *ctx, const s_op_t *op, const s_event_t *ev, const gl_unit
             who = "the event's community, its street's centre or the county centre";
             break;
         case A_REFERRER:
+            //  The board holding a dispute refers it too: 平安法治 is where disputes land.
             ok = s_is_centre_of (ctx, ev, actor)
-              || (s_is (actor, ev->unit) && actor->kind == GL_UNIT_MEDIATION);
-            who = "the event's street centre, the county centre or the mediation channel "
-                  "holding it";
+              || (s_is (actor, ev->unit) && (actor->kind == GL_UNIT_MEDIATION
+                                             || actor->kind == GL_UNIT_BOARD));
+            who = "the event's street centre, the county centre, or the board or mediation "
+                  "channel holding it";
             break;
     }
     if (ok)
@@ -1018,20 +1040,30 @@ s_do_mediate (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const cha
     if (*s_text (req, "agreement", agreement, sizeof agreement))
         gl_mapw_str (extra, "agreement", agreement);
     gl_mapw_str (extra, "outcome", outcome);
+    //  The event keeps the latest record (shown by get and `gridloop event`) and how many
+    //  were made; each record is also on its step and in the published message.
+    ev->mediations++;
+    snprintf (ev->mediation_channel, sizeof ev->mediation_channel, "%s", ev->unit);
+    snprintf (ev->mediator, sizeof ev->mediator, "%s", mediator);
+    ev->mediation_sessions = sessions;
+    snprintf (ev->agreement, sizeof ev->agreement, "%s", agreement);
+    snprintf (ev->mediation_outcome, sizeof ev->mediation_outcome, "%s", outcome);
     s_mark_t marks [] = {
-        { "outcome", outcome, 0, false }, { "left_at", NULL, gl_ctx_now (ctx), false }
+        { "outcome", outcome, 0, false }, { "mediator", mediator, 0, false },
+        { "sessions", NULL, (int64_t) sessions, false }
     };
-    bool failed = streq (outcome, "failed");
-    //  A failed mediation also leaves the channel.
-    int rc = s_step_update (ctx, ev, marks, failed? 2: 1);
+    int rc = s_step_update (ctx, ev, marks, 3);
     if (rc)
         return rc;
-    if (failed) {
-        //  Back to the centre that referred it, to decide what comes next.
-        snprintf (ev->unit, sizeof ev->unit, "%s", ev->referred_by [0]? ev->referred_by:
-                  ev->dispatcher);
+    if (streq (outcome, "failed")) {
+        //  Back to the unit that referred it, to decide what comes next: a hop of its own,
+        //  so the event reads FILED at that unit in a step that says where it came from.
+        const char *back = ev->referred_by [0]? ev->referred_by: ev->dispatcher;
+        char to [S_UNIT];
+        snprintf (to, sizeof to, "%s", back);
+        snprintf (ev->dispatcher, sizeof ev->dispatcher, "%s", to);
         ev->state = S_FILED;
-        return rc;
+        return s_enter (ctx, ev, to, "mediation_failed", actor, NULL);
     }
     ev->state = S_HANDLED;              //  settled, or taken to court: verification next
     return 0;
@@ -1758,6 +1790,7 @@ s_open (gl_service_t *service, gl_err_t *err)
     s_dispatcher_t *self = (s_dispatcher_t *) zmalloc (sizeof *self);
     self->org = gl_service_org (service);
     self->reopen_days = gl_service_config (service)->reopen_days;
+    self->utc_offset_min = (int) gl_service_config (service)->utc_offset_min;
     gl_service_set_state (service, self);
     return 0;
 }

@@ -1484,8 +1484,8 @@ test_mediation_refer_hand_over_between_channels_and_settle_makes_it_handled (voi
     //  01.05 劳资纠纷（欠薪）: major, a dispute; routed to SJ-B4.
     char *id = s_staff ("01.05", "SJ-01-01");
     s_expect (id, "DISPATCHED", "SJ-B4", 1);
-    s_no ("refer", id, "SJ-B4", "{\"channel\": \"court\", \"reason\": \"x\"}", GL_FORBIDDEN,
-          "SJ-B4");
+    s_no ("refer", id, "SJ-B3", "{\"channel\": \"court\", \"reason\": \"x\"}", GL_FORBIDDEN,
+          "SJ-B3|the board or mediation channel holding it");
     s_ok ("refer", id, "SJ-C", "{\"channel\": \"court\", \"reason\": \"欠薪纠纷，诉前调解\"}",
           "DISPATCHED", 2);
     s_expect (id, "DISPATCHED", "M-COURT", 2);
@@ -1518,7 +1518,35 @@ test_mediation_refer_hand_over_between_channels_and_settle_makes_it_handled (voi
     assert_string_equal (s_str (body, "outcome"), "settled");
     assert_int_equal (s_int (body, "sessions"), 2);
     json_decref (messages);
+    //  The record is on the event, and `gridloop event` shows it.
+    answer = s_get (id);
+    assert_int_equal (s_int (S_EV (answer), "mediations"), 1);
+    assert_string_equal (s_str (S_EV (answer), "mediator"), "冯思娟");
+    json_decref (answer);
+    char out [8192];
+    assert_int_equal (s_cli (s_fmt ("event %s", id), out, sizeof out), 0);
+    const char *shown [] = { "mediation_channel M-POLICE", "mediator 冯思娟",
+                             "mediation_sessions 2", "mediation_outcome settled",
+                             "agreement 用工方三日内结清工资", "mediations 1" };
+    for (size_t i = 0; i < sizeof shown / sizeof shown [0]; i++)
+        if (!strstr (out, shown [i]))
+            fail_msg ("gridloop event does not show \"%s\":\n%s", shown [i], out);
     s_ok ("verify", id, "SJ-01-01", "{\"pass\": true}", "CLOSED", 3);
+    free (id);
+}
+
+static void
+test_mediation_the_board_holding_a_dispute_refers_it_and_gets_it_back_if_it_fails (
+    void **state)
+{
+    char *id = s_staff ("01.05", "SJ-01-01");
+    s_ok ("sign", id, "SJ-B4", NULL, "IN_PROGRESS", 1);
+    s_ok ("refer", id, "SJ-B4", "{\"channel\": \"police\", \"reason\": \"涉治安，转警调\"}",
+          "DISPATCHED", 2);
+    s_ok ("sign", id, "M-POLICE", NULL, "IN_PROGRESS", 2);
+    s_ok ("mediate", id, "M-POLICE", "{\"mediator\": \"冯思娟\", \"sessions\": 1, "
+          "\"outcome\": \"failed\"}", "FILED", 3);
+    s_expect (id, "FILED", "SJ-B4", 3);
     free (id);
 }
 
@@ -1535,16 +1563,29 @@ test_mediation_failed_goes_back_filed_to_the_referring_centre (void **state)
     s_no ("mediate", id, "M-PETITION", "{\"mediator\": \"x\", \"sessions\": 1, "
           "\"outcome\": \"failed\"}", GL_FORBIDDEN, "M-PETITION");
     s_ok ("mediate", id, "M-COURT", "{\"mediator\": \"杨清渝\", \"sessions\": 3, "
-          "\"outcome\": \"failed\"}", "FILED", 3);
-    //  Back with the centre that first referred it, not with the channel that handed it over.
-    s_expect (id, "FILED", "SJ-C", 3);
+          "\"outcome\": \"failed\"}", "FILED", 4);
+    //  Back with the centre that first referred it, not with the channel that handed it over,
+    //  in a step of its own: the event reads FILED at SJ-C, come back from M-COURT.
+    s_expect (id, "FILED", "SJ-C", 4);
     json_t *answer = s_get (id);
     assert_string_equal (s_str (s_step (answer, 3), "outcome"), "failed");
+    assert_string_equal (s_str (s_step (answer, 3), "mediator"), "杨清渝");
     assert_true (s_int (s_step (answer, 3), "left_at") > 0);
+    json_t *back = s_step (answer, 4);
+    assert_string_equal (s_str (back, "unit"), "SJ-C");
+    assert_string_equal (s_str (back, "kind"), "mediation_failed");
+    assert_string_equal (s_str (back, "from"), "M-COURT");
+    assert_string_equal (s_str (S_EV (answer), "dispatcher"), "SJ-C");
+    assert_string_equal (s_str (S_EV (answer), "mediation_outcome"), "failed");
     json_decref (answer);
+    char out [8192];
+    assert_int_equal (s_cli (s_fmt ("event %s", id), out, sizeof out), 0);
+    if (!strstr (out, "FILED  step 4 at SJ-C (to dispatch; step began by mediation_failed)")
+    ||  strstr (out, "dispatched by M-COURT"))
+        fail_msg ("gridloop event reads oddly after a failed mediation:\n%s", out);
     //  The centre decides what comes next.
     s_ok ("dispatch", id, "SJ-C", "{\"unit\": \"D-HRSS\", \"reason\": \"劳动监察介入\"}",
-          "DISPATCHED", 4);
+          "DISPATCHED", 5);
     //  Mediation is only at a mediation unit.
     char *board = s_staff ("01.05", "SJ-01-01");
     s_ok ("sign", board, "SJ-B4", NULL, "IN_PROGRESS", 1);
@@ -1552,6 +1593,41 @@ test_mediation_failed_goes_back_filed_to_the_referring_centre (void **state)
           "\"outcome\": \"settled\"}", GL_CONFLICT, "not with a mediation channel");
     free (id);
     free (board);
+}
+
+//  The log and the CLI say their time zone; every lifecycle action is one info line (defect 14).
+static void
+test_log_has_one_info_line_per_action_and_log_and_cli_state_their_zone (void **state)
+{
+    char *id = s_in_progress ();
+    char path [600], line [2048];
+    snprintf (path, sizeof path, "%s/dispatcher.log", s_net->dir);
+    bool started = false, signed_line = false;
+    const char *want = s_fmt ("dispatcher: SJ-B4 signed event %s: now IN_PROGRESS, step 1 at "
+                              "SJ-B4 (", id);
+    int64_t end = zclock_mono () + S_WAIT_MS;
+    while (!signed_line && zclock_mono () < end) {
+        FILE *f = fopen (path, "r");
+        assert_non_null (f);
+        while (fgets (line, sizeof line, f)) {
+            if (strstr (line, "log times are host time UTC")
+            &&  strstr (line, "event times county time UTC+08:00"))
+                started = true;
+            if (strstr (line, want) && strstr (line, "+08:00)") && strncmp (line, "I:", 2) == 0)
+                signed_line = true;
+        }
+        fclose (f);
+        if (!signed_line)
+            zclock_sleep (20);          //  another process writes it: poll
+    }
+    assert_true (started);
+    if (!signed_line)
+        fail_msg ("the dispatcher's log has no info line \"%s…+08:00)\"", want);
+    char out [8192];
+    assert_int_equal (s_cli (s_fmt ("event %s", id), out, sizeof out), 0);
+    if (!strstr (out, " +08:00"))
+        fail_msg ("gridloop event shows times without their zone:\n%s", out);
+    free (id);
 }
 
 //  改派 / 重新分流, and the 私事 reopened for mediation (issue 9, defect 10).
@@ -2009,7 +2085,8 @@ test_end_to_end_report_to_close_with_every_step_in_the_archive_in_order (void **
 static int
 s_setup (void **state)
 {
-    s_net = tk_net_new (S_PORTS, "archive\n    reads = \"intake dispatcher\"\n");
+    s_net = tk_net_new (S_PORTS, "archive\n    reads = \"intake dispatcher\"\n"
+                                 "log\n    level = \"info\"\n");
     tk_start (s_net, "bus");
     tk_start (s_net, "intake");
     tk_start (s_net, "dispatcher");
@@ -2106,6 +2183,10 @@ main (void)
             test_mediation_refer_hand_over_between_channels_and_settle_makes_it_handled),
         cmocka_unit_test (test_mediation_failed_goes_back_filed_to_the_referring_centre),
         cmocka_unit_test (test_mediation_refer_of_a_non_dispute_is_conflict),
+        cmocka_unit_test (
+            test_mediation_the_board_holding_a_dispute_refers_it_and_gets_it_back_if_it_fails),
+        cmocka_unit_test (
+            test_log_has_one_info_line_per_action_and_log_and_cli_state_their_zone),
         cmocka_unit_test (
             test_retriage_by_community_or_centre_records_why_on_the_steps_and_routes_again),
         cmocka_unit_test (test_private_closed_with_advice_is_reopened_then_referred_to_mediation),
