@@ -111,6 +111,9 @@ DEPARTMENTS = [
     ("D-GAS", "云阳县燃气公司"),
 ]
 
+# The hotline (a department that reports residents' calls and calls them back), built last.
+HOTLINE = ("D-HOTLINE", "县12345政务服务便民热线")
+
 # The four mediation channels (四调衔接): id, channel, name, owning unit (None: the county).
 MEDIATION = [
     ("M-COURT", "court", "县人民法院诉调对接中心", None),
@@ -483,6 +486,10 @@ def build(seed):
                     "grid_leader": 1, "grid_worker": 1, "grid_worker_part_time": 1,
                     "grid_instructor": 1, "helper": c.weighted(s["helper_weights"]),
                 })
+    # The 12345 hotline takes residents' calls and makes their satisfaction callbacks (回访).
+    # It comes last so that every id and name drawn before it stays as it was.
+    c.unit(HOTLINE[0], HOTLINE[1], "department", "CTY", "county")
+    c.staff("CY", HOTLINE[0], {"department_staff": s["department_staff"]})
     return c
 
 

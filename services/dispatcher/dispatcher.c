@@ -45,6 +45,8 @@ typedef struct {
     char community [S_UNIT];    //  the grid's community
     char street [S_UNIT];       //  the grid's street
     char reporter_role [40];    //  who reported (decides whether feedback is asked)
+    char reporter_id [65];      //  the reporter's id (a resident's, through the hotline)
+    char channel [16];          //  how the report came in: app, hotline, walkin …
     char county_handler [S_UNIT];   //  the category's county department
     bool dispute;               //  mediation (四调) applies
     bool urgent;                //  marked urgent by a higher tier
@@ -98,7 +100,8 @@ static const s_rfield_t s_record [] = {
     R ("category", R_STR, category), R ("priority", R_STR, priority),
     R ("sanshi", R_STR, sanshi), R ("board", R_STR, board), R ("grid", R_STR, grid),
     R ("community", R_STR, community), R ("street", R_STR, street),
-    R ("reporter_role", R_STR, reporter_role), R ("county_handler", R_STR, county_handler),
+    R ("reporter_role", R_STR, reporter_role), R ("reporter_id", R_STR, reporter_id),
+    R ("channel", R_STR, channel), R ("county_handler", R_STR, county_handler),
     R ("dispute", R_BOOL, dispute), R ("urgent", R_BOOL, urgent), R ("step", R_U64, step),
     R ("unit", R_STR, unit), R ("dispatcher", R_STR, dispatcher),
     R ("returned_by", R_STR, returned_by), R ("referred_by", R_STR, referred_by),
@@ -515,6 +518,36 @@ s_refuse_confirm (gl_ctx_t *ctx, const s_event_t *ev, const gl_unit_t *actor,
                     ev->community, actor->id, *person? " person ": "", person);
 }
 
+//  The 12345 hotline's unit: it takes residents' calls, so it also makes their callbacks.
+#define S_HOTLINE "D-HOTLINE"
+
+//  回访 through the hotline: the hotline for an event that came in through it, or a resident
+//  acting through the hotline (actor.role "resident") for the event they reported themselves
+//  (actor.person is their reporter id). Returns 0, or FORBIDDEN naming who may.
+static int
+s_callback_by_hotline (const s_event_t *ev, const gl_unit_t *actor, const msgpack_object *req,
+                       gl_err_t *err)
+{
+    char role [33] = "", person [65] = "";
+    const msgpack_object *who = gl_map_get (req, "actor");
+    gl_get_strbuf (who, "role", role, sizeof role);
+    gl_get_strbuf (who, "person", person, sizeof person);
+    bool by_hotline = streq (ev->channel, "hotline") || streq (ev->reporter_role, "hotline");
+    if (s_is (actor, S_HOTLINE) && by_hotline) {
+        if (!streq (role, "resident") || streq (person, ev->reporter_id))
+            return 0;
+        return gl_fail (err, GL_FORBIDDEN, "a resident gives the callback of event %s through "
+                        "the hotline only for an event they reported: actor.person must be the "
+                        "reporter's id, and %s is not", ev->id, *person? person: "(none)");
+    }
+    return gl_fail (err, GL_FORBIDDEN, "only %s (its community), its street's centre, or the "
+                    "hotline %s for an event reported through it (itself, or the reporting "
+                    "resident as actor.role resident) may give the callback of event %s; %s "
+                    "is not%s", ev->community, S_HOTLINE, ev->id, actor->id,
+                    s_is (actor, S_HOTLINE)? " (the event did not come in through the hotline)":
+                    "");
+}
+
 static int
 s_authorise (gl_ctx_t *ctx, const s_op_t *op, const s_event_t *ev, const gl_unit_t *actor,
              const msgpack_object *req, gl_err_t *err)
@@ -583,9 +616,9 @@ s_authorise (gl_ctx_t *ctx, const s_op_t *op, const s_event_t *ev, const gl_unit
                             handler? "handled it": "is not one of them");
         }
         case A_CALLBACK:
-            ok = s_is (actor, ev->community) || s_is_centre_of (ctx, ev, actor);
-            who = "the event's community or its street's centre";
-            break;
+            if (s_is (actor, ev->community) || s_is_centre_of (ctx, ev, actor))
+                return 0;
+            return s_callback_by_hotline (ev, actor, req, err);
         case A_ABOVE_HOLDER:
             //  The street centre supervises its own boards, the county centre everything.
             ok = s_above (actor, holder)
@@ -1584,6 +1617,8 @@ s_reported (gl_ctx_t *ctx, const gl_envelope_t *env)
     gl_get_strbuf (body, "grid", ev.grid, sizeof ev.grid);
     gl_get_strbuf (gl_map_get (body, "reporter"), "role", ev.reporter_role,
                    sizeof ev.reporter_role);
+    gl_get_strbuf (gl_map_get (body, "reporter"), "id", ev.reporter_id, sizeof ev.reporter_id);
+    gl_get_strbuf (body, "channel", ev.channel, sizeof ev.channel);
     gl_get_strbuf (triage, "community", ev.community, sizeof ev.community);
     gl_get_strbuf (triage, "street", ev.street, sizeof ev.street);
     gl_get_strbuf (triage, "sanshi", ev.sanshi, sizeof ev.sanshi);

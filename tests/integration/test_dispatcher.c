@@ -1595,6 +1595,34 @@ test_mediation_failed_goes_back_filed_to_the_referring_centre (void **state)
     free (board);
 }
 
+//  Residents' feedback: the hotline gives the callback of an event reported through it, and a
+//  resident through the hotline gives it for the event they reported.
+static void
+test_feedback_by_the_hotline_or_the_reporting_resident_through_it (void **state)
+{
+    char *id = s_feedback ();           //  reported by resident-13800000001 on the hotline
+    s_no ("feedback", id, "D-POLICE", "{\"rating\": \"satisfied\"}", GL_FORBIDDEN,
+          "SJ-01|D-HOTLINE|D-POLICE");
+    s_no ("feedback", id, "D-HOTLINE", "{\"rating\": \"satisfied\", \"actor\": {\"unit\": "
+          "\"D-HOTLINE\", \"role\": \"resident\", \"person\": \"resident-13900000009\"}}",
+          GL_FORBIDDEN, "resident-13900000009|reported");
+    s_ok ("feedback", id, "D-HOTLINE", "{\"rating\": \"satisfied\", \"actor\": {\"unit\": "
+          "\"D-HOTLINE\", \"role\": \"resident\", \"person\": \"resident-13800000001\"}}",
+          "CLOSED", 1);
+    //  The hotline itself, for another caller's event.
+    char *other = s_feedback ();
+    s_ok ("feedback", other, "D-HOTLINE", "{\"rating\": \"fairly_satisfied\"}", "CLOSED", 1);
+    //  Not for work a grid worker reported in the app.
+    char *staff = s_staff ("03.01", "SJ-01-01");
+    s_ok ("sign", staff, "SJ-B4", NULL, "IN_PROGRESS", 1);
+    json_t *answer = s_get (staff);
+    assert_string_equal (s_str (S_EV (answer), "channel"), "app");
+    json_decref (answer);
+    free (staff);
+    free (other);
+    free (id);
+}
+
 //  The log and the CLI say their time zone; every lifecycle action is one info line (defect 14).
 static void
 test_log_has_one_info_line_per_action_and_log_and_cli_state_their_zone (void **state)
@@ -2187,6 +2215,7 @@ main (void)
             test_mediation_the_board_holding_a_dispute_refers_it_and_gets_it_back_if_it_fails),
         cmocka_unit_test (
             test_log_has_one_info_line_per_action_and_log_and_cli_state_their_zone),
+        cmocka_unit_test (test_feedback_by_the_hotline_or_the_reporting_resident_through_it),
         cmocka_unit_test (
             test_retriage_by_community_or_centre_records_why_on_the_steps_and_routes_again),
         cmocka_unit_test (test_private_closed_with_advice_is_reopened_then_referred_to_mediation),
