@@ -18,6 +18,7 @@
 #   BOARDS       the four boards (板块) every street has, with their id suffix (<street>-B1 ...).
 #   DEPARTMENTS  county departments and public utilities that handle dispatched work.
 #   MEDIATION    the four mediation channels (四调衔接) and the unit each belongs to.
+#   ACTION_ROLES who on a unit's staff may give an operation for it (岗位权限).
 #   STAFFING     how many people each kind of unit has: the grid's "1+3+N" team (N drawn from
 #                HELPER_WEIGHTS), community workers, centre and board posts, department
 #                liaisons, mediators.
@@ -113,6 +114,20 @@ DEPARTMENTS = [
 
 # The hotline (a department that reports residents' calls and calls them back), built last.
 HOTLINE = ("D-HOTLINE", "县12345政务服务便民热线")
+
+# 岗位权限: who on a unit's staff may give an operation for it. Columns: operation, the acting
+# unit's kind, the roles of that kind allowed (actor.person must hold one). An operation and
+# kind not listed need no person.
+GRID_STAFF = ["grid_leader", "grid_worker", "grid_worker_part_time", "grid_instructor"]
+ACTION_ROLES = [
+    ("sign", "board", ["board_lead", "board_staff"]),                  # A岗, B岗 sign for it
+    ("decide_extension", "centre", ["commander", "duty_officer"]),    # 指挥长, 值班员 decide
+    ("verify", "grid", GRID_STAFF),                                   # the reporting grid's staff
+    ("verify", "community", ["community_staff"]),
+    ("verify", "centre", ["commander", "duty_officer"]),
+    ("confirm", "grid", ["grid_leader"]),                             # 网格长 confirms
+    ("confirm", "community", ["community_staff"]),
+]
 
 # The four mediation channels (四调衔接): id, channel, name, owning unit (None: the county).
 MEDIATION = [
@@ -493,6 +508,10 @@ def build(seed):
     return c
 
 
+def actions():
+    return [{"op": op, "unit": kind, "roles": roles} for op, kind, roles in ACTION_ROLES]
+
+
 def categories():
     out = []
     for code, name, board, grid, community, street, county, prio, sanshi, dispute in CATEGORIES:
@@ -558,7 +577,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     c = build(args.seed)
     write(os.path.join(args.out, "org.json"), [("county", COUNTY)],
-          [("units", c.units), ("people", c.people)])
+          [("units", c.units), ("people", c.people), ("actions", actions())])
     write(os.path.join(args.out, "categories.json"), [], [("categories", categories())])
     write(os.path.join(args.out, "admission.json"), [], [("items", admission())])
 

@@ -645,6 +645,45 @@ s_authorise (gl_ctx_t *ctx, const s_op_t *op, const s_event_t *ev, const gl_unit
                     ev->unit [0]? ev->unit: ev->community, op->name, ev->id, actor->id);
 }
 
+//  岗位权限: where the domain files say which roles of the acting unit's staff give op for it,
+//  actor.person must be named, be on that unit's staff list, and hold one of those roles.
+//  Returns 0, or FORBIDDEN naming the roles allowed and the people of the unit who hold them.
+static int
+s_check_person (gl_ctx_t *ctx, const s_op_t *op, const s_event_t *ev, const gl_unit_t *actor,
+                const char *person, gl_err_t *err)
+{
+    s_dispatcher_t *self = gl_ctx_state (ctx);
+    unsigned roles = gl_org_action_roles (self->org, op->name, actor->kind);
+    if (!roles)
+        return 0;
+    const gl_person_t *p = gl_org_person (self->org, person);
+    if (p && p->unit == actor && (roles & (1u << p->role)))
+        return 0;
+    char allowed [128] = "", holders [256] = "";
+    size_t off = 0, hoff = 0, count;
+    for (int r = 0; r < GL_ROLE_COUNT && off < sizeof allowed; r++)
+        if (roles & (1u << r))
+            off += (size_t) snprintf (allowed + off, sizeof allowed - off, "%s%s",
+                                      off? " or ": "", gl_role_name ((gl_role_t) r));
+    const gl_person_t *const *staff = gl_org_people (self->org, actor->id, &count);
+    for (size_t i = 0; i < count && hoff < sizeof holders; i++)
+        if (roles & (1u << staff [i]->role))
+            hoff += (size_t) snprintf (holders + hoff, sizeof holders - hoff, "%s%s",
+                                       hoff? ", ": "", staff [i]->id);
+    char who [160];
+    if (!*person)
+        snprintf (who, sizeof who, "no actor.person was named");
+    else
+    if (!p)
+        snprintf (who, sizeof who, "%s is not on the staff list", person);
+    else
+        snprintf (who, sizeof who, "%s is a %s of %s", person, gl_role_name (p->role),
+                  p->unit->id);
+    return gl_fail (err, GL_FORBIDDEN, "%s of event %s by %s is given by its %s, named in "
+                    "actor.person (here: %s); %s", op->name, ev->id, actor->id, allowed,
+                    hoff? holders: "none on its staff", who);
+}
+
 //  Where an escalation goes: one step up along the event's chain, grid → community → street
 //  centre → county centre. A board sits at the street tier but answers to its street's
 //  centre, so its escalation goes there before the county.
@@ -1506,7 +1545,8 @@ s_op_lifecycle (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_e
         return gl_fail (err, GL_CONFLICT, "event %s is %s; %s is not allowed then. Allowed now: "
                         "%s", id, s_state_names [ev.state], op->name, allowed);
     }
-    if (s_authorise (ctx, op, &ev, actor, req, err))
+    if (s_authorise (ctx, op, &ev, actor, req, err)
+    ||  s_check_person (ctx, op, &ev, actor, person, err))
         return GL_REFUSED;
     old = ev;
     gl_mapw_t extra;
@@ -1827,6 +1867,17 @@ s_open (gl_service_t *service, gl_err_t *err)
     self->reopen_days = gl_service_config (service)->reopen_days;
     self->utc_offset_min = (int) gl_service_config (service)->utc_offset_min;
     gl_service_set_state (service, self);
+    //  A rule of who may act must name one of our operations: a typo would silently let
+    //  anyone act.
+    const gl_action_rule_t *rule;
+    for (size_t i = 0; (rule = gl_org_action_at (self->org, i)); i++) {
+        bool known = false;
+        for (size_t j = 0; j < s_ops_count && !known; j++)
+            known = streq (s_ops_table [j].name, rule->op);
+        if (!known)
+            return gl_fail (err, GL_INVALID, "the org file's actions[%zu] names operation "
+                            "'%s', which the dispatcher does not have", i, rule->op);
+    }
     return 0;
 }
 

@@ -6,6 +6,7 @@
     back from the archive.  */
 #include "testkit.h"
 #include "gl_json.h"
+#include "gl_org.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 
 static tk_net_t *s_net;
 static unsigned s_req;          //  fresh req_ids
+static gl_org_t *s_org;         //  the county the network runs: who is on which staff list
 
 //  The grid leader of SJ-01-01 acting for her grid (she confirms on-the-spot handling).
 #define S_GRID_LEADER "{\"actor\": {\"unit\": \"SJ-01-01\", \"person\": \"GW-0001\"}}"
@@ -235,10 +237,26 @@ s_command (const char *op, const char *id, const char *actor, const char *fields
     json_t *doc = json_pack ("{s:s, s:s, s:s, s:{s:s}}", "op", op,
                              "req_id", req_id? req_id: s_fmt ("dispatcher-test-%u", ++s_req),
                              "id", id, "actor", "unit", actor);
+    bool named = false;                 //  the fields say who acts: leave it as they say
     if (fields) {
         json_t *extra = s_parse (fields);
+        named = json_object_get (extra, "actor") != NULL;
         json_object_update (doc, extra);
         json_decref (extra);
+    }
+    //  A unit acts through its people: where the county's rules (org.json "actions") say which
+    //  roles give op, a test that names nobody acts as the first of the unit's staff allowed.
+    json_t *who = json_object_get (doc, "actor");
+    const gl_unit_t *unit = gl_org_unit (s_org, s_str (who, "unit"));
+    unsigned roles = unit? gl_org_action_roles (s_org, op, unit->kind): 0;
+    if (roles && !named) {
+        size_t count;
+        const gl_person_t *const *staff = gl_org_people (s_org, unit->id, &count);
+        for (size_t i = 0; i < count; i++)
+            if (roles & (1u << staff [i]->role)) {
+                json_object_set_new (who, "person", json_string (staff [i]->id));
+                break;
+            }
     }
     json_t *answer = s_send ("dispatcher", doc, code, message, size);
     json_decref (doc);
@@ -1331,7 +1349,8 @@ test_auth_on_the_spot_handling_is_confirmed_by_the_grid_leader_not_the_worker (v
 {
     //  GW-0002, a grid worker of SJ-01-01, reported it handled on the spot.
     char *id = s_self_handled ();
-    s_no ("confirm", id, "SJ-01-01", NULL, GL_FORBIDDEN, "grid_leader|GW-0001");
+    s_no ("confirm", id, "SJ-01-01", "{\"actor\": {\"unit\": \"SJ-01-01\"}}", GL_FORBIDDEN,
+          "grid_leader|GW-0001");
     s_no ("confirm", id, "SJ-01-01", "{\"actor\": {\"unit\": \"SJ-01-01\", \"person\": "
           "\"GW-0002\"}}", GL_FORBIDDEN, "grid_leader|GW-0002");
     //  A leader of another grid is not this grid's leader.
@@ -1595,6 +1614,56 @@ test_mediation_failed_goes_back_filed_to_the_referring_centre (void **state)
     free (board);
 }
 
+//  People and roles (岗位权限): the acting person is on the acting unit's staff in a role the
+//  county's rules (org.json "actions") allow for the operation; refusals name the roles.
+
+//  The first person of unit's staff in role, from the county's staff list.
+static const char *
+s_person_of (const char *unit, gl_role_t role)
+{
+    size_t count;
+    const gl_person_t *const *staff = gl_org_people (s_org, unit, &count);
+    for (size_t i = 0; i < count; i++)
+        if (staff [i]->role == role)
+            return staff [i]->id;
+    fail_msg ("%s has no %s on its staff", unit, gl_role_name (role));
+    return NULL;
+}
+
+static void
+test_roles_a_board_signs_through_its_a_or_b_post_and_refusals_name_the_roles (void **state)
+{
+    char *id = s_dispatched ();
+    const char *lead = s_person_of ("SJ-B4", GL_ROLE_BOARD_LEAD);
+    const char *staff = s_person_of ("SJ-B4", GL_ROLE_BOARD_STAFF);
+    s_no ("sign", id, "SJ-B4", "{\"actor\": {\"unit\": \"SJ-B4\"}}", GL_FORBIDDEN,
+          s_fmt ("board_lead or board_staff|%s|no actor.person", lead));
+    s_no ("sign", id, "SJ-B4", "{\"actor\": {\"unit\": \"SJ-B4\", \"person\": \"ST-9999\"}}",
+          GL_FORBIDDEN, "ST-9999 is not on the staff list");
+    //  Someone of another unit does not sign for this one.
+    s_no ("sign", id, "SJ-B4", "{\"actor\": {\"unit\": \"SJ-B4\", \"person\": \"GW-0001\"}}",
+          GL_FORBIDDEN, "GW-0001 is a grid_leader of SJ-01-01");
+    s_ok ("sign", id, "SJ-B4", s_fmt ("{\"actor\": {\"unit\": \"SJ-B4\", \"person\": \"%s\"}}",
+                                      staff), "IN_PROGRESS", 1);
+    //  The dispatching centre decides an extension through its commander or duty officer.
+    s_ok ("extend", id, "SJ-B4", "{\"days\": 3, \"reason\": \"等待配件\"}", "IN_PROGRESS", 1);
+    s_no ("decide_extension", id, "SJ-C", "{\"approve\": true, \"actor\": {\"unit\": "
+          "\"SJ-C\", \"person\": \"GW-0002\"}}", GL_FORBIDDEN, "commander or duty_officer");
+    s_ok ("decide_extension", id, "SJ-C", s_fmt ("{\"approve\": true, \"actor\": {\"unit\": "
+          "\"SJ-C\", \"person\": \"%s\"}}", s_person_of ("SJ-C", GL_ROLE_DUTY_OFFICER)),
+          "IN_PROGRESS", 1);
+    s_ok ("handle", id, "SJ-B4", "{\"evidence\": \"已清理，照片 r.jpg\"}", "HANDLED", 1);
+    //  Verification by the reporting grid's staff: not by its helpers (N).
+    const char *helper = s_person_of ("SJ-01-01", GL_ROLE_HELPER);
+    s_no ("verify", id, "SJ-01-01", s_fmt ("{\"pass\": true, \"actor\": {\"unit\": "
+          "\"SJ-01-01\", \"person\": \"%s\"}}", helper), GL_FORBIDDEN,
+          s_fmt ("grid_leader or grid_worker or grid_worker_part_time or grid_instructor|%s is "
+                 "a helper", helper));
+    s_ok ("verify", id, "SJ-01-01", "{\"pass\": true, \"actor\": {\"unit\": \"SJ-01-01\", "
+          "\"person\": \"GW-0002\"}}", "CLOSED", 1);
+    free (id);
+}
+
 //  Residents' feedback: the hotline gives the callback of an event reported through it, and a
 //  resident through the hotline gives it for the event they reported.
 static void
@@ -1631,8 +1700,7 @@ test_log_has_one_info_line_per_action_and_log_and_cli_state_their_zone (void **s
     char path [600], line [2048];
     snprintf (path, sizeof path, "%s/dispatcher.log", s_net->dir);
     bool started = false, signed_line = false;
-    const char *want = s_fmt ("dispatcher: SJ-B4 signed event %s: now IN_PROGRESS, step 1 at "
-                              "SJ-B4 (", id);
+    const char *want = s_fmt ("signed event %s: now IN_PROGRESS, step 1 at SJ-B4 (", id);
     int64_t end = zclock_mono () + S_WAIT_MS;
     while (!signed_line && zclock_mono () < end) {
         FILE *f = fopen (path, "r");
@@ -1641,7 +1709,8 @@ test_log_has_one_info_line_per_action_and_log_and_cli_state_their_zone (void **s
             if (strstr (line, "log times are host time UTC")
             &&  strstr (line, "event times county time UTC+08:00"))
                 started = true;
-            if (strstr (line, want) && strstr (line, "+08:00)") && strncmp (line, "I:", 2) == 0)
+            if (strstr (line, want) && strstr (line, "+08:00)") && strncmp (line, "I:", 2) == 0
+            &&  strstr (line, "dispatcher: SJ-B4 person "))
                 signed_line = true;
         }
         fclose (f);
@@ -2115,6 +2184,10 @@ s_setup (void **state)
 {
     s_net = tk_net_new (S_PORTS, "archive\n    reads = \"intake dispatcher\"\n"
                                  "log\n    level = \"info\"\n");
+    gl_err_t err;
+    s_org = gl_org_load (s_net->cfg.org_path, s_net->cfg.categories_path, NULL, &err);
+    if (!s_org)
+        fail_msg ("%s", err.message);
     tk_start (s_net, "bus");
     tk_start (s_net, "intake");
     tk_start (s_net, "dispatcher");
@@ -2126,6 +2199,7 @@ static int
 s_teardown (void **state)
 {
     tk_net_destroy (&s_net);
+    gl_org_destroy (&s_org);
     return 0;
 }
 
@@ -2216,6 +2290,8 @@ main (void)
         cmocka_unit_test (
             test_log_has_one_info_line_per_action_and_log_and_cli_state_their_zone),
         cmocka_unit_test (test_feedback_by_the_hotline_or_the_reporting_resident_through_it),
+        cmocka_unit_test (
+            test_roles_a_board_signs_through_its_a_or_b_post_and_refusals_name_the_roles),
         cmocka_unit_test (
             test_retriage_by_community_or_centre_records_why_on_the_steps_and_routes_again),
         cmocka_unit_test (test_private_closed_with_advice_is_reopened_then_referred_to_mediation),
