@@ -7,29 +7,15 @@
     open work of every unit, for queues.  */
 #include "dispatcher.h"
 #include "gl_clock.h"
+#include "gl_dispatch_ops.h"
 #include "gl_org.h"
 
 #include <stddef.h>
 #include <string.h>
 #include <time.h>
 
-//  ---------------------------------------------------------------------------------------------
-//  States (DOMAIN.md section 4).
-
-typedef enum {
-    S_REPORTED, S_SELF_HANDLED, S_FILED, S_DISPATCHED, S_IN_PROGRESS, S_SUSPENDED, S_HANDLED,
-    S_FEEDBACK, S_CLOSED, S_ARCHIVED, S_CANCELLED, S_STATE_COUNT
-} s_state_t;
-
-static const char *const s_state_names [S_STATE_COUNT] = {
-    "REPORTED", "SELF_HANDLED", "FILED", "DISPATCHED", "IN_PROGRESS", "SUSPENDED", "HANDLED",
-    "FEEDBACK", "CLOSED", "ARCHIVED", "CANCELLED"
-};
-
-#define S_BIT(s) (1u << (s))
-#define S_OPEN (S_BIT (S_REPORTED) | S_BIT (S_SELF_HANDLED) | S_BIT (S_FILED) \
-              | S_BIT (S_DISPATCHED) | S_BIT (S_IN_PROGRESS) | S_BIT (S_SUSPENDED) \
-              | S_BIT (S_HANDLED) | S_BIT (S_FEEDBACK))
+//  States (DOMAIN.md section 4) are the table's: gl_dispatch_ops.h.
+typedef gl_ev_state_t s_state_t;
 
 #define S_UNIT 40               //  longest unit id we keep (org ids are short)
 
@@ -122,7 +108,7 @@ s_event_write (const s_event_t *ev, msgpack_sbuffer *out)
 {
     gl_mapw_t w;
     gl_mapw_init (&w);
-    gl_mapw_str (&w, "state", s_state_names [ev->state]);
+    gl_mapw_str (&w, "state", gl_ev_state_names [ev->state]);
     for (size_t i = 0; i < S_RECORD_COUNT; i++) {
         const s_rfield_t *f = &s_record [i];
         const void *field = (const char *) ev + f->offset;
@@ -149,8 +135,8 @@ s_event_read (const void *bytes, size_t len, s_event_t *ev)
     const msgpack_object *m = &doc.root;
     char state [16] = "";
     gl_get_strbuf (m, "state", state, sizeof state);
-    for (int s = 0; s < S_STATE_COUNT; s++)
-        if (streq (state, s_state_names [s]))
+    for (int s = 0; s < GL_EV_STATE_COUNT; s++)
+        if (streq (state, gl_ev_state_names [s]))
             ev->state = (s_state_t) s;
     for (size_t i = 0; i < S_RECORD_COUNT; i++) {
         const s_rfield_t *f = &s_record [i];
@@ -205,12 +191,12 @@ s_event_save (gl_ctx_t *ctx, s_event_t *ev, const s_event_t *old)
 {
     ev->updated_at = gl_ctx_now (ctx);
     //  The reopening window of a 私事 counts from here.
-    if (ev->state == S_CLOSED && (!old || old->state != S_CLOSED))
+    if (ev->state == GL_EV_CLOSED && (!old || old->state != GL_EV_CLOSED))
         ev->closed_at = ev->updated_at;
     int rc = 0;
     if (old && old->unit [0])
         rc = s_index (ctx, old->unit, ev->id, old->state, false);
-    if (rc == 0 && (S_BIT (ev->state) & S_OPEN))
+    if (rc == 0 && (GL_EV_BIT (ev->state) & GL_EV_OPEN))
         rc = s_index (ctx, ev->unit, ev->id, ev->state, true);
     if (rc)
         return rc;
@@ -331,7 +317,7 @@ s_publish (gl_ctx_t *ctx, const s_event_t *ev, const char *action, const char *a
     gl_mapw_t body;
     gl_mapw_init (&body);
     gl_mapw_str (&body, "action", action);
-    gl_mapw_str (&body, "state", s_state_names [ev->state]);
+    gl_mapw_str (&body, "state", gl_ev_state_names [ev->state]);
     gl_mapw_u64 (&body, "step", ev->step);
     gl_mapw_t actor;
     gl_mapw_init (&actor);
@@ -357,7 +343,7 @@ s_publish (gl_ctx_t *ctx, const s_event_t *ev, const char *action, const char *a
     gl_clock_local (gl_ctx_now (ctx), self->utc_offset_min, false, when, sizeof when);
     gl_log_info ("dispatcher: %s%s%s %s event %s: now %s, step %llu at %s (%s)", actor_unit,
                  actor_person && *actor_person? " person ": "",
-                 actor_person? actor_person: "", action, ev->id, s_state_names [ev->state],
+                 actor_person? actor_person: "", action, ev->id, gl_ev_state_names [ev->state],
                  (unsigned long long) ev->step, ev->unit [0]? ev->unit: "-", when);
     char type [48];
     snprintf (type, sizeof type, "event.%s", action);
@@ -400,35 +386,8 @@ s_enter (gl_ctx_t *ctx, s_event_t *ev, const char *unit, const char *kind, const
 //  ---------------------------------------------------------------------------------------------
 //  Operations: a table of what each may do from which states and who may give it.
 
-typedef enum {
-    A_FILER,                    //  the holder of a filed event, its street's centre, the county centre
-    A_CONFIRMER,                //  the event's community, or its grid through the grid leader
-    A_DISPATCHER,               //  the holder of the filed event, or a higher tier of its chain
-    A_ABOVE_TARGET,             //  a centre, board or community above the target unit
-    A_HOLDER,                   //  the assigned unit only
-    A_HOLDER_OR_ABOVE,          //  the assigned unit or a higher tier
-    A_DISPATCHING,              //  the unit that dispatched the holder, or a higher tier
-    A_CENTRE,                   //  the event's street centre or the county centre
-    A_VERIFIER,                 //  the creating grid, its community or its street centre
-    A_CALLBACK,                 //  the event's community or its street centre
-    A_ABOVE_HOLDER,             //  a higher tier than the assigned unit
-    A_REFERRER,                 //  a centre, or the mediation unit holding it
-    A_TRIAGER                   //  the event's community, its street centre or the county centre
-} s_auth_t;
-
-typedef struct s_op_s s_op_t;
 typedef int (s_act_fn) (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req,
                         const char *actor, gl_mapw_t *extra, gl_err_t *err);
-
-struct s_op_s {
-    const char *name;           //  op on the wire
-    unsigned from;              //  states it is allowed from (bits)
-    s_auth_t auth;              //  who may
-    s_act_fn *act;              //  what it does
-    const gl_schema_t *schema;  //  its fields
-    unsigned centre_from;       //  further states allowed while a command centre holds it
-    bool routes;                //  a FILED event it leaves is routed again (accept, retriage)
-};
 
 static const gl_unit_t *
 s_unit (gl_ctx_t *ctx, const char *id)
@@ -549,29 +508,29 @@ s_callback_by_hotline (const s_event_t *ev, const gl_unit_t *actor, const msgpac
 }
 
 static int
-s_authorise (gl_ctx_t *ctx, const s_op_t *op, const s_event_t *ev, const gl_unit_t *actor,
+s_authorise (gl_ctx_t *ctx, const gl_dop_t *op, const s_event_t *ev, const gl_unit_t *actor,
              const msgpack_object *req, gl_err_t *err)
 {
     const gl_unit_t *holder = s_unit (ctx, ev->unit);
     bool ok = false;
     const char *who = "";
-    switch (op->auth) {
-        case A_FILER:
+    switch (op->who) {
+        case GL_WHO_FILER:
             ok = s_is (actor, ev->community) || s_is_centre_of (ctx, ev, actor);
             who = "the event's community, its street's centre or the county centre";
             break;
-        case A_DISPATCHER:
+        case GL_WHO_DISPATCHER:
             ok = s_is (actor, ev->unit) || s_is_centre_of (ctx, ev, actor)
               || s_is (actor, ev->community) || (holder && s_above (actor, holder));
             who = "the unit holding the event, its community, its street's centre or the "
                   "county centre";
             break;
-        case A_CONFIRMER:
+        case GL_WHO_CONFIRMER:
             //  The worker who handled it on the spot does not confirm her own work.
             if (s_is (actor, ev->community) || s_grid_leader (ctx, ev, actor, req))
                 return 0;
             return s_refuse_confirm (ctx, ev, actor, req, err);
-        case A_ABOVE_TARGET: {
+        case GL_WHO_ABOVE_TARGET: {
             char target [S_UNIT] = "";
             gl_get_strbuf (req, "unit", target, sizeof target);
             const gl_unit_t *t = s_unit (ctx, target);
@@ -582,25 +541,25 @@ s_authorise (gl_ctx_t *ctx, const s_op_t *op, const s_event_t *ev, const gl_unit
                   "holds or supervises the event";
             break;
         }
-        case A_HOLDER:
+        case GL_WHO_HOLDER:
             ok = s_is (actor, ev->unit);
             who = "the assigned unit";
             break;
-        case A_HOLDER_OR_ABOVE:
+        case GL_WHO_HOLDER_OR_ABOVE:
             ok = s_is (actor, ev->unit) || s_above (actor, holder)
               || s_is_centre_of (ctx, ev, actor);
             who = "the assigned unit, a higher tier or a command centre";
             break;
-        case A_DISPATCHING:
+        case GL_WHO_DISPATCHING:
             ok = s_is (actor, ev->dispatcher) || s_above (actor, holder)
               || s_is_centre_of (ctx, ev, actor);
             who = "the unit that dispatched it or a higher tier";
             break;
-        case A_CENTRE:
+        case GL_WHO_CENTRE:
             ok = s_is_centre_of (ctx, ev, actor);
             who = "the event's street centre or the county centre";
             break;
-        case A_VERIFIER: {
+        case GL_WHO_VERIFIER: {
             //  Verification is local (DOMAIN.md §4): the county centre supervises, it does not
             //  go on site.
             //  Nor does the unit that handled it check its own work.
@@ -615,22 +574,22 @@ s_authorise (gl_ctx_t *ctx, const s_op_t *op, const s_event_t *ev, const gl_unit
                             centre? centre->id: ev->street, ev->id, actor->id,
                             handler? "handled it": "is not one of them");
         }
-        case A_CALLBACK:
+        case GL_WHO_CALLBACK:
             if (s_is (actor, ev->community) || s_is_centre_of (ctx, ev, actor))
                 return 0;
             return s_callback_by_hotline (ev, actor, req, err);
-        case A_ABOVE_HOLDER:
+        case GL_WHO_ABOVE_HOLDER:
             //  The street centre supervises its own boards, the county centre everything.
             ok = s_above (actor, holder)
               || (s_is_centre_of (ctx, ev, actor) && !s_is (actor, ev->unit));
             who = "a higher tier than the assigned unit, or a command centre";
             break;
-        case A_TRIAGER:
+        case GL_WHO_TRIAGER:
             //  改派: the community that first files residents' work, or a centre above it.
             ok = s_is (actor, ev->community) || s_is_centre_of (ctx, ev, actor);
             who = "the event's community, its street's centre or the county centre";
             break;
-        case A_REFERRER:
+        case GL_WHO_REFERRER:
             //  The board holding a dispute refers it too: 平安法治 is where disputes land.
             ok = s_is_centre_of (ctx, ev, actor)
               || (s_is (actor, ev->unit) && (actor->kind == GL_UNIT_MEDIATION
@@ -638,6 +597,8 @@ s_authorise (gl_ctx_t *ctx, const s_op_t *op, const s_event_t *ev, const gl_unit
             who = "the event's street centre, the county centre, or the board or mediation "
                   "channel holding it";
             break;
+        case GL_WHO_COUNT:
+            break;                      //  not a rule: refused below
     }
     if (ok)
         return 0;
@@ -649,7 +610,7 @@ s_authorise (gl_ctx_t *ctx, const s_op_t *op, const s_event_t *ev, const gl_unit
 //  actor.person must be named, be on that unit's staff list, and hold one of those roles.
 //  Returns 0, or FORBIDDEN naming the roles allowed and the people of the unit who hold them.
 static int
-s_check_person (gl_ctx_t *ctx, const s_op_t *op, const s_event_t *ev, const gl_unit_t *actor,
+s_check_person (gl_ctx_t *ctx, const gl_dop_t *op, const s_event_t *ev, const gl_unit_t *actor,
                 const char *person, gl_err_t *err)
 {
     s_dispatcher_t *self = gl_ctx_state (ctx);
@@ -739,7 +700,7 @@ s_give (gl_ctx_t *ctx, s_event_t *ev, const char *target_id, const char *kind,
         ev->wrong_dispatches++;         //  the earlier dispatch went to the wrong unit
     ev->returned_by [0] = 0;
     snprintf (ev->dispatcher, sizeof ev->dispatcher, "%s", actor);
-    ev->state = S_DISPATCHED;
+    ev->state = GL_EV_DISPATCHED;
     return s_enter (ctx, ev, target_id, kind, actor, reason);
 }
 
@@ -790,7 +751,7 @@ s_do_accept (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char
         snprintf (ev->priority, sizeof ev->priority, "%s", text);
     if (*s_text (req, "sanshi", text, sizeof text))
         snprintf (ev->sanshi, sizeof ev->sanshi, "%s", text);
-    ev->state = S_FILED;
+    ev->state = GL_EV_FILED;
     gl_mapw_str (extra, "category", ev->category);
     gl_mapw_str (extra, "priority", ev->priority);
     gl_mapw_str (extra, "sanshi", ev->sanshi);
@@ -804,7 +765,7 @@ s_do_cancel (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char
     char code [24], reason [512];
     gl_mapw_str (extra, "code", s_text (req, "code", code, sizeof code));
     gl_mapw_str (extra, "reason", s_text (req, "reason", reason, sizeof reason));
-    ev->state = S_CANCELLED;
+    ev->state = GL_EV_CANCELLED;
     return s_step_mark (ctx, ev, "left_at", NULL, gl_ctx_now (ctx));
 }
 
@@ -812,7 +773,7 @@ static int
 s_do_confirm (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
               gl_mapw_t *extra, gl_err_t *err)
 {
-    ev->state = S_CLOSED;
+    ev->state = GL_EV_CLOSED;
     return 0;
 }
 
@@ -872,7 +833,7 @@ s_do_escalate (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const ch
     gl_mapw_str (extra, "reason", reason);
     gl_mapw_str (extra, "from", ev->unit);
     snprintf (ev->dispatcher, sizeof ev->dispatcher, "%s", up->id);
-    ev->state = S_FILED;
+    ev->state = GL_EV_FILED;
     return s_enter (ctx, ev, up->id, "escalate", actor, reason);
 }
 
@@ -880,7 +841,7 @@ static int
 s_do_sign (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
            gl_mapw_t *extra, gl_err_t *err)
 {
-    ev->state = S_IN_PROGRESS;
+    ev->state = GL_EV_IN_PROGRESS;
     return s_step_mark (ctx, ev, "signed_at", NULL, gl_ctx_now (ctx));
 }
 
@@ -902,7 +863,7 @@ s_do_return (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char
     snprintf (ev->returned_by, sizeof ev->returned_by, "%s", ev->unit);
     //  Back to the unit that dispatched it, which dispatches again.
     snprintf (ev->unit, sizeof ev->unit, "%s", ev->dispatcher [0]? ev->dispatcher: ev->street);
-    ev->state = S_FILED;
+    ev->state = GL_EV_FILED;
     return 0;
 }
 
@@ -966,14 +927,14 @@ static int
 s_do_suspend (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
               gl_mapw_t *extra, gl_err_t *err)
 {
-    return s_do_state (ctx, ev, req, actor, extra, err, S_SUSPENDED);
+    return s_do_state (ctx, ev, req, actor, extra, err, GL_EV_SUSPENDED);
 }
 
 static int
 s_do_resume (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
              gl_mapw_t *extra, gl_err_t *err)
 {
-    return s_do_state (ctx, ev, req, actor, extra, err, S_IN_PROGRESS);
+    return s_do_state (ctx, ev, req, actor, extra, err, GL_EV_IN_PROGRESS);
 }
 
 static int
@@ -988,7 +949,7 @@ s_do_handle (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char
     gl_mapw_str (extra, "evidence", s_text (req, "evidence", evidence, sizeof evidence));
     if (*s_text (req, "result", result, sizeof result))
         gl_mapw_str (extra, "result", result);
-    ev->state = S_HANDLED;
+    ev->state = GL_EV_HANDLED;
     return s_step_mark (ctx, ev, "handled_at", NULL, gl_ctx_now (ctx));
 }
 
@@ -1014,10 +975,10 @@ s_do_verify (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char
     if (*reason)
         gl_mapw_str (extra, "reason", reason);
     if (pass)
-        ev->state = s_resident_originated (ev)? S_FEEDBACK: S_CLOSED;
+        ev->state = s_resident_originated (ev)? GL_EV_FEEDBACK: GL_EV_CLOSED;
     else {
         ev->reworks++;
-        ev->state = S_IN_PROGRESS;
+        ev->state = GL_EV_IN_PROGRESS;
         //  Reworking a 小事 means consulting again: its stages start over from the topic.
         ev->consultation [0] = 0;
     }
@@ -1035,11 +996,11 @@ s_do_feedback (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const ch
         gl_mapw_str (extra, "note", note);
     if (streq (rating, "unsatisfied")) {
         ev->rehandles++;
-        ev->state = S_IN_PROGRESS;
+        ev->state = GL_EV_IN_PROGRESS;
         ev->consultation [0] = 0;       //  a 小事 is consulted again, as after a failed verify
     }
     else
-        ev->state = S_CLOSED;
+        ev->state = GL_EV_CLOSED;
     return 0;
 }
 
@@ -1091,7 +1052,7 @@ s_do_refer (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char 
     gl_mapw_str (extra, "channel", channel);
     gl_mapw_str (extra, "reason", reason);
     snprintf (ev->dispatcher, sizeof ev->dispatcher, "%s", actor);
-    ev->state = S_DISPATCHED;
+    ev->state = GL_EV_DISPATCHED;
     return s_enter (ctx, ev, to->id, "refer", actor, reason);
 }
 
@@ -1134,10 +1095,10 @@ s_do_mediate (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const cha
         char to [S_UNIT];
         snprintf (to, sizeof to, "%s", back);
         snprintf (ev->dispatcher, sizeof ev->dispatcher, "%s", to);
-        ev->state = S_FILED;
+        ev->state = GL_EV_FILED;
         return s_enter (ctx, ev, to, "mediation_failed", actor, NULL);
     }
-    ev->state = S_HANDLED;              //  settled, or taken to court: verification next
+    ev->state = GL_EV_HANDLED;              //  settled, or taken to court: verification next
     return 0;
 }
 
@@ -1184,7 +1145,7 @@ s_do_retriage (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const ch
         rc = s_step_update (ctx, ev, filed, sizeof filed / sizeof filed [0]);
     snprintf (ev->dispatcher, sizeof ev->dispatcher, "%s", actor);
     ev->returned_by [0] = 0;
-    ev->state = S_FILED;
+    ev->state = GL_EV_FILED;
     gl_mapw_str (extra, "was", was);
     gl_mapw_str (extra, "category", ev->category);
     gl_mapw_str (extra, "sanshi", ev->sanshi);
@@ -1224,15 +1185,12 @@ s_do_reopen (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char
     ev->advice [0] = 0;
     ev->closed_at = 0;
     snprintf (ev->dispatcher, sizeof ev->dispatcher, "%s", actor);
-    ev->state = S_FILED;
+    ev->state = GL_EV_FILED;
     return s_enter (ctx, ev, actor, "reopen", actor, reason);
 }
 
-//  小事 at the community (协商议事): topic → meeting → decision → carry out → publish, in that
-//  order; publishing the result reports the event handled, for the grid to verify.
-static const char *const s_stages [] = {
-    "topic", "meeting", "decision", "carry_out", "publish", NULL
-};
+//  小事 at the community (协商议事): the stages of gl_consult_stages in order; publishing the
+//  result reports the event handled, for the grid to verify.
 
 static int
 s_do_consult (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
@@ -1245,23 +1203,23 @@ s_do_consult (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const cha
     char stage [16], text [2048];
     s_text (req, "stage", stage, sizeof stage);
     int done = -1, want = -1;
-    for (int i = 0; s_stages [i]; i++) {
-        if (streq (s_stages [i], ev->consultation))
+    for (int i = 0; gl_consult_stages [i]; i++) {
+        if (streq (gl_consult_stages [i], ev->consultation))
             done = i;
-        if (streq (s_stages [i], stage))
+        if (streq (gl_consult_stages [i], stage))
             want = i;
     }
     if (want != done + 1)
         return gl_fail (err, GL_CONFLICT, "event %s's consultation is at '%s': the next stage is "
                         "'%s', not '%s' (topic, meeting, decision, carry_out, publish)", ev->id,
                         ev->consultation [0]? ev->consultation: "(not started)",
-                        s_stages [done + 1]? s_stages [done + 1]: "(none: all are done)",
+                        gl_consult_stages [done + 1]? gl_consult_stages [done + 1]: "(none: all are done)",
                         stage);
     snprintf (ev->consultation, sizeof ev->consultation, "%s", stage);
     gl_mapw_str (extra, "stage", stage);
     gl_mapw_str (extra, "text", s_text (req, "text", text, sizeof text));
     if (streq (stage, "publish")) {
-        ev->state = S_HANDLED;          //  the published decision, carried out: verify next
+        ev->state = GL_EV_HANDLED;          //  the published decision, carried out: verify next
         return s_step_mark (ctx, ev, "handled_at", NULL, gl_ctx_now (ctx));
     }
     return 0;
@@ -1271,190 +1229,27 @@ static int
 s_do_archive (gl_ctx_t *ctx, s_event_t *ev, const msgpack_object *req, const char *actor,
               gl_mapw_t *extra, gl_err_t *err)
 {
-    ev->state = S_ARCHIVED;
+    ev->state = GL_EV_ARCHIVED;
     return 0;
 }
 
 //  ---------------------------------------------------------------------------------------------
-//  The field tables and the operation table.
+//  The operations: what each does. Everything else about them — fields, states, who, CLI —
+//  is in the one table, gl_dops (gl_dispatch_ops.h).
 
-static const gl_field_t s_actor_fields [] = {
-    { .key = "unit", .type = GL_F_STR, .required = true, .min = 1, .max = S_UNIT - 1,
-      .hint = "the acting unit's id, e.g. \"SJ-C\", \"SJ-B4\", \"SJ-01\", \"D-POLICE\"" },
-    { .key = "person", .type = GL_F_STR, .max = 64, .hint = "the acting person's staff id" },
-    { .key = "role", .type = GL_F_STR, .max = 32, .hint = "the acting person's role" },
+static s_act_fn *const s_acts [GL_DOP_COUNT] = {
+    [GL_DOP_ACCEPT] = s_do_accept, [GL_DOP_CANCEL] = s_do_cancel,
+    [GL_DOP_CONFIRM] = s_do_confirm, [GL_DOP_DISPATCH] = s_do_dispatch,
+    [GL_DOP_ASSIGN] = s_do_assign, [GL_DOP_ESCALATE] = s_do_escalate, [GL_DOP_SIGN] = s_do_sign,
+    [GL_DOP_RETURN] = s_do_return, [GL_DOP_NOTE] = s_do_record, [GL_DOP_EXTEND] = s_do_extend,
+    [GL_DOP_DECIDE_EXTENSION] = s_do_decide_extension, [GL_DOP_SUSPEND] = s_do_suspend,
+    [GL_DOP_RESUME] = s_do_resume, [GL_DOP_HANDLE] = s_do_handle,
+    [GL_DOP_VERIFY] = s_do_verify, [GL_DOP_FEEDBACK] = s_do_feedback,
+    [GL_DOP_SUPERVISE] = s_do_supervise, [GL_DOP_INSTRUCT] = s_do_record,
+    [GL_DOP_URGENT] = s_do_urgent, [GL_DOP_REFER] = s_do_refer, [GL_DOP_MEDIATE] = s_do_mediate,
+    [GL_DOP_CONSULT] = s_do_consult, [GL_DOP_ARCHIVE] = s_do_archive,
+    [GL_DOP_RETRIAGE] = s_do_retriage, [GL_DOP_REOPEN] = s_do_reopen,
 };
-static const gl_schema_t s_actor = GL_SCHEMA ("actor", s_actor_fields);
-
-#define S_ID { .key = "id", .type = GL_F_STR, .required = true, .min = 1, .max = GL_MAX_NAME, \
-               .hint = "the event id, e.g. \"500235-20261127-000000042\"" }
-#define S_ACTOR { .key = "actor", .type = GL_F_MAP, .required = true, .sub = &s_actor, \
-                  .hint = "who acts: {unit, person, role}" }
-#define S_REASON(req) { .key = "reason", .type = GL_F_STR, .required = req, .min = req, \
-                        .max = 500, .hint = "why, in plain words" }
-
-static const char *const s_sanshi_names [] = { "major", "minor", "private", NULL };
-static const char *const s_priority_names [] = { "P1", "P2", "P3", "P4", NULL };
-static const char *const s_cancel_codes [] = {
-    "duplicate", "invalid", "out_of_scope", "withdrawn", NULL
-};
-static const char *const s_levels [] = { "normal", "yellow", "red", NULL };
-static const char *const s_ratings [] = { "satisfied", "fairly_satisfied", "unsatisfied", NULL };
-static const char *const s_channels [] = {
-    "court", "procuratorate", "police", "petitions", NULL
-};
-static const char *const s_boards [] = { "party", "economy", "livelihood", "safety", NULL };
-static const char *const s_outcomes [] = { "settled", "failed", "litigation", NULL };
-
-static const gl_field_t s_plain_fields [] = { S_ID, S_ACTOR,
-    { .key = "note", .type = GL_F_STR, .max = 500 } };
-static const gl_schema_t s_plain = GL_SCHEMA ("request", s_plain_fields);
-
-static const gl_field_t s_accept_fields [] = { S_ID, S_ACTOR,
-    { .key = "category", .type = GL_F_STR, .min = 5, .max = 5,
-      .hint = "a category code to file it under instead of the reported one" },
-    { .key = "sanshi", .type = GL_F_STR, .choices = s_sanshi_names },
-    { .key = "priority", .type = GL_F_STR, .choices = s_priority_names },
-    { .key = "route", .type = GL_F_BOOL, .hint = "false: file only, dispatch by hand" },
-    { .key = "note", .type = GL_F_STR, .max = 500 } };
-static const gl_schema_t s_accept = GL_SCHEMA ("accept", s_accept_fields);
-
-static const gl_field_t s_cancel_fields [] = { S_ID, S_ACTOR,
-    { .key = "code", .type = GL_F_STR, .required = true, .choices = s_cancel_codes,
-      .hint = "why it is not taken" }, S_REASON (true) };
-static const gl_schema_t s_cancel = GL_SCHEMA ("cancel", s_cancel_fields);
-
-static const gl_field_t s_dispatch_fields [] = { S_ID, S_ACTOR,
-    { .key = "unit", .type = GL_F_STR, .required = true, .min = 1, .max = S_UNIT - 1,
-      .hint = "the unit to give it to, e.g. \"SJ-B4\" or \"D-POLICE\"" },
-    S_REASON (false),
-    { .key = "copy", .type = GL_F_STRS, .max = 8, .item_max = S_UNIT - 1,
-      .hint = "units to copy (抄送)" } };
-static const gl_schema_t s_dispatch = GL_SCHEMA ("dispatch", s_dispatch_fields);
-
-static const gl_field_t s_assign_fields [] = { S_ID, S_ACTOR,
-    { .key = "unit", .type = GL_F_STR, .required = true, .min = 1, .max = S_UNIT - 1,
-      .hint = "the lower-tier unit to assign it to" }, S_REASON (true) };
-static const gl_schema_t s_assign = GL_SCHEMA ("assign", s_assign_fields);
-
-static const gl_field_t s_reason_fields [] = { S_ID, S_ACTOR, S_REASON (true) };
-static const gl_schema_t s_reasoned = GL_SCHEMA ("request", s_reason_fields);
-
-static const gl_field_t s_text_fields [] = { S_ID, S_ACTOR,
-    { .key = "text", .type = GL_F_STR, .required = true, .min = 1, .max = 2000,
-      .hint = "what is said" } };
-static const gl_schema_t s_texted = GL_SCHEMA ("request", s_text_fields);
-
-static const gl_field_t s_extend_fields [] = { S_ID, S_ACTOR,
-    { .key = "days", .type = GL_F_UINT, .required = true, .min = 1, .max = 30,
-      .hint = "extra working days asked for, 1 to 30" }, S_REASON (true) };
-static const gl_schema_t s_extend = GL_SCHEMA ("extend", s_extend_fields);
-
-static const gl_field_t s_decide_fields [] = { S_ID, S_ACTOR,
-    { .key = "approve", .type = GL_F_BOOL, .required = true,
-      .hint = "true to grant the days asked for" }, S_REASON (false) };
-static const gl_schema_t s_decide = GL_SCHEMA ("decide_extension", s_decide_fields);
-
-static const gl_field_t s_handle_fields [] = { S_ID, S_ACTOR,
-    { .key = "evidence", .type = GL_F_STR, .required = true, .min = 1, .max = 2000,
-      .hint = "what was done and what shows it (photo references, documents)" },
-    { .key = "result", .type = GL_F_STR, .max = 500 } };
-static const gl_schema_t s_handle = GL_SCHEMA ("handle", s_handle_fields);
-
-static const gl_field_t s_verify_fields [] = { S_ID, S_ACTOR,
-    { .key = "pass", .type = GL_F_BOOL, .required = true,
-      .hint = "true when the result holds on site" }, S_REASON (false) };
-static const gl_schema_t s_verify = GL_SCHEMA ("verify", s_verify_fields);
-
-static const gl_field_t s_feedback_fields [] = { S_ID, S_ACTOR,
-    { .key = "rating", .type = GL_F_STR, .required = true, .choices = s_ratings,
-      .hint = "the reporter's satisfaction" },
-    { .key = "note", .type = GL_F_STR, .max = 500 } };
-static const gl_schema_t s_feedback = GL_SCHEMA ("feedback", s_feedback_fields);
-
-static const gl_field_t s_supervise_fields [] = { S_ID, S_ACTOR,
-    { .key = "level", .type = GL_F_STR, .required = true, .choices = s_levels,
-      .hint = "督办 level: normal, yellow card or red card" },
-    { .key = "note", .type = GL_F_STR, .max = 500 } };
-static const gl_schema_t s_supervise = GL_SCHEMA ("supervise", s_supervise_fields);
-
-static const gl_field_t s_refer_fields [] = { S_ID, S_ACTOR,
-    { .key = "channel", .type = GL_F_STR, .required = true, .choices = s_channels,
-      .hint = "the mediation channel (四调)" }, S_REASON (true) };
-static const gl_schema_t s_refer = GL_SCHEMA ("refer", s_refer_fields);
-
-static const gl_field_t s_consult_fields [] = { S_ID, S_ACTOR,
-    { .key = "stage", .type = GL_F_STR, .required = true, .choices = s_stages,
-      .hint = "the consultation stage done now (议题, 会议, 决定, 实施, 公示)" },
-    { .key = "text", .type = GL_F_STR, .required = true, .min = 1, .max = 2000,
-      .hint = "what was raised, met, decided, done or published" } };
-static const gl_schema_t s_consult = GL_SCHEMA ("consult", s_consult_fields);
-
-static const gl_field_t s_mediate_fields [] = { S_ID, S_ACTOR,
-    { .key = "mediator", .type = GL_F_STR, .required = true, .min = 1, .max = 64 },
-    { .key = "sessions", .type = GL_F_UINT, .required = true, .min = 1, .max = 100 },
-    { .key = "agreement", .type = GL_F_STR, .max = 2000 },
-    { .key = "outcome", .type = GL_F_STR, .required = true, .choices = s_outcomes } };
-static const gl_schema_t s_mediate = GL_SCHEMA ("mediate", s_mediate_fields);
-
-static const gl_field_t s_retriage_fields [] = { S_ID, S_ACTOR,
-    { .key = "category", .type = GL_F_STR, .min = 5, .max = 5,
-      .hint = "the category code to file it under now, e.g. \"01.02\"" },
-    { .key = "sanshi", .type = GL_F_STR, .choices = s_sanshi_names,
-      .hint = "the 三事 type: major (大事), minor (小事) or private (私事)" },
-    { .key = "priority", .type = GL_F_STR, .choices = s_priority_names },
-    { .key = "board", .type = GL_F_STR, .choices = s_boards,
-      .hint = "the street board: party, economy, livelihood or safety" },
-    S_REASON (true) };
-static const gl_schema_t s_retriage = GL_SCHEMA ("retriage", s_retriage_fields);
-
-#define F(s) S_BIT (S_##s)
-static const s_op_t s_ops_table [] = {
-    { "accept", F (REPORTED), A_FILER, s_do_accept, &s_accept, 0, true },
-    { "cancel", F (REPORTED) | F (SELF_HANDLED) | F (FILED), A_FILER, s_do_cancel, &s_cancel,
-      0, false },
-    { "confirm", F (SELF_HANDLED), A_CONFIRMER, s_do_confirm, &s_plain, 0, false },
-    //  A centre holding an event (the skip rule sends urgent work to it) dispatches it on
-    //  without filing it first.
-    { "dispatch", F (FILED), A_DISPATCHER, s_do_dispatch, &s_dispatch,
-      F (DISPATCHED) | F (IN_PROGRESS), false },
-    { "assign", F (FILED) | F (DISPATCHED) | F (IN_PROGRESS), A_ABOVE_TARGET, s_do_assign,
-      &s_assign, 0, false },
-    { "escalate", F (FILED) | F (DISPATCHED) | F (IN_PROGRESS), A_HOLDER, s_do_escalate,
-      &s_reasoned, 0, false },
-    { "sign", F (DISPATCHED), A_HOLDER, s_do_sign, &s_plain, 0, false },
-    { "return", F (DISPATCHED) | F (IN_PROGRESS), A_HOLDER, s_do_return, &s_reasoned, 0, false },
-    { "note", F (IN_PROGRESS) | F (SUSPENDED), A_HOLDER_OR_ABOVE, s_do_record, &s_texted, 0,
-      false },
-    { "extend", F (IN_PROGRESS), A_HOLDER, s_do_extend, &s_extend, 0, false },
-    { "decide_extension", F (IN_PROGRESS), A_DISPATCHING, s_do_decide_extension, &s_decide, 0,
-      false },
-    { "suspend", F (IN_PROGRESS), A_CENTRE, s_do_suspend, &s_reasoned, 0, false },
-    { "resume", F (SUSPENDED), A_CENTRE, s_do_resume, &s_plain, 0, false },
-    { "handle", F (IN_PROGRESS), A_HOLDER, s_do_handle, &s_handle, 0, false },
-    { "verify", F (HANDLED), A_VERIFIER, s_do_verify, &s_verify, 0, false },
-    { "feedback", F (FEEDBACK), A_CALLBACK, s_do_feedback, &s_feedback, 0, false },
-    { "supervise", S_OPEN, A_ABOVE_HOLDER, s_do_supervise, &s_supervise, 0, false },
-    { "instruct", S_OPEN, A_ABOVE_HOLDER, s_do_record, &s_texted, 0, false },
-    { "urgent", S_OPEN, A_ABOVE_HOLDER, s_do_urgent, &s_reasoned, 0, false },
-    { "refer", F (FILED) | F (DISPATCHED) | F (IN_PROGRESS), A_REFERRER, s_do_refer, &s_refer,
-      0, false },
-    { "mediate", F (IN_PROGRESS), A_HOLDER, s_do_mediate, &s_mediate, 0, false },
-    { "consult", F (IN_PROGRESS), A_HOLDER, s_do_consult, &s_consult, 0, false },
-    { "archive", F (CLOSED), A_CENTRE, s_do_archive, &s_plain, 0, false },
-    //  改派: any time before it closes, once it is filed.
-    { "retriage", F (FILED) | F (DISPATCHED) | F (IN_PROGRESS) | F (SUSPENDED) | F (HANDLED)
-                  | F (FEEDBACK), A_TRIAGER, s_do_retriage, &s_retriage, 0, true },
-    { "reopen", F (CLOSED), A_FILER, s_do_reopen, &s_reasoned, 0, false },
-};
-static const size_t s_ops_count = sizeof s_ops_table / sizeof s_ops_table [0];
-
-//  The states op is allowed from, for an event held by a centre or not.
-static unsigned
-s_from (const s_op_t *op, bool centre_holds)
-{
-    return op->from | (centre_holds? op->centre_from: 0);
-}
 
 //  "Allowed now: …" for a refusal by state.
 static void
@@ -1462,33 +1257,12 @@ s_allowed (s_state_t state, bool centre_holds, char *out, size_t size)
 {
     size_t off = 0;
     out [0] = 0;
-    for (size_t i = 0; i < s_ops_count && off < size; i++)
-        if (s_from (&s_ops_table [i], centre_holds) & S_BIT (state))
+    for (size_t i = 0; i < GL_DOP_COUNT && off < size; i++)
+        if (gl_dop_from (&gl_dops [i], centre_holds) & GL_EV_BIT (state))
             off += (size_t) snprintf (out + off, size - off, "%s%s", off? ", ": "",
-                                      s_ops_table [i].name);
+                                      gl_dops [i].name);
     if (!off)
         snprintf (out, size, "nothing (the event's life is over)");
-}
-
-//  The action name published for an op ("extend" -> "extension_requested" …).
-static const char *
-s_action_name (const char *op)
-{
-    static const char *const map [][2] = {
-        { "accept", "filed" }, { "cancel", "cancelled" }, { "confirm", "confirmed" },
-        { "dispatch", "dispatched" }, { "assign", "assigned" }, { "escalate", "escalated" },
-        { "sign", "signed" }, { "return", "returned" }, { "note", "noted" },
-        { "extend", "extension_requested" }, { "decide_extension", "extension_decided" },
-        { "suspend", "suspended" }, { "resume", "resumed" }, { "handle", "handled" },
-        { "verify", "verified" }, { "feedback", "feedback" }, { "supervise", "supervised" },
-        { "instruct", "instructed" }, { "urgent", "urgent" }, { "refer", "referred" },
-        { "mediate", "mediated" }, { "consult", "consulted" }, { "archive", "archived" },
-        { "retriage", "retriaged" }, { "reopen", "reopened" },
-    };
-    for (size_t i = 0; i < sizeof map / sizeof map [0]; i++)
-        if (streq (map [i][0], op))
-            return map [i][1];
-    return op;
 }
 
 //  A filed event goes on by the routing rules; the result is saved and published.
@@ -1499,10 +1273,10 @@ s_route_filed (gl_ctx_t *ctx, s_event_t *ev, const char *actor)
     gl_mapw_t routed;
     gl_mapw_init (&routed);
     int rc = s_route (ctx, ev, actor, &routed);
-    if (rc == 0 && ev->state != S_FILED) {
+    if (rc == 0 && ev->state != GL_EV_FILED) {
         rc = s_event_save (ctx, ev, &old);
         if (rc == 0)
-            rc = s_publish (ctx, ev, ev->state == S_CLOSED? "closed": "dispatched", actor,
+            rc = s_publish (ctx, ev, ev->state == GL_EV_CLOSED? "closed": "dispatched", actor,
                             NULL, &routed);
     }
     gl_mapw_fini (&routed);
@@ -1514,11 +1288,9 @@ static int
 s_op_lifecycle (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t *err)
 {
     s_dispatcher_t *self = gl_ctx_state (ctx);
-    const s_op_t *op = NULL;
-    const msgpack_object *name = gl_map_get (req, "op");
-    for (size_t i = 0; i < s_ops_count && !op; i++)
-        if (gl_str_eq (name, s_ops_table [i].name))
-            op = &s_ops_table [i];
+    char name [32] = "";
+    gl_get_strbuf (req, "op", name, sizeof name);
+    const gl_dop_t *op = gl_dop_lookup (name);  //  the service routes only the table's ops here
     if (gl_schema_check (op->schema, req, err))
         return GL_REFUSED;
     char id [GL_MAX_NAME + 1], actor_id [S_UNIT], person [65] = "";
@@ -1539,11 +1311,11 @@ s_op_lifecycle (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_e
         return rc;
     const gl_unit_t *holder = gl_org_unit (self->org, ev.unit);
     bool centre_holds = holder && holder->kind == GL_UNIT_CENTRE;
-    if (!(s_from (op, centre_holds) & S_BIT (ev.state))) {
+    if (!(gl_dop_from (op, centre_holds) & GL_EV_BIT (ev.state))) {
         char allowed [400];
         s_allowed (ev.state, centre_holds, allowed, sizeof allowed);
         return gl_fail (err, GL_CONFLICT, "event %s is %s; %s is not allowed then. Allowed now: "
-                        "%s", id, s_state_names [ev.state], op->name, allowed);
+                        "%s", id, gl_ev_state_names [ev.state], op->name, allowed);
     }
     if (s_authorise (ctx, op, &ev, actor, req, err)
     ||  s_check_person (ctx, op, &ev, actor, person, err))
@@ -1551,27 +1323,27 @@ s_op_lifecycle (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_e
     old = ev;
     gl_mapw_t extra;
     gl_mapw_init (&extra);
-    rc = op->act (ctx, &ev, req, actor_id, &extra, err);
+    rc = s_acts [op - gl_dops] (ctx, &ev, req, actor_id, &extra, err);
     //  Closing ends the last step too: its unit is done with it.
-    if (rc == 0 && ev.state == S_CLOSED && old.state != S_CLOSED)
+    if (rc == 0 && ev.state == GL_EV_CLOSED && old.state != GL_EV_CLOSED)
         rc = s_step_mark (ctx, &ev, "left_at", NULL, gl_ctx_now (ctx));
     if (rc == 0)
         rc = s_event_save (ctx, &ev, &old);
     if (rc == 0)
-        rc = s_publish (ctx, &ev, s_action_name (op->name), actor_id, person, &extra);
+        rc = s_publish (ctx, &ev, op->action, actor_id, person, &extra);
     //  The end of an event's life is a message of its own: intake frees dedup keys on it.
-    if (rc == 0 && ev.state == S_CLOSED && old.state != S_CLOSED)
+    if (rc == 0 && ev.state == GL_EV_CLOSED && old.state != GL_EV_CLOSED)
         rc = s_publish (ctx, &ev, "closed", actor_id, person, NULL);
     //  Accepted: filed, then routed like any filed event, unless asked not to.
     bool route = true;
     gl_get_bool (req, "route", &route);
-    if (rc == 0 && op->routes && ev.state == S_FILED && route)
+    if (rc == 0 && op->routes && ev.state == GL_EV_FILED && route)
         rc = s_route_filed (ctx, &ev, actor_id);
     gl_mapw_fini (&extra);
     if (rc)
         return rc;
     gl_mapw_str (reply, "id", ev.id);
-    gl_mapw_str (reply, "state", s_state_names [ev.state]);
+    gl_mapw_str (reply, "state", gl_ev_state_names [ev.state]);
     gl_mapw_u64 (reply, "step", ev.step);
     gl_mapw_str (reply, "unit", ev.unit);
     return 0;
@@ -1599,7 +1371,7 @@ s_route (gl_ctx_t *ctx, s_event_t *ev, const char *actor, gl_mapw_t *extra)
         else
             snprintf (ev->advice, sizeof ev->advice, "%s属私事：网格员已引导当事人自行协商解决，"
                       "协商不成可申请社区人民调解", cat->name);
-        ev->state = S_CLOSED;
+        ev->state = GL_EV_CLOSED;
         gl_mapw_str (extra, "advice", ev->advice);
         return s_step_mark (ctx, ev, "left_at", NULL, gl_ctx_now (ctx));
     }
@@ -1632,7 +1404,7 @@ s_route (gl_ctx_t *ctx, s_event_t *ev, const char *actor, gl_mapw_t *extra)
     if (*why)
         gl_mapw_str (extra, "not_admitted", why);
     snprintf (ev->dispatcher, sizeof ev->dispatcher, "%s", centre->id);
-    ev->state = S_DISPATCHED;
+    ev->state = GL_EV_DISPATCHED;
     return s_enter (ctx, ev, to->id, kind, actor, NULL);
 }
 
@@ -1679,7 +1451,7 @@ s_reported (gl_ctx_t *ctx, const gl_envelope_t *env)
     const char *action;
     if (on_site) {
         //  Waits for the grid leader to confirm the handling on the spot.
-        ev.state = S_SELF_HANDLED;
+        ev.state = GL_EV_SELF_HANDLED;
         snprintf (ev.unit, sizeof ev.unit, "%s", ev.grid);
         action = "self_handled";
     }
@@ -1687,12 +1459,12 @@ s_reported (gl_ctx_t *ctx, const gl_envelope_t *env)
     if (streq (ev.reporter_role, "resident") || streq (ev.reporter_role, "enterprise")
     ||  streq (ev.reporter_role, "hotline")) {
         //  Residents' reports are accepted (受理) by the community before they are filed.
-        ev.state = S_REPORTED;
+        ev.state = GL_EV_REPORTED;
         snprintf (ev.unit, sizeof ev.unit, "%s", ev.community);
         action = "reported";
     }
     else {
-        ev.state = S_FILED;
+        ev.state = GL_EV_FILED;
         const gl_unit_t *centre = s_centre (ctx, &ev);
         snprintf (ev.unit, sizeof ev.unit, "%s", centre? centre->id: ev.street);
         action = "filed";
@@ -1703,7 +1475,7 @@ s_reported (gl_ctx_t *ctx, const gl_envelope_t *env)
     if (rc == 0)
         rc = s_publish (ctx, &ev, action, "auto", NULL, &extra);
     gl_mapw_fini (&extra);
-    if (rc || ev.state != S_FILED)
+    if (rc || ev.state != GL_EV_FILED)
         return rc;
     return s_route_filed (ctx, &ev, "auto");
 }
@@ -1732,7 +1504,10 @@ s_raw_item (void *arg, const MDB_val *key, const MDB_val *val, bool peek)
     return GL_ITEM_TAKE;
 }
 
-static const gl_field_t s_get_fields [] = { S_ID };
+static const gl_field_t s_get_fields [] = {
+    { .key = "id", .type = GL_F_STR, .required = true, .min = 1, .max = GL_MAX_NAME,
+      .hint = "the event id, e.g. \"500235-20261127-000000042\"" }
+};
 static const gl_schema_t s_get = GL_SCHEMA ("get", s_get_fields);
 
 static int
@@ -1788,7 +1563,7 @@ s_queue_item (void *arg, const MDB_val *key, const MDB_val *val, bool peek)
 {
     s_queue_t *q = arg;
     uint8_t s = val->mv_size == 1? *(uint8_t *) val->mv_data: 0;
-    if (s >= S_STATE_COUNT || !(q->want & S_BIT (s)))
+    if (s >= GL_EV_STATE_COUNT || !(q->want & GL_EV_BIT (s)))
         return GL_ITEM_SKIP;
     if (peek)
         return GL_ITEM_TAKE;
@@ -1806,7 +1581,7 @@ s_queue_item (void *arg, const MDB_val *key, const MDB_val *val, bool peek)
     gl_pack_cstr (pk, "id");
     gl_pack_cstr (pk, id);
     gl_pack_cstr (pk, "state");
-    gl_pack_cstr (pk, s_state_names [ev.state]);
+    gl_pack_cstr (pk, gl_ev_state_names [ev.state]);
     gl_pack_cstr (pk, "category");
     gl_pack_cstr (pk, ev.category);
     gl_pack_cstr (pk, "priority");
@@ -1828,9 +1603,9 @@ s_op_queue (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t
     gl_get_strbuf (req, "state", state, sizeof state);
     gl_get_strbuf (req, "after", after, sizeof after);
     gl_get_u64 (req, "limit", &limit);
-    s_queue_t q = { .ctx = ctx, .want = streq (state, "to_sign")? S_BIT (S_DISPATCHED):
-                    streq (state, "in_progress")? S_BIT (S_IN_PROGRESS) | S_BIT (S_SUSPENDED):
-                    S_OPEN };
+    s_queue_t q = { .ctx = ctx, .want = streq (state, "to_sign")? GL_EV_BIT (GL_EV_DISPATCHED):
+                    streq (state, "in_progress")? GL_EV_BIT (GL_EV_IN_PROGRESS) | GL_EV_BIT (GL_EV_SUSPENDED):
+                    GL_EV_OPEN };
     gl_key_t prefix, from;
     gl_key_init (&prefix);
     gl_key_str (&prefix, unit);
@@ -1872,8 +1647,7 @@ s_open (gl_service_t *service, gl_err_t *err)
     const gl_action_rule_t *rule;
     for (size_t i = 0; (rule = gl_org_action_at (self->org, i)); i++) {
         bool known = false;
-        for (size_t j = 0; j < s_ops_count && !known; j++)
-            known = streq (s_ops_table [j].name, rule->op);
+        known = gl_dop_lookup (rule->op) != NULL;
         if (!known)
             return gl_fail (err, GL_INVALID, "the org file's actions[%zu] names operation "
                             "'%s', which the dispatcher does not have", i, rule->op);
@@ -1881,18 +1655,43 @@ s_open (gl_service_t *service, gl_err_t *err)
     return 0;
 }
 
-//  Every lifecycle op goes through s_op_lifecycle, which checks its own schema; get and queue
-//  are read-only.
-#define S_LIFE(op) { .name = op, .fn = s_op_lifecycle, .mutating = true }
+//  describe: every lifecycle operation as the table defines it, for an integrator to discover
+//  (names, CLI verbs, states, who, fields with their types, bounds, choices and hints).
+static const gl_field_t s_describe_fields [] = {
+    { .key = "name", .type = GL_F_STR, .max = 32, .hint = "one operation only, e.g. \"sign\"" },
+};
+static const gl_schema_t s_describe = GL_SCHEMA ("describe", s_describe_fields);
+
+static int
+s_op_describe (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t *err)
+{
+    char name [33] = "";
+    gl_get_strbuf (req, "name", name, sizeof name);
+    if (*name && !gl_dop_lookup (name))
+        return gl_fail (err, GL_NOT_FOUND, "the dispatcher has no operation '%s' (describe "
+                        "without a name lists them all)", name);
+    gl_listw_t list;
+    gl_listw_init (&list);
+    for (size_t i = 0; i < GL_DOP_COUNT; i++)
+        if (!*name || streq (name, gl_dops [i].name)) {
+            gl_mapw_t one;
+            gl_mapw_init (&one);
+            gl_dop_describe (&gl_dops [i], &one);
+            gl_listw_map (&list, &one);
+            gl_mapw_fini (&one);
+        }
+    gl_mapw_list (reply, "operations", &list);
+    gl_listw_fini (&list);
+    return 0;
+}
+
+//  Every lifecycle op of the table goes through s_op_lifecycle, which checks its own schema;
+//  get, queue and describe are read-only.
+#define S_LIFE(id, op) { .name = op, .fn = s_op_lifecycle, .mutating = true },
 static const gl_op_t s_ops [] = {
-    S_LIFE ("accept"), S_LIFE ("cancel"), S_LIFE ("confirm"), S_LIFE ("dispatch"),
-    S_LIFE ("assign"), S_LIFE ("escalate"), S_LIFE ("sign"), S_LIFE ("return"),
-    S_LIFE ("note"), S_LIFE ("extend"), S_LIFE ("decide_extension"), S_LIFE ("suspend"),
-    S_LIFE ("resume"), S_LIFE ("handle"), S_LIFE ("verify"), S_LIFE ("feedback"),
-    S_LIFE ("supervise"), S_LIFE ("instruct"), S_LIFE ("urgent"), S_LIFE ("refer"),
-    S_LIFE ("mediate"), S_LIFE ("consult"), S_LIFE ("archive"), S_LIFE ("retriage"),
-    S_LIFE ("reopen"),
+    GL_DISPATCH_OPS (S_LIFE)
     { .name = "get", .fn = s_op_get, .mutating = false, .schema = &s_get },
+    { .name = "describe", .fn = s_op_describe, .mutating = false, .schema = &s_describe },
     { .name = "queue", .fn = s_op_queue, .mutating = false, .schema = &s_queue },
 };
 

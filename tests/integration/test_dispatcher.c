@@ -7,6 +7,7 @@
 #include "testkit.h"
 #include "gl_json.h"
 #include "gl_org.h"
+#include "gl_dispatch_ops.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1664,6 +1665,62 @@ test_roles_a_board_signs_through_its_a_or_b_post_and_refusals_name_the_roles (vo
     free (id);
 }
 
+//  One definition per operation (gl_dispatch_ops.h): describe answers from the table, the CLI
+//  lists the same operations, and proto's generated reference is what the table says now.
+static void
+test_ops_describe_cli_and_proto_reference_come_from_one_table (void **state)
+{
+    json_t *doc = json_pack ("{s:s}", "op", "describe");
+    gl_code_t code;
+    json_t *answer = s_send ("dispatcher", doc, &code, NULL, 0);
+    json_decref (doc);
+    assert_int_equal (code, GL_OK);
+    json_t *ops = json_object_get (answer, "operations");
+    assert_int_equal (json_array_size (ops), GL_DOP_COUNT);
+    char out [32768];
+    assert_int_equal (s_cli ("operations", out, sizeof out), 0);
+    for (size_t i = 0; i < json_array_size (ops); i++) {
+        json_t *op = json_array_get (ops, i);
+        //  Every operation the service describes is served, and the CLI has its verb.
+        assert_non_null (strstr (out, s_fmt ("%s ID --as UNIT", s_str (op, "verb"))));
+        assert_true (json_array_size (json_object_get (op, "fields")) >= 2);
+    }
+    json_decref (answer);
+    //  One operation's fields, for an integrator: sign's, then refer's channel choices.
+    doc = json_pack ("{s:s, s:s}", "op", "describe", "name", "refer");
+    answer = s_send ("dispatcher", doc, &code, NULL, 0);
+    json_decref (doc);
+    json_t *refer = json_array_get (json_object_get (answer, "operations"), 0);
+    assert_string_equal (s_str (refer, "who"), gl_who_text [GL_WHO_REFERRER]);
+    json_t *channel = json_array_get (json_object_get (refer, "fields"), 2);
+    assert_string_equal (s_str (channel, "key"), "channel");
+    assert_true (json_is_true (json_object_get (channel, "required")));
+    assert_int_equal (json_array_size (json_object_get (channel, "choices")), 4);
+    json_decref (answer);
+    doc = json_pack ("{s:s, s:s}", "op", "describe", "name", "nope");
+    json_decref (s_send ("dispatcher", doc, &code, NULL, 0));
+    json_decref (doc);
+    assert_int_equal (code, GL_NOT_FOUND);
+    //  proto/dispatcher.md carries the generated table as the generator writes it now.
+    assert_int_equal (s_cli ("operations --markdown", out, sizeof out), 0);
+    char path [600];
+    snprintf (path, sizeof path, "%s/proto/dispatcher.md", getenv ("GL_SOURCE_DIR"));
+    FILE *f = fopen (path, "r");
+    assert_non_null (f);
+    static char proto [262144];
+    size_t got = fread (proto, 1, sizeof proto - 1, f);
+    proto [got] = 0;
+    fclose (f);
+    const char *begin = strstr (proto, "<!-- BEGIN generated: gridloop operations --markdown -->\n");
+    const char *end = strstr (proto, "<!-- END generated -->");
+    assert_non_null (begin);
+    assert_non_null (end);
+    begin = strchr (begin, '\n') + 1;
+    if ((size_t) (end - begin) != strlen (out) || memcmp (begin, out, strlen (out)))
+        fail_msg ("proto/dispatcher.md §5.0 is out of date: regenerate it with `gridloop "
+                  "operations --markdown` between its markers");
+}
+
 //  Residents' feedback: the hotline gives the callback of an event reported through it, and a
 //  resident through the hotline gives it for the event they reported.
 static void
@@ -2290,6 +2347,7 @@ main (void)
         cmocka_unit_test (
             test_log_has_one_info_line_per_action_and_log_and_cli_state_their_zone),
         cmocka_unit_test (test_feedback_by_the_hotline_or_the_reporting_resident_through_it),
+        cmocka_unit_test (test_ops_describe_cli_and_proto_reference_come_from_one_table),
         cmocka_unit_test (
             test_roles_a_board_signs_through_its_a_or_b_post_and_refusals_name_the_roles),
         cmocka_unit_test (
