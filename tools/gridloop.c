@@ -812,7 +812,9 @@ s_verb_request (const gl_dop_t *verb, int argc, char **argv, msgpack_sbuffer *re
             const gl_flag_t *g = &verb->flags [slots [j]];
             switch (g->type) {
                 case GL_FLAG_STR:   gl_mapw_str (&w, g->field, values [j]); break;
-                case GL_FLAG_UINT:  gl_mapw_u64 (&w, g->field, strtoull (values [j], NULL, 10)); break;
+                case GL_FLAG_UINT:
+                    gl_mapw_u64 (&w, g->field, strtoull (values [j], NULL, 10));
+                    break;
                 case GL_FLAG_TRUE:  gl_mapw_bool (&w, g->field, true); break;
                 case GL_FLAG_FALSE: gl_mapw_bool (&w, g->field, false); break;
                 case GL_FLAG_STRS:  gl_pack_cstr (&pk, values [j]); count++; break;
