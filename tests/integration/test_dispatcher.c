@@ -2234,6 +2234,99 @@ test_end_to_end_report_to_close_with_every_step_in_the_archive_in_order (void **
     free (id);
 }
 
+//  One event through every kind of hop, its steps checked against what a person wrote down.
+static void
+test_walk_one_event_through_every_kind_of_hop_and_read_its_steps_back (void **state)
+{
+    //  A resident calls the hotline about a crowd dispute brewing (01.12, P1, the centre's).
+    char *id = s_report ("01.12", "SJ-01-01", "resident", "resident-13800000001", false);
+    s_expect (id, "REPORTED", "SJ-01", 0);
+    //  Skip route: accepted, P1 goes straight to the street centre, copying the county.
+    s_ok ("accept", id, "SJ-01", NULL, "DISPATCHED", 1);
+    //  Dispatch on: the centre holding it gives it to its safety board.
+    s_ok ("dispatch", id, "SJ-C", "{\"unit\": \"SJ-B4\", \"reason\": \"平安法治板块先行处置\"}",
+          "DISPATCHED", 2);
+    //  Assign down: the board hands it to the community.
+    s_ok ("sign", id, "SJ-B4", NULL, "IN_PROGRESS", 2);
+    s_ok ("assign", id, "SJ-B4", "{\"unit\": \"SJ-01\", \"reason\": \"社区先行劝导\"}",
+          "DISPATCHED", 3);
+    //  Escalate up two tiers: community → street centre → county centre.
+    s_ok ("escalate", id, "SJ-01", "{\"reason\": \"涉及人数多，社区无力化解\"}", "FILED", 4);
+    s_ok ("escalate", id, "SJ-C", "{\"reason\": \"需县级统筹\"}", "FILED", 5);
+    //  Return: the county centre's choice of department sends it back.
+    s_ok ("dispatch", id, "CTY-C", "{\"unit\": \"D-POLLAW\", \"reason\": \"政法委牵头\"}",
+          "DISPATCHED", 6);
+    s_ok ("return", id, "D-POLLAW", "{\"reason\": \"属劳资纠纷，应由属地板块处置\"}", "FILED",
+          6);
+    //  Re-dispatch to another unit: counted as a wrong dispatch.
+    s_ok ("dispatch", id, "CTY-C", "{\"unit\": \"SJ-B4\", \"reason\": \"退回属地\"}",
+          "DISPATCHED", 7);
+    //  Re-triage: the street centre files it as wage arrears, P2, and routing sends it on.
+    s_ok ("retriage", id, "SJ-C", "{\"category\": \"01.05\", \"priority\": \"P2\", "
+          "\"reason\": \"核实为欠薪引发\"}", "DISPATCHED", 9);
+    //  Mediation with a hand-over: the board refers it to the court, which hands it to the
+    //  police channel, which settles it.
+    s_ok ("sign", id, "SJ-B4", NULL, "IN_PROGRESS", 9);
+    s_ok ("refer", id, "SJ-B4", "{\"channel\": \"court\", \"reason\": \"诉前调解\"}",
+          "DISPATCHED", 10);
+    s_ok ("sign", id, "M-COURT", NULL, "IN_PROGRESS", 10);
+    s_ok ("refer", id, "M-COURT", "{\"channel\": \"police\", \"reason\": \"涉治安，转警调\"}",
+          "DISPATCHED", 11);
+    s_ok ("sign", id, "M-POLICE", NULL, "IN_PROGRESS", 11);
+    s_ok ("mediate", id, "M-POLICE", "{\"mediator\": \"冯思娟\", \"sessions\": 1, "
+          "\"outcome\": \"settled\"}", "HANDLED", 11);
+    //  Rework: the grid finds the agreement not carried out; mediated again, then it holds.
+    s_ok ("verify", id, "SJ-01-01", "{\"pass\": false, \"reason\": \"工资未按约发放\"}",
+          "IN_PROGRESS", 11);
+    s_ok ("mediate", id, "M-POLICE", "{\"mediator\": \"冯思娟\", \"sessions\": 2, "
+          "\"agreement\": \"用工方当日结清\", \"outcome\": \"settled\"}", "HANDLED", 11);
+    s_ok ("verify", id, "SJ-01-01", "{\"pass\": true}", "FEEDBACK", 11);
+    //  Feedback: the resident, through the hotline.
+    s_ok ("feedback", id, "D-HOTLINE", "{\"rating\": \"satisfied\", \"actor\": {\"unit\": "
+          "\"D-HOTLINE\", \"role\": \"resident\", \"person\": \"resident-13800000001\"}}",
+          "CLOSED", 11);
+    //  The steps, as written down by hand: unit, kind, from, outcome ("" for none).
+    static const char *const want [][4] = {
+        { "SJ-C", "auto", "SJ-01", "" },                //  skip route
+        { "SJ-B4", "dispatch", "SJ-C", "" },            //  dispatch on
+        { "SJ-01", "assign", "SJ-B4", "" },             //  assign down
+        { "SJ-C", "escalate", "SJ-01", "" },            //  up one tier
+        { "CTY-C", "escalate", "SJ-C", "" },            //  up the second
+        { "D-POLLAW", "dispatch", "CTY-C", "returned" },    //  returned
+        { "SJ-B4", "dispatch", "CTY-C", "retriaged" },  //  re-dispatched, then re-triaged
+        { "SJ-C", "retriage", "SJ-C", "" },             //  re-triage
+        { "SJ-B4", "auto", "SJ-C", "" },                //  routed again
+        { "M-COURT", "refer", "SJ-B4", "" },            //  referred
+        { "M-POLICE", "refer", "M-COURT", "settled" },  //  handed over, settled
+    };
+    json_t *answer = s_get (id);
+    json_t *steps = json_object_get (answer, "steps");
+    assert_int_equal (json_array_size (steps), sizeof want / sizeof want [0]);
+    for (size_t i = 0; i < json_array_size (steps); i++) {
+        json_t *step = s_step (answer, i + 1);
+        if (strcmp (s_str (step, "unit"), want [i][0]) || strcmp (s_str (step, "kind"), want [i][1])
+        ||  strcmp (s_str (step, "from"), want [i][2])
+        ||  strcmp (s_str (step, "outcome"), want [i][3]))
+            fail_msg ("step %zu is %s %s from %s outcome \"%s\"; expected %s %s from %s "
+                      "outcome \"%s\"", i + 1, s_str (step, "unit"), s_str (step, "kind"),
+                      s_str (step, "from"), s_str (step, "outcome"), want [i][0], want [i][1],
+                      want [i][2], want [i][3]);
+        //  Every hop is over: the event is closed.
+        assert_true (s_int (step, "left_at") > 0);
+    }
+    assert_string_equal (s_str (s_step (answer, 6), "return_reason"),
+                         "属劳资纠纷，应由属地板块处置");
+    assert_string_equal (s_str (s_step (answer, 8), "was"), "01.12 major P1 safety");
+    json_t *ev = S_EV (answer);
+    assert_int_equal (s_int (ev, "returns"), 1);
+    assert_int_equal (s_int (ev, "wrong_dispatches"), 1);
+    assert_int_equal (s_int (ev, "reworks"), 1);
+    assert_int_equal (s_int (ev, "mediations"), 2);
+    assert_string_equal (s_str (ev, "category"), "01.05");
+    json_decref (answer);
+    free (id);
+}
+
 //  ---------------------------------------------------------------------------------------------
 
 static int
@@ -2348,6 +2441,8 @@ main (void)
             test_log_has_one_info_line_per_action_and_log_and_cli_state_their_zone),
         cmocka_unit_test (test_feedback_by_the_hotline_or_the_reporting_resident_through_it),
         cmocka_unit_test (test_ops_describe_cli_and_proto_reference_come_from_one_table),
+        cmocka_unit_test (
+            test_walk_one_event_through_every_kind_of_hop_and_read_its_steps_back),
         cmocka_unit_test (
             test_roles_a_board_signs_through_its_a_or_b_post_and_refusals_name_the_roles),
         cmocka_unit_test (
