@@ -2,6 +2,7 @@
     event, and the one handler they all go through: find, check the fields, the state, the
     unit and the person, act, save, publish, route again where the operation says so.  */
 #include "dispatcher_internal.h"
+#include "gl_clock.h"
 
 #include <string.h>
 #include <time.h>
@@ -468,11 +469,8 @@ s_do_reopen (gl_ctx_t *ctx, dsp_event_t *ev, const msgpack_object *req, const ch
                         "(a new report opens new work)", ev->id);
     int64_t now = gl_ctx_now (ctx), window = self->reopen_days * 86400000LL;
     if (now - ev->closed_at > window) {
-        time_t closed = (time_t) (ev->closed_at / 1000);
-        struct tm tm;
-        char when [32];
-        gmtime_r (&closed, &tm);
-        strftime (when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
+        char when [40];
+        gl_clock_local (ev->closed_at, self->utc_offset_min, false, when, sizeof when);
         return gl_fail (err, GL_CONFLICT, "event %s closed at %s, more than %lld days ago "
                         "(dispatcher/reopen_days): it can no longer be reopened; report it "
                         "again as new work", ev->id, when, (long long) self->reopen_days);

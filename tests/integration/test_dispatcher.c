@@ -1865,6 +1865,25 @@ test_private_closed_with_advice_is_reopened_then_referred_to_mediation (void **s
     free (id);
 }
 
+//  Past dispatcher/reopen_days a closed 私事 stays closed: a county that sets 0 never reopens.
+static void
+test_reopen_is_refused_past_the_configured_window (void **state)
+{
+    tk_net_t *mine = s_net;
+    s_net = tk_net_new (S_PORTS + 50, "dispatcher\n    reopen_days = 0\n");
+    tk_start (s_net, "bus");
+    tk_start (s_net, "intake");
+    tk_start (s_net, "dispatcher");
+    char *id = s_staff ("01.02", "SJ-01-01");
+    s_expect (id, "CLOSED", NULL, 0);
+    zclock_sleep (2);                   //  the window is 0 days: any time after the closing
+    s_no ("reopen", id, "SJ-01", "{\"reason\": \"协商未果\"}", GL_CONFLICT,
+          "more than 0 days ago|dispatcher/reopen_days|+08:00");
+    free (id);
+    tk_net_destroy (&s_net);
+    s_net = mine;
+}
+
 static void
 test_mediation_refer_of_a_non_dispute_is_conflict (void **state)
 {
@@ -2448,6 +2467,7 @@ main (void)
         cmocka_unit_test (
             test_retriage_by_community_or_centre_records_why_on_the_steps_and_routes_again),
         cmocka_unit_test (test_private_closed_with_advice_is_reopened_then_referred_to_mediation),
+        cmocka_unit_test (test_reopen_is_refused_past_the_configured_window),
         //  queues, retries, the whole life
         cmocka_unit_test (test_queue_lists_a_unit_open_work_with_state_filters_and_paging),
         cmocka_unit_test (test_cli_event_and_queue_show_the_fields_the_dispatcher_answers_with),
