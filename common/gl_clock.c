@@ -64,6 +64,21 @@ gl_clock_date (int64_t ms, int utc_offset_min, char out [9])
     out [8] = 0;
 }
 
+void
+gl_clock_local (int64_t ms, int utc_offset_min, bool millis, char *out, size_t size)
+{
+    time_t t = (time_t) (ms / 1000) + (time_t) utc_offset_min * 60;
+    struct tm tm;
+    gmtime_r (&t, &tm);
+    char day [24], frac [8] = "";
+    strftime (day, sizeof day, "%Y-%m-%d %H:%M:%S", &tm);
+    if (millis)
+        snprintf (frac, sizeof frac, ".%03d", (int) (ms % 1000));
+    int off = utc_offset_min < 0? -utc_offset_min: utc_offset_min;
+    snprintf (out, size, "%s%s %c%02d:%02d", day, frac, utc_offset_min < 0? '-': '+', off / 60,
+              off % 60);
+}
+
 int64_t
 gl_days_from_civil (int y, int m, int d)
 {

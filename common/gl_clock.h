@@ -6,6 +6,7 @@
 #define GL_CLOCK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /*  Milliseconds since the Unix epoch, UTC.  */
@@ -18,6 +19,10 @@ int64_t gl_clock_set (int64_t ms);
 int64_t gl_clock_advance (int64_t ms);
 /*  Format ms as the county-local calendar date YYYYMMDD (utc_offset_min east of UTC).  */
 void gl_clock_date (int64_t ms, int utc_offset_min, char out [9]);
+/*  Format ms as county-local time with its zone, so no reader has to guess it:
+    "2026-11-29 10:00:00 +08:00", or with millis "2026-11-29 10:00:00.250 +08:00". Writes at most
+    size bytes (32 is always enough).  */
+void gl_clock_local (int64_t ms, int utc_offset_min, bool millis, char *out, size_t size);
 
 /*  Civil dates (proleptic Gregorian): days since 1970-01-01 and back, and "YYYY-MM-DD" read
     strictly (a date that exists, from 1970 on). gl_date_parse returns 0 or -1.  */

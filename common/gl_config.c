@@ -140,6 +140,10 @@ static const s_setting_t s_settings [] = {
             "space-separated source ids (e.g. \"police-110 hotline-12345\"); others are "
             "refused with FORBIDDEN and counted"),
     S_SERVICE ("dispatcher", GL_SVC_DISPATCHER, "7411", "sync", "256", "intake escalation"),
+    S_INTF ("dispatcher/reopen_days", reopen_days, 0, 3650, "30",
+            "natural days after its closing in which a 私事 closed with advice may be reopened "
+            "(reopen), e.g. to refer the dispute to mediation when talking it out failed; 0 "
+            "never reopens; longer keeps closed workload open to change"),
     S_SERVICE ("escalation", GL_SVC_ESCALATION, "7412", "sync", "256", "dispatcher"),
     S_SERVICE ("archive", GL_SVC_ARCHIVE, "7413", "metasync", "1024",
                "intake dispatcher escalation metrics"),

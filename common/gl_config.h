@@ -57,6 +57,7 @@ typedef struct {
     char bus_control [256];     //  the bus's ROUTER (status)
     gl_svc_config_t svc [GL_SVC_COUNT];
     char intake_sources [1024]; //  registered departmental sources, space-separated
+    int64_t reopen_days;        //  days a 私事 closed with advice may be reopened (0: never)
 } gl_config_t;
 
 /*  The durability a service's setting names.  */

@@ -417,3 +417,18 @@ gl_org_print_tree (gl_org_t *self, FILE *out, const char *root_id, int depth)
     s_print (self, out, root, 0, depth);
     return 0;
 }
+
+unsigned
+gl_org_action_roles (gl_org_t *self, const char *op, gl_unit_kind_t kind)
+{
+    for (size_t i = 0; i < self->action_count; i++)
+        if (self->actions [i].kind == kind && streq (self->actions [i].op, op))
+            return self->actions [i].roles;
+    return 0;
+}
+
+const gl_action_rule_t *
+gl_org_action_at (gl_org_t *self, size_t i)
+{
+    return i < self->action_count? &self->actions [i]: NULL;
+}

@@ -120,7 +120,17 @@ typedef struct {
     int priority;               //  1 (P1, urgent) .. 4 (P4, complex)
     gl_matter_t matter;         //  typical kind of matter (三事)
     bool dispute;               //  mediation (四调) applies
+    const char *advice;         //  what a 私事 of it is closed with; NULL: none in the file
 } gl_category_t;
+
+/*  岗位权限: which roles of an acting unit's staff may give an operation (org.json "actions").
+    Each rule: op (a lifecycle operation's name), unit (a unit kind), roles (the roles of that
+    kind allowed). Where a rule exists the acting person must be named and hold one of them.  */
+typedef struct {
+    const char *op;             //  the operation, e.g. "sign"
+    gl_unit_kind_t kind;        //  the acting unit's kind, e.g. board
+    unsigned roles;             //  allowed roles: bits (1u << gl_role_t)
+} gl_action_rule_t;
 
 /*  事项准入: the list an admitted item is on. Names: duty assist negative certify.  */
 typedef enum {
@@ -195,6 +205,12 @@ const gl_unit_t *gl_org_community_of (gl_org_t *self, const char *id);
 const gl_unit_t *const *gl_org_children (gl_org_t *self, const char *id, size_t *count);
 /*  The people of unit id in file order, *count set; NULL and 0 when none or unknown.  */
 const gl_person_t *const *gl_org_people (gl_org_t *self, const char *id, size_t *count);
+
+/*  The roles of a kind-unit's staff allowed to give op, as bits (1u << gl_role_t); 0 when the
+    files set no rule for op and kind (then no person is required).  */
+unsigned gl_org_action_roles (gl_org_t *self, const char *op, gl_unit_kind_t kind);
+/*  The i-th rule in file order, or NULL past the end (a service checks each names its ops).  */
+const gl_action_rule_t *gl_org_action_at (gl_org_t *self, size_t i);
 
 /*  The board unit of that board in street (a street unit), or NULL.  */
 const gl_unit_t *gl_org_board (gl_org_t *self, const gl_unit_t *street, gl_board_t board);

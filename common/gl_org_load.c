@@ -18,7 +18,7 @@ typedef struct {
 static int
 s_load_county (s_load_t *ld, const json_t *root)
 {
-    static const char *const top [] = { "county", "units", "people", NULL };
+    static const char *const top [] = { "county", "units", "people", "actions", NULL };
     static const char *const keys [] = { "code", "name", NULL };
     if (gl_domain_keys (&ld->d, root, top))
         return -1;
@@ -331,11 +331,14 @@ s_tier_handler (s_load_t *ld, const json_t *handler, const char *key, gl_unit_ki
     return gl_domain_bad (&ld->d, "handler '%s' is \"%s\"; expected one of %s", key, *out, list);
 }
 
+#define S_ADVICE_MAX 1023        //  bytes of advice: a few sentences, well inside one message
+
 static int
 s_load_category (s_load_t *ld, const json_t *item, gl_category_t *cat, zhashx_t *groups)
 {
     static const char *const keys [] = {
-        "code", "name", "group", "board", "handler", "priority", "sanshi", "dispute", NULL
+        "code", "name", "group", "board", "handler", "priority", "sanshi", "dispute", "advice",
+        NULL
     };
     static const char *const handler_keys [] = {
         "grid", "community", "street", "county", NULL
@@ -374,6 +377,9 @@ s_load_category (s_load_t *ld, const json_t *item, gl_category_t *cat, zhashx_t 
     if (!json_is_boolean (dispute))
         return gl_domain_bad (&ld->d, "'dispute' must be true or false");
     cat->dispute = json_is_true (dispute);
+    //  Optional: the advice a 私事 of this category is closed with (a few sentences).
+    if (gl_domain_string_opt (&ld->d, item, "advice", S_ADVICE_MAX, &cat->advice))
+        return -1;
     //  Every category of one group (LL) carries the same group name.
     char ll [3] = { c [0], c [1], 0 };
     const gl_category_t *first = zhashx_lookup (groups, ll);
@@ -625,6 +631,58 @@ s_load_admissions (s_load_t *ld, const json_t *root)
 
 //  ---------------------------------------------------------------------------------------------
 
+//  "actions": optional; each rule {op, unit, roles}: the unit kind's roles allowed to give op.
+//  A role must belong in that kind of unit, and one op and kind have one rule.
+static int
+s_load_actions (s_load_t *ld, const json_t *root)
+{
+    static const char *const keys [] = { "op", "unit", "roles", NULL };
+    gl_org_t *org = ld->org;
+    if (!json_object_get (root, "actions"))
+        return 0;
+    json_t *list;
+    if (gl_domain_array (&ld->d, root, "actions", &list))
+        return -1;
+    org->action_count = json_array_size (list);
+    org->actions = zmalloc ((org->action_count + 1) * sizeof *org->actions);
+    size_t i;
+    json_t *item;
+    json_array_foreach (list, i, item) {
+        gl_domain_enter_name (&ld->d, "actions[%zu]", i);
+        gl_action_rule_t *rule = &org->actions [i];
+        int kind;
+        json_t *roles;
+        if (!json_is_object (item))
+            return gl_domain_bad (&ld->d, "must be an object with op, unit and roles");
+        if (gl_domain_keys (&ld->d, item, keys)
+        ||  gl_domain_id (&ld->d, item, "op", &rule->op)
+        ||  gl_domain_enum (&ld->d, item, "unit", gl_org_kind_names, GL_UNIT_KIND_COUNT, &kind)
+        ||  gl_domain_strings (&ld->d, item, "roles", false, &roles))
+            return -1;
+        rule->kind = kind;
+        for (size_t j = 0; j < i; j++)
+            if (streq (org->actions [j].op, rule->op) && org->actions [j].kind == rule->kind)
+                return gl_domain_bad (&ld->d, "actions[%zu] already says who in a %s may %s",
+                                      j, gl_org_kind_names [kind], rule->op);
+        size_t r;
+        json_t *name;
+        json_array_foreach (roles, r, name) {
+            int role = gl_domain_lookup (gl_org_role_names, GL_ROLE_COUNT,
+                                         json_string_value (name));
+            if (role < 0)
+                return gl_domain_bad (&ld->d, "roles[%zu] is \"%s\": not a role", r,
+                                      json_string_value (name));
+            if (gl_org_role_kinds [role] != rule->kind)
+                return gl_domain_bad (&ld->d, "roles[%zu] is %s, who works in a %s, not in a %s",
+                                      r, gl_org_role_names [role],
+                                      gl_org_kind_names [gl_org_role_kinds [role]],
+                                      gl_org_kind_names [kind]);
+            rule->roles |= 1u << role;
+        }
+    }
+    return 0;
+}
+
 gl_org_t *
 gl_org_load (const char *org_path, const char *categories_path, const char *admission_path,
              gl_err_t *err)
@@ -638,7 +696,8 @@ gl_org_load (const char *org_path, const char *categories_path, const char *admi
     if (!(self->org_json = gl_domain_parse (org_path, err))
     ||  s_load_county (&ld, self->org_json)
     ||  s_load_units (&ld, self->org_json)
-    ||  s_load_people (&ld, self->org_json))
+    ||  s_load_people (&ld, self->org_json)
+    ||  s_load_actions (&ld, self->org_json))
         goto fail;
     ld.d.path = categories_path;
     ld.d.entry [0] = 0;
@@ -675,6 +734,7 @@ gl_org_destroy (gl_org_t **self_p)
     free (self->category_admission_count);
     free (self->units);
     free (self->people);
+    free (self->actions);
     free (self->categories);
     free (self->child_slots);
     free (self->person_slots);

@@ -59,6 +59,8 @@ struct gl_org_s {
     const gl_unit_t *root;      //  the county
     size_t kind_counts [GL_UNIT_KIND_COUNT];    //  units per kind
     size_t role_counts [GL_ROLE_COUNT];         //  people per role
+    gl_action_rule_t *actions;  //  action_count rules of who may act (岗位权限), file order
+    size_t action_count;        //  entries in actions (0: no "actions" in the file)
 };
 
 #endif

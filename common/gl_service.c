@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 
 #define S_HEARTBEAT_MS  1000    //  heartbeat period: consumers notice a lost last message
@@ -1012,11 +1013,22 @@ gl_service_new (const gl_service_def_t *def, const gl_config_t *cfg, gl_err_t *e
         if (!self->inbox)
             goto fail;
     }
-    gl_log_info ("%s %s: serving on %s, data in %s, epoch %llu, last seq %llu%s%s",
+    //  The log's own timestamps are the host's local time; say which zone that is, and the
+    //  county's, so a log line and the CLI (county time) can be read side by side.
+    time_t host_now = time (NULL);
+    struct tm host_tm;
+    char host_zone [16] = "";
+    localtime_r (&host_now, &host_tm);
+    strftime (host_zone, sizeof host_zone, "%z", &host_tm);
+    gl_log_info ("%s %s: serving on %s, data in %s, epoch %llu, last seq %llu%s%s; log times "
+                 "are host time UTC%s, event times county time UTC%+03lld:%02lld",
                  def->name, GL_VERSION, svc->endpoint, dir,
                  (unsigned long long) gl_outbox_epoch (self->outbox),
                  (unsigned long long) gl_outbox_last (self->outbox),
-                 self->inbox? ", reading ": "", self->inbox? svc->reads: "");
+                 self->inbox? ", reading ": "", self->inbox? svc->reads: "", host_zone,
+                 (long long) cfg->utc_offset_min / 60,
+                 (long long) (cfg->utc_offset_min < 0? -cfg->utc_offset_min:
+                                                       cfg->utc_offset_min) % 60);
     return self;
 fail:
     gl_service_destroy (&self);

@@ -18,11 +18,13 @@
 #   BOARDS       the four boards (板块) every street has, with their id suffix (<street>-B1 ...).
 #   DEPARTMENTS  county departments and public utilities that handle dispatched work.
 #   MEDIATION    the four mediation channels (四调衔接) and the unit each belongs to.
+#   ACTION_ROLES who on a unit's staff may give an operation for it (岗位权限).
 #   STAFFING     how many people each kind of unit has: the grid's "1+3+N" team (N drawn from
 #                HELPER_WEIGHTS), community workers, centre and board posts, department
 #                liaisons, mediators.
 #   CATEGORIES   the event categories: code LL.SS, name, default board, default handler per
-#                tier, priority, typical 三事 type, and whether mediation applies.
+#                tier, priority, typical 三事 type, and whether mediation applies; ADVICE
+#                gives the advice a 私事 of the category is closed with.
 #   ADMISSION    the admitted-items registry (事项准入): which categories of work a community
 #                or grid may be given, on which list (依法履职, 依法协助, 证明; or the 负面清单
 #                of work it must never be given), the owning department, the legal basis and
@@ -108,6 +110,23 @@ DEPARTMENTS = [
     ("D-POWER", "国网云阳供电公司"),
     ("D-WATERSUPPLY", "云阳县自来水公司"),
     ("D-GAS", "云阳县燃气公司"),
+]
+
+# The hotline (a department that reports residents' calls and calls them back), built last.
+HOTLINE = ("D-HOTLINE", "县12345政务服务便民热线")
+
+# 岗位权限: who on a unit's staff may give an operation for it. Columns: operation, the acting
+# unit's kind, the roles of that kind allowed (actor.person must hold one). An operation and
+# kind not listed need no person.
+GRID_STAFF = ["grid_leader", "grid_worker", "grid_worker_part_time", "grid_instructor"]
+ACTION_ROLES = [
+    ("sign", "board", ["board_lead", "board_staff"]),                  # A岗, B岗 sign for it
+    ("decide_extension", "centre", ["commander", "duty_officer"]),    # 指挥长, 值班员 decide
+    ("verify", "grid", GRID_STAFF),                                   # the reporting grid's staff
+    ("verify", "community", ["community_staff"]),
+    ("verify", "centre", ["commander", "duty_officer"]),
+    ("confirm", "grid", ["grid_leader"]),                             # 网格长 confirms
+    ("confirm", "community", ["community_staff"]),
 ]
 
 # The four mediation channels (四调衔接): id, channel, name, owning unit (None: the county).
@@ -233,6 +252,25 @@ CATEGORIES = [
     # 99 其他: triaged by the command centres.
     ("99.01", "其他事项", "livelihood", GW, CS, "C", "CTY-C", "P3", "minor", False),
 ]
+
+# The advice a grid gives with a 私事 (private matter) it closes: what the residents can do
+# themselves and where to turn if that fails. Every category that is, or may be re-triaged as,
+# a 私事 has its own; the dispatcher publishes it with the closing and keeps it on the event.
+ADVICE = {
+    "01.01": "婚姻家庭纠纷属私事：网格员已引导双方自行协商；协商不成可申请社区人民调解委员会调解，"
+             "或向人民法院起诉",
+    "01.02": "邻里纠纷属私事：网格员已引导双方本着互谅互让自行协商；协商不成可申请社区人民调解",
+    "01.03": "房屋宅基地纠纷：网格员已引导双方依据确权资料自行协商；协商不成可申请乡镇（街道）"
+             "调处或依法诉讼",
+    "01.04": "山林土地纠纷：网格员已引导双方依据权属证明自行协商；协商不成可申请街道调处或依法诉讼",
+    "01.07": "物业管理纠纷：网格员已引导业主与物业服务企业依据物业服务合同协商；协商不成可申请"
+             "社区调解或向住建部门投诉",
+    "01.09": "合同和经济纠纷属私事：网格员已告知依据合同约定自行协商；协商不成可申请调解、仲裁或"
+             "向人民法院起诉",
+    "01.10": "消费纠纷属私事：网格员已引导与经营者协商；协商不成可拨打12315投诉或申请调解",
+    "01.99": "其他矛盾纠纷：网格员已引导当事人自行协商；协商不成可申请社区人民调解",
+    "09.02": "政策咨询已由网格员当面解答并告知办理渠道（12345热线、政务服务中心）",
+}
 
 # The admitted-items registry (事项准入). A community or grid may be given an event's work only
 # if an item of list duty (依法履职), assist (依法协助) or certify (证明) covers its category
@@ -463,7 +501,15 @@ def build(seed):
                     "grid_leader": 1, "grid_worker": 1, "grid_worker_part_time": 1,
                     "grid_instructor": 1, "helper": c.weighted(s["helper_weights"]),
                 })
+    # The 12345 hotline takes residents' calls and makes their satisfaction callbacks (回访).
+    # It comes last so that every id and name drawn before it stays as it was.
+    c.unit(HOTLINE[0], HOTLINE[1], "department", "CTY", "county")
+    c.staff("CY", HOTLINE[0], {"department_staff": s["department_staff"]})
     return c
+
+
+def actions():
+    return [{"op": op, "unit": kind, "roles": roles} for op, kind, roles in ACTION_ROLES]
 
 
 def categories():
@@ -475,6 +521,8 @@ def categories():
                         "county": county},
             "priority": prio, "sanshi": sanshi, "dispute": dispute,
         })
+        if code in ADVICE:
+            out[-1]["advice"] = ADVICE[code]
     return out
 
 
@@ -529,7 +577,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     c = build(args.seed)
     write(os.path.join(args.out, "org.json"), [("county", COUNTY)],
-          [("units", c.units), ("people", c.people)])
+          [("units", c.units), ("people", c.people), ("actions", actions())])
     write(os.path.join(args.out, "categories.json"), [], [("categories", categories())])
     write(os.path.join(args.out, "admission.json"), [], [("items", admission())])
 

@@ -2,7 +2,9 @@
     any departmental system: report, show, list, status, tail, call, config, and the event
     lifecycle commands of the dispatcher (accept, dispatch, sign, … event, queue).  */
 #include "gl_client.h"
+#include "gl_clock.h"
 #include "gl_config.h"
+#include "gl_dispatch_ops.h"
 #include "gl_json.h"
 #include "gl_org.h"
 #include "cli_archive.h"
@@ -17,7 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *s_usage =
+//  The usage text; %s is where the lifecycle commands go, one per operation of the table
+//  (gl_dispatch_ops.h), written by s_usage_text.
+static const char *s_usage_format =
     "usage: gridloop [--config FILE] COMMAND [ARGS]\n"
     "\n"
     "Commands:\n"
@@ -62,37 +66,12 @@ static const char *s_usage =
     "Event lifecycle (dispatcher):\n"
     "  ACTION ID --as UNIT [--person ID] [--role ROLE] [FLAGS]\n"
     "                        act on event ID for unit UNIT (and staff member ID); prints\n"
-    "                        `ID STATE step N`. ACTION and its FLAGS:\n"
-    "      accept            [--category LL.SS] [--sanshi major|minor|private]\n"
-    "                        [--priority P1..P4] [--note TEXT] [--no-route]\n"
-    "      cancel            --code duplicate|invalid|out_of_scope|withdrawn --reason TEXT\n"
-    "      confirm           [--note TEXT]   (on-the-spot handling; a grid confirms\n"
-    "                        through its grid leader: --person ID)\n"
-    "      dispatch          --unit UNIT [--reason TEXT] [--copy UNIT]...\n"
-    "      assign            --unit UNIT --reason TEXT   (交办, to a lower tier)\n"
-    "      escalate          --reason TEXT            (上报, to the next tier up)\n"
-    "      sign                                       (签收)\n"
-    "      return            --reason TEXT            (退回)\n"
-    "      note              --text TEXT\n"
-    "      extend            --days 1..30 --reason TEXT\n"
-    "      decide-extension  --approve|--refuse [--reason TEXT]\n"
-    "      suspend           --reason TEXT            (挂账)\n"
-    "      resume            [--note TEXT]\n"
-    "      handle            --evidence TEXT [--result TEXT]\n"
-    "      verify            --pass [--reason TEXT] | --fail --reason TEXT\n"
-    "      feedback          --rating satisfied|fairly_satisfied|unsatisfied [--note TEXT]\n"
-    "      supervise         --level normal|yellow|red [--note TEXT]   (督办)\n"
-    "      instruct          --text TEXT              (批示)\n"
-    "      urgent            --reason TEXT\n"
-    "      refer             --channel court|procuratorate|police|petitions --reason TEXT\n"
-    "      mediate           --mediator NAME --sessions N [--agreement TEXT]\n"
-    "                        --outcome settled|failed|litigation\n"
-    "      consult           --stage topic|meeting|decision|carry_out|publish --text TEXT\n"
-    "                        (小事: the community's consultation, stage by stage)\n"
-
-    "      archive\n"
+    "                        `ID STATE step N`. ACTION, its FLAGS and what it does:\n"
+    "%s"
     "  event ID [--json]     the dispatcher's view of an event: state, triage, assigned unit,\n"
     "                        counters and every step\n"
+    "  operations [--markdown]   every lifecycle operation from the one table: synopsis and\n"
+    "                        what it does, or the reference table of proto/dispatcher.md\n"
     "  queue UNIT [--state to_sign|in_progress|open] [--limit N] [--after ID]\n"
     "                        the events UNIT holds (default: every open one), one a line\n"
     "  overdue [UNIT] [--limit N] [--after NEXT]\n"
@@ -188,12 +167,8 @@ s_print_json (const msgpack_object *obj)
 static void
 s_time (int64_t ms, char *buf, size_t size)
 {
-    time_t t = (time_t) (ms / 1000) + (time_t) s_cfg.utc_offset_min * 60;
-    struct tm tm;
-    gmtime_r (&t, &tm);
-    char day [32];
-    strftime (day, sizeof day, "%Y-%m-%d %H:%M:%S", &tm);
-    snprintf (buf, size, "%s.%03d", day, (int) (ms % 1000));
+    //  County time, its zone written out: the services' logs say theirs too.
+    gl_clock_local (ms, (int) s_cfg.utc_offset_min, true, buf, size);
 }
 
 //  One readable line for a published message.
@@ -624,116 +599,58 @@ s_org (int argc, char **argv)
 //  ---------------------------------------------------------------------------------------------
 //  Event lifecycle (dispatcher, proto/dispatcher.md): one row per command, one parser for all.
 
-typedef enum {
-    S_STR,                      //  --flag VALUE          field: str
-    S_UINT,                     //  --flag N              field: uint
-    S_TRUE,                     //  --flag                field: true
-    S_FALSE,                    //  --flag                field: false
-    S_STRS                      //  --flag VALUE, again   field: array of str, in the order given
-} s_flag_type_t;
-
-typedef struct {
-    const char *flag;           //  the flag without its "--"; NULL ends a row's flags
-    const char *field;          //  the request field it sets (two flags may set one bool)
-    s_flag_type_t type;         //  how the value is read and packed
-    const char *meta;           //  what the value is, for messages ("UNIT", "TEXT", …)
-} s_flag_t;
-
-#define S_MAX_FLAGS 6           //  most flags of one command (accept has 5)
-
-typedef struct {
-    const char *action;         //  the command, `gridloop ACTION ID --as UNIT …`
-    const char *op;             //  the dispatcher operation it sends
-    s_flag_t flags [S_MAX_FLAGS];   //  in the order the request writes their fields
-} s_verb_t;
-
-#define S_NONE { { NULL, NULL, S_STR, NULL } }
-
-static const s_verb_t s_verbs [] = {
-    { "accept", "accept", { { "category", "category", S_STR, "LL.SS" },
-                            { "sanshi", "sanshi", S_STR, "major|minor|private" },
-                            { "priority", "priority", S_STR, "P1..P4" },
-                            { "note", "note", S_STR, "TEXT" },
-                            { "no-route", "route", S_FALSE, NULL } } },
-    { "cancel", "cancel", { { "code", "code", S_STR,
-                              "duplicate|invalid|out_of_scope|withdrawn" },
-                            { "reason", "reason", S_STR, "TEXT" } } },
-    { "confirm", "confirm", { { "note", "note", S_STR, "TEXT" } } },
-    { "dispatch", "dispatch", { { "unit", "unit", S_STR, "UNIT" },
-                                { "reason", "reason", S_STR, "TEXT" },
-                                { "copy", "copy", S_STRS, "UNIT" } } },
-    { "assign", "assign", { { "unit", "unit", S_STR, "UNIT" },
-                            { "reason", "reason", S_STR, "TEXT" } } },
-    { "escalate", "escalate", { { "reason", "reason", S_STR, "TEXT" } } },
-    { "sign", "sign", S_NONE },
-    { "return", "return", { { "reason", "reason", S_STR, "TEXT" } } },
-    { "note", "note", { { "text", "text", S_STR, "TEXT" } } },
-    { "extend", "extend", { { "days", "days", S_UINT, "1..30" },
-                            { "reason", "reason", S_STR, "TEXT" } } },
-    { "decide-extension", "decide_extension", { { "approve", "approve", S_TRUE, NULL },
-                                                { "refuse", "approve", S_FALSE, NULL },
-                                                { "reason", "reason", S_STR, "TEXT" } } },
-    { "suspend", "suspend", { { "reason", "reason", S_STR, "TEXT" } } },
-    { "resume", "resume", { { "note", "note", S_STR, "TEXT" } } },
-    { "handle", "handle", { { "evidence", "evidence", S_STR, "TEXT" },
-                            { "result", "result", S_STR, "TEXT" } } },
-    { "verify", "verify", { { "pass", "pass", S_TRUE, NULL },
-                            { "fail", "pass", S_FALSE, NULL },
-                            { "reason", "reason", S_STR, "TEXT" } } },
-    { "feedback", "feedback", { { "rating", "rating", S_STR,
-                                  "satisfied|fairly_satisfied|unsatisfied" },
-                                { "note", "note", S_STR, "TEXT" } } },
-    { "supervise", "supervise", { { "level", "level", S_STR, "normal|yellow|red" },
-                                  { "note", "note", S_STR, "TEXT" } } },
-    { "instruct", "instruct", { { "text", "text", S_STR, "TEXT" } } },
-    { "urgent", "urgent", { { "reason", "reason", S_STR, "TEXT" } } },
-    { "refer", "refer", { { "channel", "channel", S_STR, "court|procuratorate|police|petitions" },
-                          { "reason", "reason", S_STR, "TEXT" } } },
-    { "mediate", "mediate", { { "mediator", "mediator", S_STR, "NAME" },
-                              { "sessions", "sessions", S_UINT, "N" },
-                              { "agreement", "agreement", S_STR, "TEXT" },
-                              { "outcome", "outcome", S_STR, "settled|failed|litigation" } } },
-    { "consult", "consult", { { "stage", "stage", S_STR,
-                                "topic|meeting|decision|carry_out|publish" },
-                              { "text", "text", S_STR, "TEXT" } } },
-    { "archive", "archive", S_NONE },
-};
-#define S_VERBS (sizeof s_verbs / sizeof s_verbs [0])
-
 //  The actor flags every command takes, ahead of its own (slots -1, -2, -3 below).
-static const s_flag_t s_actor_flags [] = {
-    { "as", "unit", S_STR, "UNIT" }, { "person", "person", S_STR, "ID" },
-    { "role", "role", S_STR, "ROLE" }
+static const gl_flag_t s_actor_flags [] = {
+    { "as", "unit", GL_FLAG_STR, "UNIT" }, { "person", "person", GL_FLAG_STR, "ID" },
+    { "role", "role", GL_FLAG_STR, "ROLE" }
 };
 
-static const s_verb_t *
-s_verb_lookup (const char *action)
+//  `gridloop operations [--markdown]`: the dispatcher's operations from the one table (no
+//  service needed): their synopses, or the reference table proto/dispatcher.md carries.
+static int
+s_operations (int argc, char **argv)
 {
-    for (size_t i = 0; i < S_VERBS; i++)
-        if (streq (s_verbs [i].action, action))
-            return &s_verbs [i];
-    return NULL;
+    if (argc > 2 || (argc == 2 && !streq (argv [1], "--markdown")))
+        return s_usage_error ("operations takes only --markdown");
+    if (argc == 2) {
+        gl_dop_markdown (stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < GL_DOP_COUNT; i++) {
+        char synopsis [512];
+        gl_dop_synopsis (&gl_dops [i], synopsis, sizeof synopsis);
+        printf ("%s\n    %s\n", synopsis, gl_dops [i].help);
+    }
+    return 0;
 }
 
-//  A command's synopsis, e.g. "dispatch ID --as UNIT [--person ID] [--role ROLE] [--unit UNIT]
-//  [--reason TEXT] [--copy UNIT]...", for the messages of a usage error.
-static void
-s_verb_synopsis (const s_verb_t *verb, char *buf, size_t size)
+//  The usage text with every lifecycle command of the table: its flags, then what it does.
+static char *
+s_usage_text (void)
 {
-    size_t off = (size_t) snprintf (buf, size, "%s ID --as UNIT [--person ID] [--role ROLE]",
-                                    verb->action);
-    for (int i = 0; i < S_MAX_FLAGS && verb->flags [i].flag && off < size; i++) {
-        const s_flag_t *f = &verb->flags [i];
-        off += (size_t) snprintf (buf + off, size - off, " [--%s%s%s]%s", f->flag,
-                                  f->meta? " ": "", f->meta? f->meta: "",
-                                  f->type == S_STRS? "...": "");
+    size_t size = 16384, off = 0;
+    char *verbs = zmalloc (size);
+    for (size_t i = 0; i < GL_DOP_COUNT && off < size; i++) {
+        char synopsis [512];
+        gl_dop_synopsis (&gl_dops [i], synopsis, sizeof synopsis);
+        //  Without the "ID --as UNIT [--person ID] [--role ROLE]" every command shares.
+        const char *flags = synopsis + strlen (gl_dops [i].verb)
+                          + strlen (" ID --as UNIT [--person ID] [--role ROLE]");
+        off += (size_t) snprintf (verbs + off, size - off, "      %-17s%s\n"
+                                  "                        %s\n", gl_dops [i].verb,
+                                  *flags? flags: " (no flags)", gl_dops [i].help);
     }
+    size_t total = strlen (s_usage_format) + off + 1;
+    char *usage = zmalloc (total);
+    snprintf (usage, total, s_usage_format, verbs);
+    free (verbs);
+    return usage;
 }
 
 //  The slot of flag name (name_len bytes) in verb's row: 0.. for the row's flags, -1, -2, -3
-//  for --as, --person, --role; S_MAX_FLAGS when the command has no such flag.
+//  for --as, --person, --role; GL_DOP_MAX_FLAGS when the command has no such flag.
 static int
-s_verb_slot (const s_verb_t *verb, const char *name, size_t name_len, const s_flag_t **flag)
+s_verb_slot (const gl_dop_t *verb, const char *name, size_t name_len, const gl_flag_t **flag)
 {
     for (int i = 0; i < 3; i++)
         if (strlen (s_actor_flags [i].flag) == name_len
@@ -741,13 +658,13 @@ s_verb_slot (const s_verb_t *verb, const char *name, size_t name_len, const s_fl
             *flag = &s_actor_flags [i];
             return -1 - i;
         }
-    for (int i = 0; i < S_MAX_FLAGS && verb->flags [i].flag; i++)
+    for (int i = 0; i < GL_DOP_MAX_FLAGS && verb->flags [i].flag; i++)
         if (strlen (verb->flags [i].flag) == name_len
         &&  memcmp (verb->flags [i].flag, name, name_len) == 0) {
             *flag = &verb->flags [i];
             return i;
         }
-    return S_MAX_FLAGS;
+    return GL_DOP_MAX_FLAGS;
 }
 
 //  Parse `ACTION ID --as UNIT [--person ID] [--role ROLE] [flags]` (argv [0] is ACTION) against
@@ -757,11 +674,11 @@ s_verb_slot (const s_verb_t *verb, const char *name, size_t name_len, const s_fl
 //  only the shape is checked. Returns 0 with req built and *id_p set, or 2 having printed the
 //  problem (req untouched).
 static int
-s_verb_request (const s_verb_t *verb, int argc, char **argv, msgpack_sbuffer *req,
+s_verb_request (const gl_dop_t *verb, int argc, char **argv, msgpack_sbuffer *req,
                 const char **id_p)
 {
     char synopsis [512], what [768];
-    s_verb_synopsis (verb, synopsis, sizeof synopsis);
+    gl_dop_synopsis (verb, synopsis, sizeof synopsis);
     //  One (slot, value) per flag given, in command-line order.
     int *slots = calloc ((size_t) argc, sizeof *slots);
     const char **values = calloc ((size_t) argc, sizeof *values);
@@ -773,23 +690,23 @@ s_verb_request (const s_verb_t *verb, int argc, char **argv, msgpack_sbuffer *re
         if (strncmp (arg, "--", 2) != 0) {
             if (id)
                 snprintf (what, sizeof what, "%s: one event id only ('%s' and '%s')",
-                          verb->action, id, arg);
+                          verb->verb, id, arg);
             id = arg;
             continue;
         }
         const char *name = arg + 2, *eq = strchr (name, '=');
         size_t name_len = eq? (size_t) (eq - name): strlen (name);
-        const s_flag_t *flag = NULL;
+        const gl_flag_t *flag = NULL;
         int slot = s_verb_slot (verb, name, name_len, &flag);
-        if (slot == S_MAX_FLAGS) {
-            snprintf (what, sizeof what, "%s has no flag --%.*s", verb->action,
+        if (slot == GL_DOP_MAX_FLAGS) {
+            snprintf (what, sizeof what, "%s has no flag --%.*s", verb->verb,
                       (int) name_len, name);
             break;
         }
         const char *value = NULL;
-        if (flag->type == S_TRUE || flag->type == S_FALSE) {
+        if (flag->type == GL_FLAG_TRUE || flag->type == GL_FLAG_FALSE) {
             if (eq)
-                snprintf (what, sizeof what, "%s: --%s takes no value", verb->action,
+                snprintf (what, sizeof what, "%s: --%s takes no value", verb->verb,
                           flag->flag);
         }
         else
@@ -799,28 +716,28 @@ s_verb_request (const s_verb_t *verb, int argc, char **argv, msgpack_sbuffer *re
         if (i + 1 < argc)
             value = argv [++i];
         else
-            snprintf (what, sizeof what, "%s: --%s needs a value (%s)", verb->action,
+            snprintf (what, sizeof what, "%s: --%s needs a value (%s)", verb->verb,
                       flag->flag, flag->meta);
-        if (value && flag->type == S_UINT) {
+        if (value && flag->type == GL_FLAG_UINT) {
             char *end = NULL;
             errno = 0;
             strtoull (value, &end, 10);
             if (!*value || *end || value [0] == '-' || errno)
                 snprintf (what, sizeof what, "%s: --%s takes a whole number (%s), not '%s'",
-                          verb->action, flag->flag, flag->meta, value);
+                          verb->verb, flag->flag, flag->meta, value);
         }
         //  A field is set once (but for arrays): --pass and --fail, or --as twice, clash.
         for (int j = 0; j < given && !what [0]; j++) {
-            const s_flag_t *other = slots [j] < 0? &s_actor_flags [-1 - slots [j]]:
+            const gl_flag_t *other = slots [j] < 0? &s_actor_flags [-1 - slots [j]]:
                                                     &verb->flags [slots [j]];
             if (streq (other->field, flag->field) && (slots [j] < 0) == (slot < 0)
-            &&  !(flag->type == S_STRS && slots [j] == slot)) {
+            &&  !(flag->type == GL_FLAG_STRS && slots [j] == slot)) {
                 if (other == flag)
-                    snprintf (what, sizeof what, "%s: --%s is given twice", verb->action,
+                    snprintf (what, sizeof what, "%s: --%s is given twice", verb->verb,
                               flag->flag);
                 else
                     snprintf (what, sizeof what, "%s: --%s and --%s exclude each other",
-                              verb->action, other->flag, flag->flag);
+                              verb->verb, other->flag, flag->flag);
             }
         }
         slots [given] = slot;
@@ -832,11 +749,11 @@ s_verb_request (const s_verb_t *verb, int argc, char **argv, msgpack_sbuffer *re
             unit = values [j];
     if (!what [0] && !id)
         snprintf (what, sizeof what, "%s needs an event id, e.g. gridloop %s "
-                  "500235-20261127-000000042 --as SJ-B4", verb->action, verb->action);
+                  "500235-20261127-000000042 --as SJ-B4", verb->verb, verb->verb);
     else
     if (!what [0] && !unit)
         snprintf (what, sizeof what, "%s needs --as UNIT: the unit you act for, e.g. SJ-C "
-                  "(`gridloop org` lists the units)", verb->action);
+                  "(`gridloop org` lists the units)", verb->verb);
     if (what [0]) {
         free (slots);
         free (values);
@@ -854,8 +771,8 @@ s_verb_request (const s_verb_t *verb, int argc, char **argv, msgpack_sbuffer *re
                 gl_mapw_str (&actor, s_actor_flags [-1 - s].field, values [j]);
     gl_mapw_map (&w, "actor", &actor);
     //  The row's fields in row order; two flags of one field (--pass, --fail) write it once.
-    for (int s = 0; s < S_MAX_FLAGS && verb->flags [s].flag; s++) {
-        const s_flag_t *f = &verb->flags [s];
+    for (int s = 0; s < GL_DOP_MAX_FLAGS && verb->flags [s].flag; s++) {
+        const gl_flag_t *f = &verb->flags [s];
         bool written = false;
         for (int e = 0; e < s; e++)
             if (streq (verb->flags [e].field, f->field))
@@ -870,20 +787,22 @@ s_verb_request (const s_verb_t *verb, int argc, char **argv, msgpack_sbuffer *re
         for (int j = 0; j < given; j++) {
             if (slots [j] < 0 || !streq (verb->flags [slots [j]].field, f->field))
                 continue;
-            const s_flag_t *g = &verb->flags [slots [j]];
+            const gl_flag_t *g = &verb->flags [slots [j]];
             switch (g->type) {
-                case S_STR:   gl_mapw_str (&w, g->field, values [j]); break;
-                case S_UINT:  gl_mapw_u64 (&w, g->field, strtoull (values [j], NULL, 10)); break;
-                case S_TRUE:  gl_mapw_bool (&w, g->field, true); break;
-                case S_FALSE: gl_mapw_bool (&w, g->field, false); break;
-                case S_STRS:  gl_pack_cstr (&pk, values [j]); count++; break;
+                case GL_FLAG_STR:   gl_mapw_str (&w, g->field, values [j]); break;
+                case GL_FLAG_UINT:
+                    gl_mapw_u64 (&w, g->field, strtoull (values [j], NULL, 10));
+                    break;
+                case GL_FLAG_TRUE:  gl_mapw_bool (&w, g->field, true); break;
+                case GL_FLAG_FALSE: gl_mapw_bool (&w, g->field, false); break;
+                case GL_FLAG_STRS:  gl_pack_cstr (&pk, values [j]); count++; break;
             }
         }
         if (count)
             gl_mapw_array (&w, f->field, count, &items);
         msgpack_sbuffer_destroy (&items);
     }
-    gl_request_build (req, verb->op, true, &w);
+    gl_request_build (req, verb->name, true, &w);
     gl_mapw_fini (&actor);
     gl_mapw_fini (&w);
     free (slots);
@@ -894,7 +813,7 @@ s_verb_request (const s_verb_t *verb, int argc, char **argv, msgpack_sbuffer *re
 
 //  `gridloop ACTION ID --as UNIT …`: one lifecycle command; prints "ID STATE step N".
 static int
-s_verb (const s_verb_t *verb, int argc, char **argv)
+s_verb (const gl_dop_t *verb, int argc, char **argv)
 {
     msgpack_sbuffer req;
     const char *id;
@@ -980,17 +899,38 @@ s_event (int argc, char **argv)
             { "oversight", { "supervision", "urgent", "extension_days" } },
             { "times", { "created_at", "updated_at" } },
             { "reporter", { "reporter_role" } },
+            { "mediation", { "mediations", "mediation_channel", "mediator",
+                             "mediation_sessions", "mediation_outcome", "agreement" } },
+            { "advice", { "advice" } },
         };
-        char state [64], step [24], unit [128], by [128];
+        char state [64], step [24], unit [128], by [128], kind [64];
         s_value_text (e, "state", state, sizeof state);
         s_value_text (e, "step", step, sizeof step);
         s_value_text (e, "unit", unit, sizeof unit);
         s_value_text (e, "dispatcher", by, sizeof by);
-        printf ("event %s  %s  step %s at %s (dispatched by %s)\n", id, state, step, unit, by);
+        s_value_text (e, "step_kind", kind, sizeof kind);
+        //  A filed event waits at its holder to be dispatched: nobody dispatched it there.
+        if (streq (state, "FILED"))
+            printf ("event %s  FILED  step %s at %s (to dispatch; step began by %s)\n", id,
+                    step, unit, kind);
+        else
+        if (streq (state, "CLOSED") || streq (state, "ARCHIVED") || streq (state, "CANCELLED"))
+            printf ("event %s  %s  step %s, last at %s\n", id, state, step, unit);
+        else
+            printf ("event %s  %s  step %s at %s (dispatched by %s)\n", id, state, step, unit,
+                    by);
+        uint64_t mediations = 0;
+        gl_get_u64 (e, "mediations", &mediations);
+        char advice [1100];
+        s_value_text (e, "advice", advice, sizeof advice);
         for (size_t l = 0; l < sizeof lines / sizeof lines [0]; l++) {
+            //  Shown only where there is one: the mediation record, a 私事's advice.
+            if ((streq (lines [l].label, "mediation") && !mediations)
+            ||  (streq (lines [l].label, "advice") && streq (advice, "-")))
+                continue;
             printf ("  %-10s", lines [l].label);
             for (int k = 0; k < 6 && lines [l].keys [k]; k++) {
-                char value [256];
+                char value [2100];
                 s_value_text (e, lines [l].keys [k], value, sizeof value);
                 printf ("%s%s %s", k? "  ": "", lines [l].keys [k], value);
             }
@@ -1138,7 +1078,9 @@ main (int argc, char **argv)
         gl_config_print (stdout);
         return 0;
     }
-    int rc = gl_config_from_args (&s_cfg, argc, argv, "gridloop", s_usage);
+    char *usage = s_usage_text ();
+    int rc = gl_config_from_args (&s_cfg, argc, argv, "gridloop", usage);
+    free (usage);
     if (rc >= 0)
         return rc;
     if (optind >= argc)
@@ -1151,6 +1093,8 @@ main (int argc, char **argv)
     const char *command = args [0];
     if (streq (command, "report"))
         return s_report (nargs, args);
+    if (streq (command, "operations"))
+        return s_operations (nargs, args);
     if (streq (command, "show"))
         return cli_archive_show (&s_cfg, nargs, args);
     if (streq (command, "search"))
@@ -1179,7 +1123,7 @@ main (int argc, char **argv)
         return cli_overdue (&s_cfg, nargs, args);
     if (streq (command, "mode"))
         return cli_mode (&s_cfg, nargs, args);
-    const s_verb_t *verb = s_verb_lookup (command);
+    const gl_dop_t *verb = gl_dop_by_verb (command);
     if (verb)
         return s_verb (verb, nargs, args);
     if (streq (command, "config")) {

@@ -105,6 +105,10 @@ s_command (const char *op, const char *id, const char *actor, const char *fields
 {
     json_t *doc = json_pack ("{s:s, s:s, s:s, s:{s:s}}", "op", op, "req_id", "", "id", id,
                              "actor", "unit", actor);
+    //  A unit acts through its people: the first of its staff the county allows for op.
+    const char *person = tk_person_for (s_net, op, actor);
+    if (person)
+        json_object_set_new (json_object_get (doc, "actor"), "person", json_string (person));
     char req_id [64];
     snprintf (req_id, sizeof req_id, "archive-cmd-%u", ++s_req);
     json_object_set_new (doc, "req_id", json_string (req_id));
@@ -583,9 +587,13 @@ test_show_prints_a_timeline_with_who_when_and_why_in_county_time (void **state)
     snprintf (args, sizeof args, "show %s", e2);
     assert_int_equal (s_cli (args, "show.txt", path, sizeof path), 0);
     char *text = s_slurp (path);
+    //  The board signs through the person the county allows (its A or B post).
+    char signed_by [80];
+    snprintf (signed_by, sizeof signed_by, "by SJ-B3/%s -> IN_PROGRESS",
+              tk_person_for (s_net, "sign", "SJ-B3"));
     const char *says [] = { "times in county time (UTC+08:00)",
         "2026-11-27 10:00:00  reported       by resident caller-0617 via hotline in SJ-01-02",
-        "why: 楼道堆放杂物", "filed", "by SJ-01 -> FILED", "signed", "by SJ-B3 -> IN_PROGRESS",
+        "why: 楼道堆放杂物", "filed", "by SJ-01 -> FILED", "signed", signed_by,
         "returned", "why: 井盖属供水企业" };
     for (size_t i = 0; i < sizeof says / sizeof says [0]; i++)
         if (!strstr (text, says [i]))

@@ -6,6 +6,8 @@
     back from the archive.  */
 #include "testkit.h"
 #include "gl_json.h"
+#include "gl_org.h"
+#include "gl_dispatch_ops.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +20,7 @@
 
 static tk_net_t *s_net;
 static unsigned s_req;          //  fresh req_ids
+static gl_org_t *s_org;         //  the county the network runs: who is on which staff list
 
 //  The grid leader of SJ-01-01 acting for her grid (she confirms on-the-spot handling).
 #define S_GRID_LEADER "{\"actor\": {\"unit\": \"SJ-01-01\", \"person\": \"GW-0001\"}}"
@@ -235,11 +238,19 @@ s_command (const char *op, const char *id, const char *actor, const char *fields
     json_t *doc = json_pack ("{s:s, s:s, s:s, s:{s:s}}", "op", op,
                              "req_id", req_id? req_id: s_fmt ("dispatcher-test-%u", ++s_req),
                              "id", id, "actor", "unit", actor);
+    bool named = false;                 //  the fields say who acts: leave it as they say
     if (fields) {
         json_t *extra = s_parse (fields);
+        named = json_object_get (extra, "actor") != NULL;
         json_object_update (doc, extra);
         json_decref (extra);
     }
+    //  A unit acts through its people: where the county's rules (org.json "actions") say which
+    //  roles give op, a test that names nobody acts as the first of the unit's staff allowed.
+    json_t *who = json_object_get (doc, "actor");
+    const char *person = named? NULL: tk_person_for (s_net, op, s_str (who, "unit"));
+    if (person)
+        json_object_set_new (who, "person", json_string (person));
     json_t *answer = s_send ("dispatcher", doc, code, message, size);
     json_decref (doc);
     return answer;
@@ -302,14 +313,14 @@ s_allowed_in (const char *state)
     static const char *table [][2] = {
         { "REPORTED", "accept cancel supervise instruct urgent" },
         { "SELF_HANDLED", "confirm cancel supervise instruct urgent" },
-        { "FILED", "cancel dispatch assign escalate refer supervise instruct urgent" },
-        { "DISPATCHED", "assign escalate sign return refer supervise instruct urgent" },
+        { "FILED", "cancel dispatch assign escalate refer supervise instruct urgent retriage" },
+        { "DISPATCHED", "assign escalate sign return refer supervise instruct urgent retriage" },
         { "IN_PROGRESS", "assign escalate return note extend decide_extension suspend handle "
-                         "supervise instruct urgent refer mediate consult" },
-        { "SUSPENDED", "note resume supervise instruct urgent" },
-        { "HANDLED", "verify supervise instruct urgent" },
-        { "FEEDBACK", "feedback supervise instruct urgent" },
-        { "CLOSED", "archive" },
+                         "supervise instruct urgent refer mediate consult retriage" },
+        { "SUSPENDED", "note resume supervise instruct urgent retriage" },
+        { "HANDLED", "verify supervise instruct urgent retriage" },
+        { "FEEDBACK", "feedback supervise instruct urgent retriage" },
+        { "CLOSED", "archive reopen" },
     };
     for (size_t i = 0; i < sizeof table / sizeof table [0]; i++)
         if (streq (table [i][0], state))
@@ -872,7 +883,7 @@ test_verify_fail_reworks_pass_closes_staff_reports_asks_residents_feedback (void
     s_conflict ("verify", id, "SJ-01-01", "{\"pass\": true}", "IN_PROGRESS");
     s_ok ("handle", id, "SJ-B4", "{\"evidence\": \"已彻底清理\"}", "HANDLED", 1);
     s_ok ("verify", id, "SJ-01-01", "{\"pass\": true}", "CLOSED", 1);
-    json_t *messages = s_history (id, 9);
+    json_t *messages = s_history (id, 8);
     const char *topics = s_topics (messages);
     assert_non_null (strstr (topics, "dispatcher.event.verified.SJ-B4 "
                                      "dispatcher.event.closed.SJ-B4"));
@@ -1331,7 +1342,8 @@ test_auth_on_the_spot_handling_is_confirmed_by_the_grid_leader_not_the_worker (v
 {
     //  GW-0002, a grid worker of SJ-01-01, reported it handled on the spot.
     char *id = s_self_handled ();
-    s_no ("confirm", id, "SJ-01-01", NULL, GL_FORBIDDEN, "grid_leader|GW-0001");
+    s_no ("confirm", id, "SJ-01-01", "{\"actor\": {\"unit\": \"SJ-01-01\"}}", GL_FORBIDDEN,
+          "grid_leader|GW-0001");
     s_no ("confirm", id, "SJ-01-01", "{\"actor\": {\"unit\": \"SJ-01-01\", \"person\": "
           "\"GW-0002\"}}", GL_FORBIDDEN, "grid_leader|GW-0002");
     //  A leader of another grid is not this grid's leader.
@@ -1484,8 +1496,8 @@ test_mediation_refer_hand_over_between_channels_and_settle_makes_it_handled (voi
     //  01.05 劳资纠纷（欠薪）: major, a dispute; routed to SJ-B4.
     char *id = s_staff ("01.05", "SJ-01-01");
     s_expect (id, "DISPATCHED", "SJ-B4", 1);
-    s_no ("refer", id, "SJ-B4", "{\"channel\": \"court\", \"reason\": \"x\"}", GL_FORBIDDEN,
-          "SJ-B4");
+    s_no ("refer", id, "SJ-B3", "{\"channel\": \"court\", \"reason\": \"x\"}", GL_FORBIDDEN,
+          "SJ-B3|the board or mediation channel holding it");
     s_ok ("refer", id, "SJ-C", "{\"channel\": \"court\", \"reason\": \"欠薪纠纷，诉前调解\"}",
           "DISPATCHED", 2);
     s_expect (id, "DISPATCHED", "M-COURT", 2);
@@ -1518,7 +1530,35 @@ test_mediation_refer_hand_over_between_channels_and_settle_makes_it_handled (voi
     assert_string_equal (s_str (body, "outcome"), "settled");
     assert_int_equal (s_int (body, "sessions"), 2);
     json_decref (messages);
+    //  The record is on the event, and `gridloop event` shows it.
+    answer = s_get (id);
+    assert_int_equal (s_int (S_EV (answer), "mediations"), 1);
+    assert_string_equal (s_str (S_EV (answer), "mediator"), "冯思娟");
+    json_decref (answer);
+    char out [8192];
+    assert_int_equal (s_cli (s_fmt ("event %s", id), out, sizeof out), 0);
+    const char *shown [] = { "mediation_channel M-POLICE", "mediator 冯思娟",
+                             "mediation_sessions 2", "mediation_outcome settled",
+                             "agreement 用工方三日内结清工资", "mediations 1" };
+    for (size_t i = 0; i < sizeof shown / sizeof shown [0]; i++)
+        if (!strstr (out, shown [i]))
+            fail_msg ("gridloop event does not show \"%s\":\n%s", shown [i], out);
     s_ok ("verify", id, "SJ-01-01", "{\"pass\": true}", "CLOSED", 3);
+    free (id);
+}
+
+static void
+test_mediation_the_board_holding_a_dispute_refers_it_and_gets_it_back_if_it_fails (
+    void **state)
+{
+    char *id = s_staff ("01.05", "SJ-01-01");
+    s_ok ("sign", id, "SJ-B4", NULL, "IN_PROGRESS", 1);
+    s_ok ("refer", id, "SJ-B4", "{\"channel\": \"police\", \"reason\": \"涉治安，转警调\"}",
+          "DISPATCHED", 2);
+    s_ok ("sign", id, "M-POLICE", NULL, "IN_PROGRESS", 2);
+    s_ok ("mediate", id, "M-POLICE", "{\"mediator\": \"冯思娟\", \"sessions\": 1, "
+          "\"outcome\": \"failed\"}", "FILED", 3);
+    s_expect (id, "FILED", "SJ-B4", 3);
     free (id);
 }
 
@@ -1535,16 +1575,29 @@ test_mediation_failed_goes_back_filed_to_the_referring_centre (void **state)
     s_no ("mediate", id, "M-PETITION", "{\"mediator\": \"x\", \"sessions\": 1, "
           "\"outcome\": \"failed\"}", GL_FORBIDDEN, "M-PETITION");
     s_ok ("mediate", id, "M-COURT", "{\"mediator\": \"杨清渝\", \"sessions\": 3, "
-          "\"outcome\": \"failed\"}", "FILED", 3);
-    //  Back with the centre that first referred it, not with the channel that handed it over.
-    s_expect (id, "FILED", "SJ-C", 3);
+          "\"outcome\": \"failed\"}", "FILED", 4);
+    //  Back with the centre that first referred it, not with the channel that handed it over,
+    //  in a step of its own: the event reads FILED at SJ-C, come back from M-COURT.
+    s_expect (id, "FILED", "SJ-C", 4);
     json_t *answer = s_get (id);
     assert_string_equal (s_str (s_step (answer, 3), "outcome"), "failed");
+    assert_string_equal (s_str (s_step (answer, 3), "mediator"), "杨清渝");
     assert_true (s_int (s_step (answer, 3), "left_at") > 0);
+    json_t *back = s_step (answer, 4);
+    assert_string_equal (s_str (back, "unit"), "SJ-C");
+    assert_string_equal (s_str (back, "kind"), "mediation_failed");
+    assert_string_equal (s_str (back, "from"), "M-COURT");
+    assert_string_equal (s_str (S_EV (answer), "dispatcher"), "SJ-C");
+    assert_string_equal (s_str (S_EV (answer), "mediation_outcome"), "failed");
     json_decref (answer);
+    char out [8192];
+    assert_int_equal (s_cli (s_fmt ("event %s", id), out, sizeof out), 0);
+    if (!strstr (out, "FILED  step 4 at SJ-C (to dispatch; step began by mediation_failed)")
+    ||  strstr (out, "dispatched by M-COURT"))
+        fail_msg ("gridloop event reads oddly after a failed mediation:\n%s", out);
     //  The centre decides what comes next.
     s_ok ("dispatch", id, "SJ-C", "{\"unit\": \"D-HRSS\", \"reason\": \"劳动监察介入\"}",
-          "DISPATCHED", 4);
+          "DISPATCHED", 5);
     //  Mediation is only at a mediation unit.
     char *board = s_staff ("01.05", "SJ-01-01");
     s_ok ("sign", board, "SJ-B4", NULL, "IN_PROGRESS", 1);
@@ -1552,6 +1605,275 @@ test_mediation_failed_goes_back_filed_to_the_referring_centre (void **state)
           "\"outcome\": \"settled\"}", GL_CONFLICT, "not with a mediation channel");
     free (id);
     free (board);
+}
+
+//  People and roles (岗位权限): the acting person is on the acting unit's staff in a role the
+//  county's rules (org.json "actions") allow for the operation; refusals name the roles.
+
+//  The first person of unit's staff in role, from the county's staff list.
+static const char *
+s_person_of (const char *unit, gl_role_t role)
+{
+    size_t count;
+    const gl_person_t *const *staff = gl_org_people (s_org, unit, &count);
+    for (size_t i = 0; i < count; i++)
+        if (staff [i]->role == role)
+            return staff [i]->id;
+    fail_msg ("%s has no %s on its staff", unit, gl_role_name (role));
+    return NULL;
+}
+
+static void
+test_roles_a_board_signs_through_its_a_or_b_post_and_refusals_name_the_roles (void **state)
+{
+    char *id = s_dispatched ();
+    const char *lead = s_person_of ("SJ-B4", GL_ROLE_BOARD_LEAD);
+    const char *staff = s_person_of ("SJ-B4", GL_ROLE_BOARD_STAFF);
+    s_no ("sign", id, "SJ-B4", "{\"actor\": {\"unit\": \"SJ-B4\"}}", GL_FORBIDDEN,
+          s_fmt ("board_lead or board_staff|%s|no actor.person", lead));
+    s_no ("sign", id, "SJ-B4", "{\"actor\": {\"unit\": \"SJ-B4\", \"person\": \"ST-9999\"}}",
+          GL_FORBIDDEN, "ST-9999 is not on the staff list");
+    //  Someone of another unit does not sign for this one.
+    s_no ("sign", id, "SJ-B4", "{\"actor\": {\"unit\": \"SJ-B4\", \"person\": \"GW-0001\"}}",
+          GL_FORBIDDEN, "GW-0001 is a grid_leader of SJ-01-01");
+    s_ok ("sign", id, "SJ-B4", s_fmt ("{\"actor\": {\"unit\": \"SJ-B4\", \"person\": \"%s\"}}",
+                                      staff), "IN_PROGRESS", 1);
+    //  The dispatching centre decides an extension through its commander or duty officer.
+    s_ok ("extend", id, "SJ-B4", "{\"days\": 3, \"reason\": \"等待配件\"}", "IN_PROGRESS", 1);
+    s_no ("decide_extension", id, "SJ-C", "{\"approve\": true, \"actor\": {\"unit\": "
+          "\"SJ-C\", \"person\": \"GW-0002\"}}", GL_FORBIDDEN, "commander or duty_officer");
+    s_ok ("decide_extension", id, "SJ-C", s_fmt ("{\"approve\": true, \"actor\": {\"unit\": "
+          "\"SJ-C\", \"person\": \"%s\"}}", s_person_of ("SJ-C", GL_ROLE_DUTY_OFFICER)),
+          "IN_PROGRESS", 1);
+    s_ok ("handle", id, "SJ-B4", "{\"evidence\": \"已清理，照片 r.jpg\"}", "HANDLED", 1);
+    //  Verification by the reporting grid's staff: not by its helpers (N).
+    const char *helper = s_person_of ("SJ-01-01", GL_ROLE_HELPER);
+    s_no ("verify", id, "SJ-01-01", s_fmt ("{\"pass\": true, \"actor\": {\"unit\": "
+          "\"SJ-01-01\", \"person\": \"%s\"}}", helper), GL_FORBIDDEN,
+          s_fmt ("grid_leader or grid_worker or grid_worker_part_time or grid_instructor|%s is "
+                 "a helper", helper));
+    s_ok ("verify", id, "SJ-01-01", "{\"pass\": true, \"actor\": {\"unit\": \"SJ-01-01\", "
+          "\"person\": \"GW-0002\"}}", "CLOSED", 1);
+    free (id);
+}
+
+//  One definition per operation (gl_dispatch_ops.h): describe answers from the table, the CLI
+//  lists the same operations, and proto's generated reference is what the table says now.
+static void
+test_ops_describe_cli_and_proto_reference_come_from_one_table (void **state)
+{
+    json_t *doc = json_pack ("{s:s}", "op", "describe");
+    gl_code_t code;
+    json_t *answer = s_send ("dispatcher", doc, &code, NULL, 0);
+    json_decref (doc);
+    assert_int_equal (code, GL_OK);
+    json_t *ops = json_object_get (answer, "operations");
+    assert_int_equal (json_array_size (ops), GL_DOP_COUNT);
+    char out [32768];
+    assert_int_equal (s_cli ("operations", out, sizeof out), 0);
+    for (size_t i = 0; i < json_array_size (ops); i++) {
+        json_t *op = json_array_get (ops, i);
+        //  Every operation the service describes is served, and the CLI has its verb.
+        assert_non_null (strstr (out, s_fmt ("%s ID --as UNIT", s_str (op, "verb"))));
+        assert_true (json_array_size (json_object_get (op, "fields")) >= 2);
+    }
+    json_decref (answer);
+    //  One operation's fields, for an integrator: sign's, then refer's channel choices.
+    doc = json_pack ("{s:s, s:s}", "op", "describe", "name", "refer");
+    answer = s_send ("dispatcher", doc, &code, NULL, 0);
+    json_decref (doc);
+    json_t *refer = json_array_get (json_object_get (answer, "operations"), 0);
+    assert_string_equal (s_str (refer, "who"), gl_who_text [GL_WHO_REFERRER]);
+    json_t *channel = json_array_get (json_object_get (refer, "fields"), 2);
+    assert_string_equal (s_str (channel, "key"), "channel");
+    assert_true (json_is_true (json_object_get (channel, "required")));
+    assert_int_equal (json_array_size (json_object_get (channel, "choices")), 4);
+    json_decref (answer);
+    doc = json_pack ("{s:s, s:s}", "op", "describe", "name", "nope");
+    json_decref (s_send ("dispatcher", doc, &code, NULL, 0));
+    json_decref (doc);
+    assert_int_equal (code, GL_NOT_FOUND);
+    //  proto/dispatcher.md carries the generated table as the generator writes it now.
+    assert_int_equal (s_cli ("operations --markdown", out, sizeof out), 0);
+    char path [600];
+    snprintf (path, sizeof path, "%s/proto/dispatcher.md", getenv ("GL_SOURCE_DIR"));
+    FILE *f = fopen (path, "r");
+    assert_non_null (f);
+    static char proto [262144];
+    size_t got = fread (proto, 1, sizeof proto - 1, f);
+    proto [got] = 0;
+    fclose (f);
+    const char *begin = strstr (proto, "<!-- BEGIN generated: gridloop operations --markdown -->\n");
+    const char *end = strstr (proto, "<!-- END generated -->");
+    assert_non_null (begin);
+    assert_non_null (end);
+    begin = strchr (begin, '\n') + 1;
+    if ((size_t) (end - begin) != strlen (out) || memcmp (begin, out, strlen (out)))
+        fail_msg ("proto/dispatcher.md §5.0 is out of date: regenerate it with `gridloop "
+                  "operations --markdown` between its markers");
+}
+
+//  Residents' feedback: the hotline gives the callback of an event reported through it, and a
+//  resident through the hotline gives it for the event they reported.
+static void
+test_feedback_by_the_hotline_or_the_reporting_resident_through_it (void **state)
+{
+    char *id = s_feedback ();           //  reported by resident-13800000001 on the hotline
+    s_no ("feedback", id, "D-POLICE", "{\"rating\": \"satisfied\"}", GL_FORBIDDEN,
+          "SJ-01|D-HOTLINE|D-POLICE");
+    s_no ("feedback", id, "D-HOTLINE", "{\"rating\": \"satisfied\", \"actor\": {\"unit\": "
+          "\"D-HOTLINE\", \"role\": \"resident\", \"person\": \"resident-13900000009\"}}",
+          GL_FORBIDDEN, "resident-13900000009|reported");
+    s_ok ("feedback", id, "D-HOTLINE", "{\"rating\": \"satisfied\", \"actor\": {\"unit\": "
+          "\"D-HOTLINE\", \"role\": \"resident\", \"person\": \"resident-13800000001\"}}",
+          "CLOSED", 1);
+    //  The hotline itself, for another caller's event.
+    char *other = s_feedback ();
+    s_ok ("feedback", other, "D-HOTLINE", "{\"rating\": \"fairly_satisfied\"}", "CLOSED", 1);
+    //  Not for work a grid worker reported in the app.
+    char *staff = s_staff ("03.01", "SJ-01-01");
+    s_ok ("sign", staff, "SJ-B4", NULL, "IN_PROGRESS", 1);
+    json_t *answer = s_get (staff);
+    assert_string_equal (s_str (S_EV (answer), "channel"), "app");
+    json_decref (answer);
+    free (staff);
+    free (other);
+    free (id);
+}
+
+//  The log and the CLI say their time zone; every lifecycle action is one info line (defect 14).
+static void
+test_log_has_one_info_line_per_action_and_log_and_cli_state_their_zone (void **state)
+{
+    char *id = s_in_progress ();
+    char path [600], line [2048];
+    snprintf (path, sizeof path, "%s/dispatcher.log", s_net->dir);
+    bool started = false, signed_line = false;
+    const char *want = s_fmt ("signed event %s: now IN_PROGRESS, step 1 at SJ-B4 (", id);
+    int64_t end = zclock_mono () + S_WAIT_MS;
+    while (!signed_line && zclock_mono () < end) {
+        FILE *f = fopen (path, "r");
+        assert_non_null (f);
+        while (fgets (line, sizeof line, f)) {
+            if (strstr (line, "log times are host time UTC")
+            &&  strstr (line, "event times county time UTC+08:00"))
+                started = true;
+            if (strstr (line, want) && strstr (line, "+08:00)") && strncmp (line, "I:", 2) == 0
+            &&  strstr (line, "dispatcher: SJ-B4 person "))
+                signed_line = true;
+        }
+        fclose (f);
+        if (!signed_line)
+            zclock_sleep (20);          //  another process writes it: poll
+    }
+    assert_true (started);
+    if (!signed_line)
+        fail_msg ("the dispatcher's log has no info line \"%s…+08:00)\"", want);
+    char out [8192];
+    assert_int_equal (s_cli (s_fmt ("event %s", id), out, sizeof out), 0);
+    if (!strstr (out, " +08:00"))
+        fail_msg ("gridloop event shows times without their zone:\n%s", out);
+    free (id);
+}
+
+//  改派 / 重新分流, and the 私事 reopened for mediation (issue 9, defect 10).
+
+static void
+test_retriage_by_community_or_centre_records_why_on_the_steps_and_routes_again (void **state)
+{
+    //  03.01 消防安全隐患: major, P2, board safety: SJ-B4.
+    char *id = s_dispatched ();
+    s_no ("retriage", id, "SJ-B4", "{\"board\": \"livelihood\", \"reason\": \"x\"}",
+          GL_FORBIDDEN, "community|SJ-B4");
+    s_no ("retriage", id, "SJ-01", "{\"reason\": \"x\"}", GL_INVALID, "changes nothing");
+    s_no ("retriage", id, "SJ-01", "{\"category\": \"77.77\", \"reason\": \"x\"}",
+          GL_INVALID, "77.77|category list");
+    s_no ("retriage", id, "SJ-01", "{\"board\": \"livelihood\"}", GL_INVALID, "reason");
+    s_no ("retriage", id, "SJ-01", "{\"board\": \"kitchen\", \"reason\": \"x\"}",
+          GL_INVALID, "board");
+    //  The community moves it to another board: it takes it back, and routing sends it on.
+    s_ok ("retriage", id, "SJ-01", "{\"board\": \"livelihood\", "
+          "\"reason\": \"楼道杂物属物业管理，归民生服务\"}", "DISPATCHED", 3);
+    s_expect (id, "DISPATCHED", "SJ-B3", 3);
+    json_t *answer = s_get (id);
+    assert_string_equal (s_str (s_step (answer, 1), "outcome"), "retriaged");
+    assert_true (s_int (s_step (answer, 1), "left_at") > 0);
+    json_t *step = s_step (answer, 2);
+    assert_string_equal (s_str (step, "unit"), "SJ-01");
+    assert_string_equal (s_str (step, "kind"), "retriage");
+    assert_string_equal (s_str (step, "reason"), "楼道杂物属物业管理，归民生服务");
+    assert_string_equal (s_str (step, "was"), "03.01 major P2 safety");
+    assert_string_equal (s_str (step, "board"), "livelihood");
+    assert_string_equal (s_str (s_step (answer, 3), "unit"), "SJ-B3");
+    json_decref (answer);
+    //  The street centre files it as a neighbours' dispute, a 私事: closed with that
+    //  category's advice.
+    s_ok ("sign", id, "SJ-B3", NULL, "IN_PROGRESS", 3);
+    s_ok ("retriage", id, "SJ-C", "{\"category\": \"01.02\", \"sanshi\": \"private\", "
+          "\"reason\": \"实为邻里堆物纠纷\"}", "CLOSED", 4);
+    answer = s_get (id);
+    json_t *ev = S_EV (answer);
+    assert_string_equal (s_str (ev, "category"), "01.02");
+    assert_true (strstr (s_str (ev, "advice"), "邻里纠纷") != NULL);
+    assert_true (s_int (s_step (answer, 4), "left_at") > 0);
+    assert_string_equal (s_str (s_step (answer, 4), "kind"), "retriage");
+    json_decref (answer);
+    s_conflict ("retriage", id, "SJ-C", "{\"sanshi\": \"major\", \"reason\": \"x\"}",
+                "CLOSED");
+    json_t *messages = s_history (id, 8);
+    const char *topics = s_topics (messages);
+    assert_non_null (strstr (topics, "dispatcher.event.retriaged.SJ-01 "
+                                     "dispatcher.event.dispatched.SJ-B3"));
+    assert_non_null (strstr (topics, "dispatcher.event.retriaged.SJ-C "
+                                     "dispatcher.event.closed.SJ-C"));
+    json_decref (messages);
+    free (id);
+}
+
+static void
+test_private_closed_with_advice_is_reopened_then_referred_to_mediation (void **state)
+{
+    //  01.02 邻里纠纷: private, closed with the category's own advice.
+    char *id = s_staff ("01.02", "SJ-01-01");
+    s_expect (id, "CLOSED", NULL, 0);
+    json_t *answer = s_get (id);
+    assert_true (strstr (s_str (S_EV (answer), "advice"), "邻里纠纷属私事") != NULL);
+    json_decref (answer);
+    s_no ("reopen", id, "SJ-B4", "{\"reason\": \"x\"}", GL_FORBIDDEN, "SJ-B4");
+    s_no ("reopen", id, "SJ-01", NULL, GL_INVALID, "reason");
+    s_ok ("reopen", id, "SJ-01", "{\"reason\": \"双方自行协商未果，申请调解\"}", "FILED", 1);
+    s_expect (id, "FILED", "SJ-01", 1);
+    s_ok ("refer", id, "SJ-C", "{\"channel\": \"court\", \"reason\": \"诉前调解\"}",
+          "DISPATCHED", 2);
+    s_expect (id, "DISPATCHED", "M-COURT", 2);
+    answer = s_get (id);
+    assert_string_equal (s_str (s_step (answer, 1), "kind"), "reopen");
+    assert_string_equal (s_str (s_step (answer, 1), "reason"), "双方自行协商未果，申请调解");
+    json_decref (answer);
+    //  Work closed by its handling is not reopened.
+    char *handled = s_closed ();
+    s_no ("reopen", handled, "SJ-01", "{\"reason\": \"x\"}", GL_CONFLICT, "私事");
+    free (handled);
+    free (id);
+}
+
+//  Past dispatcher/reopen_days a closed 私事 stays closed: a county that sets 0 never reopens.
+static void
+test_reopen_is_refused_past_the_configured_window (void **state)
+{
+    tk_net_t *mine = s_net;
+    s_net = tk_net_new (S_PORTS + 50, "dispatcher\n    reopen_days = 0\n");
+    tk_start (s_net, "bus");
+    tk_start (s_net, "intake");
+    tk_start (s_net, "dispatcher");
+    char *id = s_staff ("01.02", "SJ-01-01");
+    s_expect (id, "CLOSED", NULL, 0);
+    zclock_sleep (2);                   //  the window is 0 days: any time after the closing
+    s_no ("reopen", id, "SJ-01", "{\"reason\": \"协商未果\"}", GL_CONFLICT,
+          "more than 0 days ago|dispatcher/reopen_days|+08:00");
+    free (id);
+    tk_net_destroy (&s_net);
+    s_net = mine;
 }
 
 static void
@@ -1924,12 +2246,110 @@ test_end_to_end_report_to_close_with_every_step_in_the_archive_in_order (void **
     free (id);
 }
 
+//  One event through every kind of hop, its steps checked against what a person wrote down.
+static void
+test_walk_one_event_through_every_kind_of_hop_and_read_its_steps_back (void **state)
+{
+    //  A resident calls the hotline about a crowd dispute brewing (01.12, P1, the centre's).
+    char *id = s_report ("01.12", "SJ-01-01", "resident", "resident-13800000001", false);
+    s_expect (id, "REPORTED", "SJ-01", 0);
+    //  Skip route: accepted, P1 goes straight to the street centre, copying the county.
+    s_ok ("accept", id, "SJ-01", NULL, "DISPATCHED", 1);
+    //  Dispatch on: the centre holding it gives it to its safety board.
+    s_ok ("dispatch", id, "SJ-C", "{\"unit\": \"SJ-B4\", \"reason\": \"平安法治板块先行处置\"}",
+          "DISPATCHED", 2);
+    //  Assign down: the board hands it to the community.
+    s_ok ("sign", id, "SJ-B4", NULL, "IN_PROGRESS", 2);
+    s_ok ("assign", id, "SJ-B4", "{\"unit\": \"SJ-01\", \"reason\": \"社区先行劝导\"}",
+          "DISPATCHED", 3);
+    //  Escalate up two tiers: community → street centre → county centre.
+    s_ok ("escalate", id, "SJ-01", "{\"reason\": \"涉及人数多，社区无力化解\"}", "FILED", 4);
+    s_ok ("escalate", id, "SJ-C", "{\"reason\": \"需县级统筹\"}", "FILED", 5);
+    //  Return: the county centre's choice of department sends it back.
+    s_ok ("dispatch", id, "CTY-C", "{\"unit\": \"D-POLLAW\", \"reason\": \"政法委牵头\"}",
+          "DISPATCHED", 6);
+    s_ok ("return", id, "D-POLLAW", "{\"reason\": \"属劳资纠纷，应由属地板块处置\"}", "FILED",
+          6);
+    //  Re-dispatch to another unit: counted as a wrong dispatch.
+    s_ok ("dispatch", id, "CTY-C", "{\"unit\": \"SJ-B4\", \"reason\": \"退回属地\"}",
+          "DISPATCHED", 7);
+    //  Re-triage: the street centre files it as wage arrears, P2, and routing sends it on.
+    s_ok ("retriage", id, "SJ-C", "{\"category\": \"01.05\", \"priority\": \"P2\", "
+          "\"reason\": \"核实为欠薪引发\"}", "DISPATCHED", 9);
+    //  Mediation with a hand-over: the board refers it to the court, which hands it to the
+    //  police channel, which settles it.
+    s_ok ("sign", id, "SJ-B4", NULL, "IN_PROGRESS", 9);
+    s_ok ("refer", id, "SJ-B4", "{\"channel\": \"court\", \"reason\": \"诉前调解\"}",
+          "DISPATCHED", 10);
+    s_ok ("sign", id, "M-COURT", NULL, "IN_PROGRESS", 10);
+    s_ok ("refer", id, "M-COURT", "{\"channel\": \"police\", \"reason\": \"涉治安，转警调\"}",
+          "DISPATCHED", 11);
+    s_ok ("sign", id, "M-POLICE", NULL, "IN_PROGRESS", 11);
+    s_ok ("mediate", id, "M-POLICE", "{\"mediator\": \"冯思娟\", \"sessions\": 1, "
+          "\"outcome\": \"settled\"}", "HANDLED", 11);
+    //  Rework: the grid finds the agreement not carried out; mediated again, then it holds.
+    s_ok ("verify", id, "SJ-01-01", "{\"pass\": false, \"reason\": \"工资未按约发放\"}",
+          "IN_PROGRESS", 11);
+    s_ok ("mediate", id, "M-POLICE", "{\"mediator\": \"冯思娟\", \"sessions\": 2, "
+          "\"agreement\": \"用工方当日结清\", \"outcome\": \"settled\"}", "HANDLED", 11);
+    s_ok ("verify", id, "SJ-01-01", "{\"pass\": true}", "FEEDBACK", 11);
+    //  Feedback: the resident, through the hotline.
+    s_ok ("feedback", id, "D-HOTLINE", "{\"rating\": \"satisfied\", \"actor\": {\"unit\": "
+          "\"D-HOTLINE\", \"role\": \"resident\", \"person\": \"resident-13800000001\"}}",
+          "CLOSED", 11);
+    //  The steps, as written down by hand: unit, kind, from, outcome ("" for none).
+    static const char *const want [][4] = {
+        { "SJ-C", "auto", "SJ-01", "" },                //  skip route
+        { "SJ-B4", "dispatch", "SJ-C", "" },            //  dispatch on
+        { "SJ-01", "assign", "SJ-B4", "" },             //  assign down
+        { "SJ-C", "escalate", "SJ-01", "" },            //  up one tier
+        { "CTY-C", "escalate", "SJ-C", "" },            //  up the second
+        { "D-POLLAW", "dispatch", "CTY-C", "returned" },    //  returned
+        { "SJ-B4", "dispatch", "CTY-C", "retriaged" },  //  re-dispatched, then re-triaged
+        { "SJ-C", "retriage", "SJ-C", "" },             //  re-triage
+        { "SJ-B4", "auto", "SJ-C", "" },                //  routed again
+        { "M-COURT", "refer", "SJ-B4", "" },            //  referred
+        { "M-POLICE", "refer", "M-COURT", "settled" },  //  handed over, settled
+    };
+    json_t *answer = s_get (id);
+    json_t *steps = json_object_get (answer, "steps");
+    assert_int_equal (json_array_size (steps), sizeof want / sizeof want [0]);
+    for (size_t i = 0; i < json_array_size (steps); i++) {
+        json_t *step = s_step (answer, i + 1);
+        if (strcmp (s_str (step, "unit"), want [i][0]) || strcmp (s_str (step, "kind"), want [i][1])
+        ||  strcmp (s_str (step, "from"), want [i][2])
+        ||  strcmp (s_str (step, "outcome"), want [i][3]))
+            fail_msg ("step %zu is %s %s from %s outcome \"%s\"; expected %s %s from %s "
+                      "outcome \"%s\"", i + 1, s_str (step, "unit"), s_str (step, "kind"),
+                      s_str (step, "from"), s_str (step, "outcome"), want [i][0], want [i][1],
+                      want [i][2], want [i][3]);
+        //  Every hop is over: the event is closed.
+        assert_true (s_int (step, "left_at") > 0);
+    }
+    assert_string_equal (s_str (s_step (answer, 6), "return_reason"),
+                         "属劳资纠纷，应由属地板块处置");
+    assert_string_equal (s_str (s_step (answer, 8), "was"), "01.12 major P1 safety");
+    json_t *ev = S_EV (answer);
+    assert_int_equal (s_int (ev, "returns"), 1);
+    assert_int_equal (s_int (ev, "wrong_dispatches"), 1);
+    assert_int_equal (s_int (ev, "reworks"), 1);
+    assert_int_equal (s_int (ev, "mediations"), 2);
+    assert_string_equal (s_str (ev, "category"), "01.05");
+    json_decref (answer);
+    free (id);
+}
+
 //  ---------------------------------------------------------------------------------------------
 
 static int
 s_setup (void **state)
 {
-    s_net = tk_net_new (S_PORTS, "archive\n    reads = \"intake dispatcher\"\n");
+    s_net = tk_net_new (S_PORTS, "archive\n    reads = \"intake dispatcher\"\n"
+                                 "log\n    level = \"info\"\n");
+    gl_err_t err;
+    s_org = gl_org_load (s_net->cfg.org_path, s_net->cfg.categories_path, NULL, &err);
+    if (!s_org)
+        fail_msg ("%s", err.message);
     tk_start (s_net, "bus");
     tk_start (s_net, "intake");
     tk_start (s_net, "dispatcher");
@@ -1941,6 +2361,7 @@ static int
 s_teardown (void **state)
 {
     tk_net_destroy (&s_net);
+    gl_org_destroy (&s_org);
     return 0;
 }
 
@@ -2026,6 +2447,20 @@ main (void)
             test_mediation_refer_hand_over_between_channels_and_settle_makes_it_handled),
         cmocka_unit_test (test_mediation_failed_goes_back_filed_to_the_referring_centre),
         cmocka_unit_test (test_mediation_refer_of_a_non_dispute_is_conflict),
+        cmocka_unit_test (
+            test_mediation_the_board_holding_a_dispute_refers_it_and_gets_it_back_if_it_fails),
+        cmocka_unit_test (
+            test_log_has_one_info_line_per_action_and_log_and_cli_state_their_zone),
+        cmocka_unit_test (test_feedback_by_the_hotline_or_the_reporting_resident_through_it),
+        cmocka_unit_test (test_ops_describe_cli_and_proto_reference_come_from_one_table),
+        cmocka_unit_test (
+            test_walk_one_event_through_every_kind_of_hop_and_read_its_steps_back),
+        cmocka_unit_test (
+            test_roles_a_board_signs_through_its_a_or_b_post_and_refusals_name_the_roles),
+        cmocka_unit_test (
+            test_retriage_by_community_or_centre_records_why_on_the_steps_and_routes_again),
+        cmocka_unit_test (test_private_closed_with_advice_is_reopened_then_referred_to_mediation),
+        cmocka_unit_test (test_reopen_is_refused_past_the_configured_window),
         //  queues, retries, the whole life
         cmocka_unit_test (test_queue_lists_a_unit_open_work_with_state_filters_and_paging),
         cmocka_unit_test (test_cli_event_and_queue_show_the_fields_the_dispatcher_answers_with),

@@ -147,6 +147,10 @@ s_ok (const char *op, const char *id, const char *actor, const char *fields)
     snprintf (req_id, sizeof req_id, "escalation-test-%u", ++s_req);
     json_t *doc = json_pack ("{s:s, s:s, s:s, s:{s:s}}", "op", op, "req_id", req_id, "id", id,
                              "actor", "unit", actor);
+    //  A unit acts through its people: the first of its staff the county allows for op.
+    const char *person = tk_person_for (s_net, op, actor);
+    if (person)
+        json_object_set_new (json_object_get (doc, "actor"), "person", json_string (person));
     if (fields) {
         json_error_t error;
         json_t *extra = json_loads (fields, 0, &error);

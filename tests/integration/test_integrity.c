@@ -677,6 +677,9 @@ s_act (tk_net_t *net, const char *op, const char *id, const char *unit, const ch
     gl_mapw_str (&w, "id", id);
     gl_mapw_init (&actor);
     gl_mapw_str (&actor, "unit", unit);
+    //  A board acts through its A岗 or B岗 (org.json "actions"): SJ-B4's A岗 here.
+    if (streq (unit, "SJ-B4"))
+        gl_mapw_str (&actor, "person", "ST-0015");
     gl_mapw_map (&w, "actor", &actor);
     gl_mapw_fini (&actor);
     if (reason)

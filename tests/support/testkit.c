@@ -2,6 +2,7 @@
 #define _GNU_SOURCE             //  nftw
 #include "testkit.h"
 #include "gl_json.h"
+#include "gl_org.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -663,4 +664,25 @@ tk_check_exactly_once (tk_net_t *net, tk_load_t *load)
         free (ids [i]);
     free (ids);
     free (counts);
+}
+
+const char *
+tk_person_for (tk_net_t *net, const char *op, const char *unit_id)
+{
+    //  Loaded once per test process: every network of a test file runs the same county.
+    static gl_org_t *org;
+    if (!org) {
+        gl_err_t err;
+        org = gl_org_load (net->cfg.org_path, net->cfg.categories_path, NULL, &err);
+        if (!org)
+            tk_fail (net, "cannot load the county: %s", err.message);
+    }
+    const gl_unit_t *unit = gl_org_unit (org, unit_id);
+    unsigned roles = unit? gl_org_action_roles (org, op, unit->kind): 0;
+    size_t count = 0;
+    const gl_person_t *const *staff = roles? gl_org_people (org, unit->id, &count): NULL;
+    for (size_t i = 0; i < count; i++)
+        if (roles & (1u << staff [i]->role))
+            return staff [i]->id;
+    return NULL;
 }

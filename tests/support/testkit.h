@@ -96,6 +96,11 @@ int tk_load_run (tk_net_t *net, tk_load_t *load);
     every acknowledged id exactly once and nothing else. Fails the test otherwise.  */
 void tk_check_exactly_once (tk_net_t *net, tk_load_t *load);
 
+/*  Who acts for unit in op when a test names nobody: the first of the unit's staff whose role
+    the county's rules (org.json "actions") allow for op, or NULL when no rule names people
+    for it. The county is the network's (its domain files).  */
+const char *tk_person_for (tk_net_t *net, const char *op, const char *unit);
+
 /*  Print and fail: "FAIL: ..." then exit(1) after cleaning up the network.  */
 void tk_fail (tk_net_t *self, const char *format, ...) __attribute__ ((format (printf, 2, 3)));
 #define TK_CHECK(net, cond, ...) do { if (!(cond)) tk_fail (net, __VA_ARGS__); } while (0)

@@ -643,6 +643,19 @@ static const s_case_t s_cases [] = {
     { false, NULL, 0, S_DELETE, "people", NULL, { "'people' is missing" } },
     { false, NULL, 0, S_SET, "county", "{\"code\": \"5002\", \"name\": \"x\"}",
       { "county: ", "6-digit" } },
+    //  Who may act (岗位权限).
+    { false, NULL, 0, S_SET, "actions",
+      "[{\"op\": \"sign\", \"unit\": \"board\", \"roles\": [\"grid_leader\"]}]",
+      { "actions[0]", "roles[0] is grid_leader, who works in a grid, not in a board" } },
+    { false, NULL, 0, S_SET, "actions",
+      "[{\"op\": \"sign\", \"unit\": \"board\", \"roles\": [\"mayor\"]}]",
+      { "actions[0]", "roles[0] is \"mayor\": not a role" } },
+    { false, NULL, 0, S_SET, "actions",
+      "[{\"op\": \"sign\", \"unit\": \"board\", \"roles\": [\"board_lead\"]}, "
+      "{\"op\": \"sign\", \"unit\": \"board\", \"roles\": [\"board_staff\"]}]",
+      { "actions[1]", "actions[0] already says who in a board may sign" } },
+    { false, NULL, 0, S_SET, "actions",
+      "[{\"op\": \"sign\", \"unit\": \"board\", \"roles\": []}]", { "actions[0]", "roles" } },
     //  Units.
     { false, "units", 11, S_SET, "id", "\"S1-01\"",
       { "units[11] 'S1-01'", "duplicate id", "units[10]" } },
