@@ -75,6 +75,12 @@ gl_domain_enter_name (gl_domain_t *d, const char *format, ...)
     va_end (args);
 }
 
+const char *
+gl_domain_name (const char *const *names, int count, int value)
+{
+    return value >= 0 && value < count? names [value]: "?";
+}
+
 int
 gl_domain_lookup (const char *const *names, int count, const char *name)
 {

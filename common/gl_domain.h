@@ -67,5 +67,12 @@ int gl_domain_date (gl_domain_t *d, const json_t *obj, const char *key, const ch
 
 /*  The index of name in names (count of them), or -1.  */
 int gl_domain_lookup (const char *const *names, int count, const char *name);
+/*  names[value], or "?" outside 0..count-1.  */
+const char *gl_domain_name (const char *const *names, int count, int value);
+
+/*  An enum's two directions from its one name table: name_fn (value) and lookup_fn (name).  */
+#define GL_DOMAIN_ENUM_NAMES(type, name_fn, lookup_fn, names, count) \
+    const char *name_fn (type value) { return gl_domain_name (names, count, value); } \
+    int lookup_fn (const char *name) { return gl_domain_lookup (names, count, name); }
 
 #endif

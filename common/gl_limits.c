@@ -33,17 +33,7 @@ struct gl_limits_s {
     gl_limit_t wartime [GL_STAGE_COUNT];    //  they, natural time, per stage
 };
 
-const char *
-gl_stage_name (gl_stage_t stage)
-{
-    return stage >= 0 && stage < GL_STAGE_COUNT? s_stage_names [stage]: "?";
-}
-
-int
-gl_stage_lookup (const char *name)
-{
-    return gl_domain_lookup (s_stage_names, GL_STAGE_COUNT, name);
-}
+GL_DOMAIN_ENUM_NAMES (gl_stage_t, gl_stage_name, gl_stage_lookup, s_stage_names, GL_STAGE_COUNT)
 
 int
 gl_priority_lookup (const char *name)

@@ -44,27 +44,18 @@ const unsigned gl_org_kind_levels [GL_UNIT_KIND_COUNT] = {
     S_AT (GL_LEVEL_COUNTY) | S_AT (GL_LEVEL_STREET) | S_AT (GL_LEVEL_COMMUNITY) //  office
 };
 
-//  One lookup for every enum's name table: "?" outside it.
-static const char *
-s_name (const char *const *names, int count, int value)
-{
-    return value >= 0 && value < count? names [value]: "?";
-}
-
 //  Each enum's two directions, both from its one name table.
-#define S_ENUM_NAMES(type, name_fn, lookup_fn, names, count) \
-    const char *name_fn (type value) { return s_name (names, count, value); } \
-    int lookup_fn (const char *name) { return gl_domain_lookup (names, count, name); }
-
-S_ENUM_NAMES (gl_unit_kind_t, gl_unit_kind_name, gl_unit_kind_lookup, gl_org_kind_names,
-              GL_UNIT_KIND_COUNT)
-S_ENUM_NAMES (gl_level_t, gl_level_name, gl_level_lookup, gl_org_level_names, GL_LEVEL_COUNT)
-S_ENUM_NAMES (gl_board_t, gl_board_name, gl_board_lookup, gl_org_board_names, GL_BOARD_COUNT)
-S_ENUM_NAMES (gl_channel_t, gl_channel_name, gl_channel_lookup, gl_org_channel_names,
-              GL_CHANNEL_COUNT)
-S_ENUM_NAMES (gl_role_t, gl_role_name, gl_role_lookup, gl_org_role_names, GL_ROLE_COUNT)
-S_ENUM_NAMES (gl_matter_t, gl_matter_name, gl_matter_lookup, gl_org_matter_names,
-              GL_MATTER_COUNT)
+GL_DOMAIN_ENUM_NAMES (gl_unit_kind_t, gl_unit_kind_name, gl_unit_kind_lookup, gl_org_kind_names,
+                      GL_UNIT_KIND_COUNT)
+GL_DOMAIN_ENUM_NAMES (gl_level_t, gl_level_name, gl_level_lookup, gl_org_level_names,
+                      GL_LEVEL_COUNT)
+GL_DOMAIN_ENUM_NAMES (gl_board_t, gl_board_name, gl_board_lookup, gl_org_board_names,
+                      GL_BOARD_COUNT)
+GL_DOMAIN_ENUM_NAMES (gl_channel_t, gl_channel_name, gl_channel_lookup, gl_org_channel_names,
+                      GL_CHANNEL_COUNT)
+GL_DOMAIN_ENUM_NAMES (gl_role_t, gl_role_name, gl_role_lookup, gl_org_role_names, GL_ROLE_COUNT)
+GL_DOMAIN_ENUM_NAMES (gl_matter_t, gl_matter_name, gl_matter_lookup, gl_org_matter_names,
+                      GL_MATTER_COUNT)
 
 const char *
 gl_admission_list_name (gl_admission_list_t list)
