@@ -1696,7 +1696,7 @@ test_ops_describe_cli_and_proto_reference_come_from_one_table (void **state)
     //  proto/dispatcher.md carries the generated table as the generator writes it now.
     assert_int_equal (s_cli ("operations --markdown", out, sizeof out), 0);
     char path [600];
-    snprintf (path, sizeof path, "%s/proto/dispatcher.md", getenv ("GL_SOURCE_DIR"));
+    snprintf (path, sizeof path, "%s/proto/dispatcher.md", GL_SOURCE_DIR);
     FILE *f = fopen (path, "r");
     assert_non_null (f);
     static char proto [262144];
