@@ -144,6 +144,11 @@ static const s_setting_t s_settings [] = {
             "natural days after its closing in which a 私事 closed with advice may be reopened "
             "(reopen), e.g. to refer the dispute to mediation when talking it out failed; 0 "
             "never reopens; longer keeps closed workload open to change"),
+    S_INTF ("dispatcher/archive_grace_days", archive_grace_days, 0, 3650, "7",
+            "days after the evaluation month an event closed (or was cancelled) in before it is "
+            "archived (ARCHIVED, locked, scores frozen): the dispatcher then keeps nothing of "
+            "it and the archive alone holds its history; never before a 私事 may no longer be "
+            "reopened"),
     S_SERVICE ("escalation", GL_SVC_ESCALATION, "7412", "sync", "256", "dispatcher"),
     S_SERVICE ("archive", GL_SVC_ARCHIVE, "7413", "metasync", "1024",
                "intake dispatcher escalation metrics"),

@@ -58,6 +58,7 @@ typedef struct {
     gl_svc_config_t svc [GL_SVC_COUNT];
     char intake_sources [1024]; //  registered departmental sources, space-separated
     int64_t reopen_days;        //  days a 私事 closed with advice may be reopened (0: never)
+    int64_t archive_grace_days; //  days after an event's evaluation month before it is archived
 } gl_config_t;
 
 /*  The durability a service's setting names.  */

@@ -106,7 +106,8 @@ s_op_get (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t *
     int rc = gl_db_get (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "events"), id, strlen (id), &val,
                         &len);
     if (rc == MDB_NOTFOUND)
-        return gl_fail (err, GL_NOT_FOUND, "dispatcher holds no event '%s'", id);
+        return gl_fail (err, GL_NOT_FOUND, "dispatcher holds no event '%s' (an archived event "
+                        "is kept by the archive alone: gridloop show %s)", id, id);
     if (rc)
         return rc;
     gl_mapw_str (reply, "id", id);
@@ -227,6 +228,7 @@ s_open (gl_service_t *service, gl_err_t *err)
     dsp_t *self = (dsp_t *) zmalloc (sizeof *self);
     self->org = gl_service_org (service);
     self->reopen_days = gl_service_config (service)->reopen_days;
+    self->archive_grace_days = gl_service_config (service)->archive_grace_days;
     self->utc_offset_min = (int) gl_service_config (service)->utc_offset_min;
     gl_service_set_state (service, self);
     //  A rule of who may act must name one of our operations: a typo would silently let
@@ -282,7 +284,18 @@ static const gl_op_t s_ops [] = {
     { .name = "queue", .fn = s_op_queue, .mutating = false, .schema = &s_queue },
 };
 
-static const char *const s_dbs [] = { "events", "steps", "by_unit", NULL };
+//  Archiving runs here, a round at a time: what is due is archived and dropped.
+static int
+s_tick (gl_ctx_t *ctx)
+{
+    bool more = false;
+    int rc = dsp_archive_due (ctx, &more);
+    if (rc == 0 && more)
+        gl_ctx_more (ctx);
+    return rc;
+}
+
+static const char *const s_dbs [] = { "events", "steps", "by_unit", "ending", NULL };
 
 const gl_service_def_t dispatcher_service = {
     .name = "dispatcher",
@@ -293,4 +306,5 @@ const gl_service_def_t dispatcher_service = {
     .consume = s_consume,
     .needs_org = true,
     .open = s_open,
+    .tick = s_tick,
 };

@@ -58,6 +58,7 @@ typedef struct {
 typedef struct {
     gl_org_t *org;              //  the county: units, categories, admission
     int64_t reopen_days;        //  dispatcher/reopen_days: how long a 私事 may be reopened
+    int64_t archive_grace_days; //  dispatcher/archive_grace_days: when ended events are archived
     int utc_offset_min;         //  county time, for the log's lifecycle lines
 } dsp_t;
 
@@ -84,6 +85,11 @@ int dsp_step_update (gl_ctx_t *ctx, const dsp_event_t *ev, const dsp_mark_t *mar
                      size_t count);
 int dsp_step_mark (gl_ctx_t *ctx, const dsp_event_t *ev, const char *key_name, const char *text,
                    int64_t number);
+//  Archiving (归档): when an event that ended at ended_at is archived and dropped here.
+int64_t dsp_archive_at (const dsp_t *self, const dsp_event_t *ev);
+//  Archive what is due (ARCHIVED is published, then the event and its steps are dropped: the
+//  archive alone keeps them). Returns 0 or a storage error; *more when more is due.
+int dsp_archive_due (gl_ctx_t *ctx, bool *more);
 //  Publish dispatcher.event.<action>[.<holder>] with extra's fields; logs one info line.
 int dsp_publish (gl_ctx_t *ctx, const dsp_event_t *ev, const char *action,
                  const char *actor_unit, const char *actor_person, gl_mapw_t *extra);

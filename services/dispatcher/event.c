@@ -128,15 +128,104 @@ s_index (gl_ctx_t *ctx, const char *unit, const char *id, gl_ev_state_t state, b
     return gl_db_put (gl_ctx_txn (ctx), dbi, key, ulen + 1 + ilen, &s, 1, 0);
 }
 
+//  ---------------------------------------------------------------------------------------------
+//  Archiving (归档). An ended event is archived once the evaluation month it ended in is over
+//  (county time) and dispatcher/archive_grace_days more have passed, never while a closed 私事
+//  may still be reopened. "ending" holds one row per ended event, keyed by when that is due
+//  (big-endian ms, then the id), so that a round reads only what is due.
+
+static void s_step_key (const dsp_event_t *ev, uint64_t n, uint8_t *key, size_t *len);
+
+#define S_ENDED (GL_EV_BIT (GL_EV_CLOSED) | GL_EV_BIT (GL_EV_CANCELLED) \
+               | GL_EV_BIT (GL_EV_ARCHIVED))
+#define S_DAY_MS 86400000LL
+#define S_ARCHIVE_MAX 1000      //  most events archived in one round (short transactions)
+
+int64_t
+dsp_archive_at (const dsp_t *self, const dsp_event_t *ev)
+{
+    int64_t offset = self->utc_offset_min * 60000LL;
+    int64_t local = ev->closed_at + offset;
+    int64_t day = local / S_DAY_MS - (local % S_DAY_MS < 0);
+    int y, m, d;
+    gl_civil_from_days (day, &y, &m, &d);
+    int64_t next_month = gl_days_from_civil (m == 12? y + 1: y, m == 12? 1: m + 1, 1);
+    int64_t at = next_month * S_DAY_MS - offset + self->archive_grace_days * S_DAY_MS;
+    int64_t reopenable = ev->closed_at + self->reopen_days * S_DAY_MS;
+    return ev->state == GL_EV_CLOSED && reopenable > at? reopenable: at;
+}
+
+static int
+s_ending_put (gl_ctx_t *ctx, const dsp_event_t *ev)
+{
+    gl_key_t key;
+    gl_key_init (&key);
+    gl_key_u64 (&key, (uint64_t) dsp_archive_at (gl_ctx_state (ctx), ev));
+    gl_key_raw (&key, ev->id, strlen (ev->id));
+    return gl_db_put (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "ending"), key.bytes, key.len, "", 0, 0);
+}
+
+//  One due row: archive its event if it is still ended and its time has come (a reopened event
+//  that ended again has a later row of its own), then drop the event and its steps.
+static int
+s_archive_item (void *arg, const MDB_val *key, const MDB_val *val, bool peek)
+{
+    gl_ctx_t *ctx = arg;
+    if (key->mv_size <= 8 || key->mv_size - 8 > GL_MAX_NAME)
+        return 0;
+    char id [GL_MAX_NAME + 1];
+    memcpy (id, (const char *) key->mv_data + 8, key->mv_size - 8);
+    id [key->mv_size - 8] = 0;
+    dsp_event_t ev;
+    int rc = dsp_event_load (ctx, id, &ev);
+    if (rc)
+        return rc == MDB_NOTFOUND? 0: rc;
+    if (!(GL_EV_BIT (ev.state) & S_ENDED)
+    ||  dsp_archive_at (gl_ctx_state (ctx), &ev) > gl_ctx_now (ctx))
+        return 0;
+    if (ev.state != GL_EV_ARCHIVED) {
+        ev.state = GL_EV_ARCHIVED;
+        rc = dsp_publish (ctx, &ev, "archived", "auto", NULL, NULL);
+        if (rc)
+            return rc;
+    }
+    MDB_txn *txn = gl_ctx_txn (ctx);
+    rc = gl_db_del (txn, gl_ctx_dbi (ctx, "events"), ev.id, strlen (ev.id));
+    for (uint64_t n = 0; n <= ev.step && (rc == 0 || rc == MDB_NOTFOUND); n++) {
+        uint8_t k [GL_MAX_NAME + 10];
+        size_t len;
+        s_step_key (&ev, n, k, &len);
+        rc = gl_db_del (txn, gl_ctx_dbi (ctx, "steps"), k, len);
+    }
+    return rc == MDB_NOTFOUND? 0: rc;
+}
+
+int
+dsp_archive_due (gl_ctx_t *ctx, bool *more)
+{
+    gl_trim_t how = { .before = gl_ctx_now (ctx), .limit = S_ARCHIVE_MAX,
+                      .stamp = gl_stamp_key };
+    size_t done = 0;
+    int rc = gl_db_trim (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "ending"), &how, s_archive_item, ctx,
+                         &done);
+    *more = rc == 0 && done == S_ARCHIVE_MAX;
+    return rc;
+}
+
 //  Save the event, moving it in the by_unit index from its old holder and state.
 int
 dsp_event_save (gl_ctx_t *ctx, dsp_event_t *ev, const dsp_event_t *old)
 {
     ev->updated_at = gl_ctx_now (ctx);
-    //  The reopening window of a 私事 counts from here.
-    if (ev->state == GL_EV_CLOSED && (!old || old->state != GL_EV_CLOSED))
-        ev->closed_at = ev->updated_at;
+    //  The reopening window of a 私事, and the evaluation month that decides when the event
+    //  is archived, count from the moment it ended (closed, cancelled, or archived by hand).
+    bool ended = GL_EV_BIT (ev->state) & S_ENDED;
+    bool was_ended = old && (GL_EV_BIT (old->state) & S_ENDED);
     int rc = 0;
+    if (ended && !was_ended) {
+        ev->closed_at = ev->updated_at;
+        rc = s_ending_put (ctx, ev);
+    }
     if (old && old->unit [0])
         rc = s_index (ctx, old->unit, ev->id, old->state, false);
     if (rc == 0 && (GL_EV_BIT (ev->state) & GL_EV_OPEN))

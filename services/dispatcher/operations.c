@@ -604,7 +604,9 @@ dsp_op_lifecycle (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl
     int rc = dsp_event_load (ctx, id, &ev);
     if (rc == MDB_NOTFOUND)
         return gl_fail (err, GL_NOT_FOUND, "dispatcher holds no event '%s' (check the id; a "
-                        "report just accepted by intake may take a moment to arrive)", id);
+                        "report just accepted by intake may take a moment to arrive; an "
+                        "archived event is kept by the archive alone: gridloop show %s)", id,
+                        id);
     if (rc)
         return rc;
     const gl_unit_t *holder = gl_org_unit (self->org, ev.unit);

@@ -613,6 +613,92 @@ test_weeks_of_steady_load_leave_the_store_flat (void **state)
     tk_net_destroy (&net);
 }
 
+//  Whether the archive holds a message of topic (a prefix) for event id.
+static bool
+s_archive_has (tk_net_t *net, const char *id, const char *topic)
+{
+    gl_doc_t answer;
+    gl_err_t err;
+    bool found = false;
+    if (tk_ask_id (net, "archive", "get", id, &answer, &err) == GL_OK) {
+        const msgpack_object *messages = gl_map_get (&answer.root, "messages");
+        for (uint32_t i = 0; messages && i < messages->via.array.size && !found; i++) {
+            const char *t;
+            size_t len;
+            found = gl_get_str (&messages->via.array.ptr [i], "topic", &t, &len)
+                 && len >= strlen (topic) && memcmp (t, topic, strlen (topic)) == 0;
+        }
+    }
+    gl_doc_fini (&answer);
+    return found;
+}
+
+//  Archiving (归档): an event that ended is archived once the evaluation month it ended in is
+//  over plus dispatcher/archive_grace_days, and the dispatcher then keeps nothing of it; an
+//  open event stays. On the manual clock, from 2026-11-01 10:00 county time.
+static void
+test_ended_events_are_archived_after_their_month_and_dropped_by_the_dispatcher (void **state)
+{
+    tk_net_t *net = tk_net_new (S_PORT, "clock\n    mode = \"manual\"\n    start_ms = 1793498400000\n"
+                                "archive\n    reads = \"intake dispatcher\"\n");
+    tk_start (net, "bus");
+    tk_start (net, "intake");
+    tk_start (net, "dispatcher");
+    tk_start (net, "archive");
+    //  Report 0 is a fire hazard (major: dispatched, open); report 1 a neighbours' dispute
+    //  (私事: closed with advice at once).
+    char *ids [2];
+    for (unsigned n = 0; n < 2; n++) {
+        char req_id [32];
+        snprintf (req_id, sizeof req_id, "archiving-%u", n);
+        msgpack_sbuffer req;
+        tk_report_request (&req, req_id, n, 0);
+        gl_doc_t answer;
+        assert_int_equal (tk_call (net, "intake", req.data, req.size, &answer, 10000), 0);
+        char id [64] = "";
+        assert_true (gl_get_strbuf (&answer.root, "id", id, sizeof id));
+        ids [n] = strdup (id);
+        gl_doc_fini (&answer);
+        msgpack_sbuffer_destroy (&req);
+    }
+    //  Everyone has the dispatcher's messages before its clock jumps weeks ahead (its outbox
+    //  keeps them retention/days by that clock).
+    assert_int_equal (tk_wait_caught_up (net, "dispatcher", "intake", 2, 60000), 0);
+    assert_int_equal (tk_wait_caught_up (net, "archive", "dispatcher", 4, 60000), 0);
+    assert_int_equal (tk_wait_caught_up (net, "intake", "dispatcher", 4, 60000), 0);
+    gl_doc_t answer;
+    gl_err_t err;
+    assert_int_equal (tk_ask_id (net, "dispatcher", "get", ids [1], &answer, &err), GL_OK);
+    gl_doc_fini (&answer);
+    assert_int_equal (tk_status (net, "dispatcher", "tables.ending.entries"), 1);
+    //  December 1st + 7 days of grace (county time): move the dispatcher past it.
+    tk_advance (net, "dispatcher", 38 * 86400000LL);
+    gl_code_t code = GL_OK;
+    for (int i = 0; i < 400 && code == GL_OK; i++) {
+        code = tk_ask_id (net, "dispatcher", "get", ids [1], &answer, &err);
+        gl_doc_fini (&answer);
+        if (code == GL_OK)
+            zclock_sleep (50);          //  another process: nothing to wait on but time
+    }
+    assert_int_equal (code, GL_NOT_FOUND);
+    assert_non_null (strstr (err.message, "archive"));
+    //  The open event stays; the ended one left nothing behind.
+    assert_int_equal (tk_ask_id (net, "dispatcher", "get", ids [0], &answer, &err), GL_OK);
+    gl_doc_fini (&answer);
+    assert_int_equal (tk_status (net, "dispatcher", "tables.events.entries"), 1);
+    assert_int_equal (tk_status (net, "dispatcher", "tables.ending.entries"), 0);
+    //  The archive holds its whole history, ending with archived.
+    if (tk_wait_caught_up (net, "archive", "dispatcher", 0, 60000))
+        tk_fail (net, "the archive did not catch up with the dispatcher");
+    assert_true (s_archive_has (net, ids [1], "intake.event.reported"));
+    assert_true (s_archive_has (net, ids [1], "dispatcher.event.closed"));
+    assert_true (s_archive_has (net, ids [1], "dispatcher.event.archived"));
+    assert_false (s_archive_has (net, ids [0], "dispatcher.event.archived"));
+    free (ids [0]);
+    free (ids [1]);
+    tk_net_destroy (&net);
+}
+
 static void
 test_departments_leave_bounded_state_and_strangers_none (void **state)
 {
@@ -828,6 +914,7 @@ main (void)
         cmocka_unit_test_teardown (test_a_client_that_never_reads_its_replays_is_bounded, s_cleanup),
         cmocka_unit_test_teardown (test_kept_answers_are_bounded_by_count_and_age, s_cleanup),
         cmocka_unit_test_teardown (test_weeks_of_steady_load_leave_the_store_flat, s_cleanup),
+        cmocka_unit_test_teardown (test_ended_events_are_archived_after_their_month_and_dropped_by_the_dispatcher, s_cleanup),
         cmocka_unit_test_teardown (test_departments_leave_bounded_state_and_strangers_none, s_cleanup),
         cmocka_unit_test_teardown (test_a_req_id_names_one_request, s_cleanup),
         cmocka_unit_test_teardown (test_text_that_is_not_utf8_is_refused_naming_the_field, s_cleanup),
