@@ -35,39 +35,6 @@ static char *e1, *e2, *e3, *e4, *e5;
 //  ---------------------------------------------------------------------------------------------
 //  Plumbing: JSON in, JSON out.
 
-static json_t *
-s_send (const char *service, json_t *doc, gl_code_t *code, char *message, size_t size)
-{
-    msgpack_sbuffer req;
-    msgpack_sbuffer_init (&req);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &req, msgpack_sbuffer_write);
-    gl_err_t err;
-    assert_int_equal (gl_json_to_msgpack (doc, &pk, &err), 0);
-    gl_doc_t answer;
-    if (tk_call (s_net, service, req.data, req.size, &answer, 10000))
-        fail_msg ("%s did not answer", service);
-    msgpack_sbuffer_destroy (&req);
-    err.code = GL_OK;
-    err.message [0] = 0;
-    *code = gl_answer_check (&answer.root, &err) == 0? GL_OK: err.code;
-    if (message)
-        snprintf (message, size, "%s", err.message);
-    json_t *json = gl_json_from_msgpack (&answer.root);
-    gl_doc_fini (&answer);
-    return json;
-}
-
-static json_t *
-s_parse (const char *text)
-{
-    json_error_t error;
-    json_t *doc = json_loads (text, JSON_PRESERVE_ORDER, &error);
-    if (!doc)
-        fail_msg ("bad test JSON (%s): %s", error.text, text);
-    return doc;
-}
-
 //  Wait until the archive has applied everything intake and the dispatcher published.
 static void
 s_settle (void)
@@ -91,7 +58,7 @@ s_report (const char *category, const char *grid, const char *role, const char *
     json_object_set_new (doc, "req_id", json_string (req_id));
     gl_code_t code;
     char message [512];
-    json_t *answer = s_send ("intake", doc, &code, message, sizeof message);
+    json_t *answer = tk_send_json (s_net, "intake", doc, &code, message, sizeof message);
     json_decref (doc);
     if (code != GL_OK)
         fail_msg ("report refused: %s %s", gl_code_name (code), message);
@@ -113,7 +80,7 @@ s_command (const char *op, const char *id, const char *actor, const char *fields
     snprintf (req_id, sizeof req_id, "archive-cmd-%u", ++s_req);
     json_object_set_new (doc, "req_id", json_string (req_id));
     if (fields) {
-        json_t *extra = s_parse (fields);
+        json_t *extra = tk_json (fields);
         json_object_update (doc, extra);
         json_decref (extra);
     }
@@ -121,7 +88,7 @@ s_command (const char *op, const char *id, const char *actor, const char *fields
     char message [512];
     //  The dispatcher takes the report from intake's stream: a command may meet NOT_FOUND once.
     for (int tries = 0; tries < 200; tries++) {
-        json_t *answer = s_send ("dispatcher", doc, &code, message, sizeof message);
+        json_t *answer = tk_send_json (s_net, "dispatcher", doc, &code, message, sizeof message);
         json_decref (answer);
         if (code != GL_NOT_FOUND)
             break;
@@ -136,9 +103,9 @@ s_command (const char *op, const char *id, const char *actor, const char *fields
 static json_t *
 s_search_raw (const char *fields, gl_code_t *code, char *message, size_t size)
 {
-    json_t *doc = s_parse (fields);
+    json_t *doc = tk_json (fields);
     json_object_set_new (doc, "op", json_string ("search"));
-    json_t *answer = s_send ("archive", doc, code, message, size);
+    json_t *answer = tk_send_json (s_net, "archive", doc, code, message, size);
     json_decref (doc);
     return answer;
 }
@@ -153,7 +120,7 @@ s_search_all (const char *fields, unsigned limit, long long *count)
     size_t len = 0;
     bool first = true;
     do {
-        json_t *doc = s_parse (fields);
+        json_t *doc = tk_json (fields);
         json_object_set_new (doc, "op", json_string ("search"));
         json_object_set_new (doc, "limit", json_integer (limit));
         if (first)
@@ -162,7 +129,7 @@ s_search_all (const char *fields, unsigned limit, long long *count)
             json_object_set_new (doc, "after", json_string (next));
         gl_code_t code;
         char message [512];
-        json_t *answer = s_send ("archive", doc, &code, message, sizeof message);
+        json_t *answer = tk_send_json (s_net, "archive", doc, &code, message, sizeof message);
         json_decref (doc);
         if (code != GL_OK)
             fail_msg ("search %s refused: %s %s", fields, gl_code_name (code), message);
@@ -401,7 +368,7 @@ s_stream_all (const char *producer, bool archive, unsigned max)
                                           "max", max);
         gl_code_t code;
         char message [512];
-        json_t *answer = s_send (archive? "archive": producer, doc, &code, message,
+        json_t *answer = tk_send_json (s_net, archive? "archive": producer, doc, &code, message,
                                  sizeof message);
         json_decref (doc);
         if (code != GL_OK)
@@ -457,7 +424,7 @@ test_stream_serves_a_producers_stream_byte_for_byte_from_the_archive (void **sta
     char text [256], message [512];
     snprintf (text, sizeof text, "{\"op\": \"stream\", \"src\": \"intake\", \"epoch\": %lld, "
               "\"from\": 1000000}", (long long) tk_status (s_net, "intake", "epoch"));
-    json_t *doc = s_parse (text), *answer = s_send ("archive", doc, &code, NULL, 0);
+    json_t *doc = tk_json (text), *answer = tk_send_json (s_net, "archive", doc, &code, NULL, 0);
     assert_int_equal (code, GL_OK);
     assert_int_equal (json_array_size (json_object_get (answer, "messages")), 0);
     assert_true (json_is_null (json_object_get (answer, "next")));
@@ -470,8 +437,8 @@ test_stream_serves_a_producers_stream_byte_for_byte_from_the_archive (void **sta
           "\"max\": 1001}", "max" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
-        doc = s_parse (bad [i][0]);
-        answer = s_send ("archive", doc, &code, message, sizeof message);
+        doc = tk_json (bad [i][0]);
+        answer = tk_send_json (s_net, "archive", doc, &code, message, sizeof message);
         assert_int_equal (code, GL_INVALID);
         if (!strstr (message, bad [i][1]))
             fail_msg ("stream %s: the refusal does not name '%s': %s", bad [i][0], bad [i][1],
@@ -680,13 +647,13 @@ test_export_of_a_large_set_in_csv_and_jsonl_matches_search_field_by_field (void 
     json_t *want = json_array ();
     char next [80] = "";
     do {
-        json_t *doc = s_parse (filter);
+        json_t *doc = tk_json (filter);
         json_object_set_new (doc, "op", json_string ("search"));
         json_object_set_new (doc, "limit", json_integer (1000));
         if (*next)
             json_object_set_new (doc, "after", json_string (next));
         gl_code_t code;
-        json_t *answer = s_send ("archive", doc, &code, NULL, 0);
+        json_t *answer = tk_send_json (s_net, "archive", doc, &code, NULL, 0);
         json_decref (doc);
         assert_int_equal (code, GL_OK);
         json_array_extend (want, json_object_get (answer, "events"));

@@ -42,40 +42,6 @@ s_fmt (const char *format, ...)
     return buf;
 }
 
-//  Send a JSON request to a service; returns the answer as JSON (caller decrefs) and its code.
-static json_t *
-s_send (const char *service, json_t *doc, gl_code_t *code, char *message, size_t size)
-{
-    msgpack_sbuffer req;
-    msgpack_sbuffer_init (&req);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &req, msgpack_sbuffer_write);
-    gl_err_t err;
-    assert_int_equal (gl_json_to_msgpack (doc, &pk, &err), 0);
-    gl_doc_t answer;
-    if (tk_call (s_net, service, req.data, req.size, &answer, 5000))
-        fail_msg ("%s did not answer", service);
-    msgpack_sbuffer_destroy (&req);
-    err.code = GL_OK;
-    err.message [0] = 0;
-    *code = gl_answer_check (&answer.root, &err) == 0? GL_OK: err.code;
-    if (message)
-        snprintf (message, size, "%s", err.message);
-    json_t *json = gl_json_from_msgpack (&answer.root);
-    gl_doc_fini (&answer);
-    return json;
-}
-
-static json_t *
-s_parse (const char *text)
-{
-    json_error_t error;
-    json_t *doc = json_loads (text, JSON_PRESERVE_ORDER, &error);
-    if (!doc)
-        fail_msg ("bad test JSON (%s): %s", error.text, text);
-    return doc;
-}
-
 static const char *
 s_str (const json_t *o, const char *key)
 {
@@ -128,7 +94,7 @@ s_try_get (const char *id)
 {
     json_t *doc = json_pack ("{s:s, s:s}", "op", "get", "id", id);
     gl_code_t code;
-    json_t *answer = s_send ("dispatcher", doc, &code, NULL, 0);
+    json_t *answer = tk_send_json (s_net, "dispatcher", doc, &code, NULL, 0);
     json_decref (doc);
     if (code == GL_OK)
         return answer;
@@ -195,7 +161,7 @@ s_report (const char *category, const char *grid, const char *role, const char *
     }
     gl_code_t code;
     char message [512];
-    json_t *answer = s_send ("intake", doc, &code, message, sizeof message);
+    json_t *answer = tk_send_json (s_net, "intake", doc, &code, message, sizeof message);
     json_decref (doc);
     if (code != GL_OK)
         fail_msg ("report refused: %s %s", gl_code_name (code), message);
@@ -240,7 +206,7 @@ s_command (const char *op, const char *id, const char *actor, const char *fields
                              "id", id, "actor", "unit", actor);
     bool named = false;                 //  the fields say who acts: leave it as they say
     if (fields) {
-        json_t *extra = s_parse (fields);
+        json_t *extra = tk_json (fields);
         named = json_object_get (extra, "actor") != NULL;
         json_object_update (doc, extra);
         json_decref (extra);
@@ -251,7 +217,7 @@ s_command (const char *op, const char *id, const char *actor, const char *fields
     const char *person = named? NULL: tk_person_for (s_net, op, s_str (who, "unit"));
     if (person)
         json_object_set_new (who, "person", json_string (person));
-    json_t *answer = s_send ("dispatcher", doc, code, message, size);
+    json_t *answer = tk_send_json (s_net, "dispatcher", doc, code, message, size);
     json_decref (doc);
     return answer;
 }
@@ -386,7 +352,7 @@ s_history (const char *id, size_t want)
     json_t *messages = NULL;
     while (zclock_mono () < end) {
         gl_code_t code;
-        json_t *answer = s_send ("archive", doc, &code, NULL, 0);
+        json_t *answer = tk_send_json (s_net, "archive", doc, &code, NULL, 0);
         if (code == GL_OK && json_array_size (json_object_get (answer, "messages")) >= want) {
             messages = json_incref (json_object_get (answer, "messages"));
             json_decref (answer);
@@ -985,12 +951,12 @@ test_unknown_event_is_not_found_and_unknown_actor_is_invalid (void **state)
     gl_code_t code;
     char message [512];
     json_t *doc = json_pack ("{s:s, s:s, s:s}", "op", "sign", "req_id", "no-actor", "id", id);
-    json_decref (s_send ("dispatcher", doc, &code, message, sizeof message));
+    json_decref (tk_send_json (s_net, "dispatcher", doc, &code, message, sizeof message));
     json_decref (doc);
     assert_int_equal (code, GL_INVALID);
     assert_non_null (strstr (message, "'actor'"));
     doc = json_pack ("{s:s, s:s, s:{s:s}}", "op", "sign", "id", id, "actor", "unit", "SJ-B4");
-    json_decref (s_send ("dispatcher", doc, &code, message, sizeof message));
+    json_decref (tk_send_json (s_net, "dispatcher", doc, &code, message, sizeof message));
     json_decref (doc);
     assert_int_equal (code, GL_INVALID);
     assert_non_null (strstr (message, "'req_id'"));
@@ -1664,7 +1630,7 @@ test_ops_describe_cli_and_proto_reference_come_from_one_table (void **state)
 {
     json_t *doc = json_pack ("{s:s}", "op", "describe");
     gl_code_t code;
-    json_t *answer = s_send ("dispatcher", doc, &code, NULL, 0);
+    json_t *answer = tk_send_json (s_net, "dispatcher", doc, &code, NULL, 0);
     json_decref (doc);
     assert_int_equal (code, GL_OK);
     json_t *ops = json_object_get (answer, "operations");
@@ -1680,7 +1646,7 @@ test_ops_describe_cli_and_proto_reference_come_from_one_table (void **state)
     json_decref (answer);
     //  One operation's fields, for an integrator: sign's, then refer's channel choices.
     doc = json_pack ("{s:s, s:s}", "op", "describe", "name", "refer");
-    answer = s_send ("dispatcher", doc, &code, NULL, 0);
+    answer = tk_send_json (s_net, "dispatcher", doc, &code, NULL, 0);
     json_decref (doc);
     json_t *refer = json_array_get (json_object_get (answer, "operations"), 0);
     assert_string_equal (s_str (refer, "who"), gl_who_text [GL_WHO_REFERRER]);
@@ -1690,7 +1656,7 @@ test_ops_describe_cli_and_proto_reference_come_from_one_table (void **state)
     assert_int_equal (json_array_size (json_object_get (channel, "choices")), 4);
     json_decref (answer);
     doc = json_pack ("{s:s, s:s}", "op", "describe", "name", "nope");
-    json_decref (s_send ("dispatcher", doc, &code, NULL, 0));
+    json_decref (tk_send_json (s_net, "dispatcher", doc, &code, NULL, 0));
     json_decref (doc);
     assert_int_equal (code, GL_NOT_FOUND);
     //  proto/dispatcher.md carries the generated table as the generator writes it now.
@@ -1910,7 +1876,7 @@ s_queue (const char *unit, const char *filter, int limit, const char *after, cha
         json_object_set_new (doc, "after", json_string (after));
     gl_code_t code;
     char message [512];
-    json_t *answer = s_send ("dispatcher", doc, &code, message, sizeof message);
+    json_t *answer = tk_send_json (s_net, "dispatcher", doc, &code, message, sizeof message);
     json_decref (doc);
     if (code != GL_OK)
         fail_msg ("queue %s refused: %s", unit, message);
@@ -1949,7 +1915,7 @@ test_queue_lists_a_unit_open_work_with_state_filters_and_paging (void **state)
     json_t *doc = json_pack ("{s:s, s:s, s:s}", "op", "queue", "unit", "PL-B4", "state",
                              "in_progress");
     gl_code_t code;
-    json_t *answer = s_send ("dispatcher", doc, &code, NULL, 0);
+    json_t *answer = tk_send_json (s_net, "dispatcher", doc, &code, NULL, 0);
     json_decref (doc);
     assert_int_equal (code, GL_OK);
     json_t *events = json_object_get (answer, "events");
@@ -1994,11 +1960,11 @@ test_queue_lists_a_unit_open_work_with_state_filters_and_paging (void **state)
     assert_string_equal (ids, "");
     //  The unit is required; the limit is checked.
     doc = json_pack ("{s:s, s:s, s:i}", "op", "queue", "unit", "PL-B4", "limit", 501);
-    json_decref (s_send ("dispatcher", doc, &code, NULL, 0));
+    json_decref (tk_send_json (s_net, "dispatcher", doc, &code, NULL, 0));
     json_decref (doc);
     assert_int_equal (code, GL_INVALID);
     doc = json_pack ("{s:s}", "op", "queue");
-    json_decref (s_send ("dispatcher", doc, &code, NULL, 0));
+    json_decref (tk_send_json (s_net, "dispatcher", doc, &code, NULL, 0));
     json_decref (doc);
     assert_int_equal (code, GL_INVALID);
     for (int i = 0; i < 5; i++)

@@ -56,29 +56,6 @@ s_up (const char *start, bool with_archive)
 //  ---------------------------------------------------------------------------------------------
 //  Requests.
 
-static json_t *
-s_send (const char *service, json_t *doc, gl_code_t *code, char *message, size_t size)
-{
-    msgpack_sbuffer req;
-    msgpack_sbuffer_init (&req);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &req, msgpack_sbuffer_write);
-    gl_err_t err;
-    assert_int_equal (gl_json_to_msgpack (doc, &pk, &err), 0);
-    gl_doc_t answer;
-    if (tk_call (s_net, service, req.data, req.size, &answer, 5000))
-        fail_msg ("%s did not answer", service);
-    msgpack_sbuffer_destroy (&req);
-    err.code = GL_OK;
-    err.message [0] = 0;
-    *code = gl_answer_check (&answer.root, &err) == 0? GL_OK: err.code;
-    if (message)
-        snprintf (message, size, "%s", err.message);
-    json_t *json = gl_json_from_msgpack (&answer.root);
-    gl_doc_fini (&answer);
-    return json;
-}
-
 //  Wait until escalation has applied everything the dispatcher published.
 static void
 s_caught_up (void)
@@ -104,7 +81,7 @@ s_reported (const char *role, const char *want)
                              "channel", streq (role, "resident")? "hotline": "app");
     gl_code_t code;
     char message [512];
-    json_t *answer = s_send ("intake", doc, &code, message, sizeof message);
+    json_t *answer = tk_send_json (s_net, "intake", doc, &code, message, sizeof message);
     json_decref (doc);
     if (code != GL_OK)
         fail_msg ("report refused: %s %s", gl_code_name (code), message);
@@ -114,7 +91,7 @@ s_reported (const char *role, const char *want)
     int64_t end = zclock_mono () + S_WAIT_MS;
     for (;;) {
         doc = json_pack ("{s:s, s:s}", "op", "get", "id", id);
-        answer = s_send ("dispatcher", doc, &code, NULL, 0);
+        answer = tk_send_json (s_net, "dispatcher", doc, &code, NULL, 0);
         json_decref (doc);
         const char *state = json_string_value (json_object_get (json_object_get (answer,
                                                                                  "event"),
@@ -160,7 +137,7 @@ s_ok (const char *op, const char *id, const char *actor, const char *fields)
     }
     gl_code_t code;
     char message [512];
-    json_t *answer = s_send ("dispatcher", doc, &code, message, sizeof message);
+    json_t *answer = tk_send_json (s_net, "dispatcher", doc, &code, message, sizeof message);
     json_decref (doc);
     json_decref (answer);
     if (code != GL_OK)
@@ -532,7 +509,7 @@ s_switch_mode (const char *scope, const char *to, const char *actor, const char 
         json_object_set_new (doc, "reason", json_string (reason));
     gl_code_t code;
     char message [512];
-    json_t *answer = s_send ("escalation", doc, &code, message, sizeof message);
+    json_t *answer = tk_send_json (s_net, "escalation", doc, &code, message, sizeof message);
     json_decref (doc);
     json_decref (answer);
     if (code != want || (says && !strstr (message, says)))

@@ -686,3 +686,40 @@ tk_person_for (tk_net_t *net, const char *op, const char *unit_id)
             return staff [i]->id;
     return NULL;
 }
+
+json_t *
+tk_send_json (tk_net_t *net, const char *service, json_t *doc, gl_code_t *code, char *message,
+              size_t size)
+{
+    msgpack_sbuffer req;
+    msgpack_sbuffer_init (&req);
+    msgpack_packer pk;
+    gl_packer_init (&pk, &req);
+    gl_err_t err;
+    if (gl_json_to_msgpack (doc, &pk, &err))
+        tk_fail (net, "a test request is not a valid message: %s", err.message);
+    gl_doc_t answer;
+    if (tk_call (net, service, req.data, req.size, &answer, 10000))
+        tk_fail (net, "%s did not answer", service);
+    msgpack_sbuffer_destroy (&req);
+    err.code = GL_OK;
+    err.message [0] = 0;
+    *code = gl_answer_check (&answer.root, &err) == 0? GL_OK: err.code;
+    if (message)
+        snprintf (message, size, "%s", err.message);
+    json_t *json = gl_json_from_msgpack (&answer.root);
+    gl_doc_fini (&answer);
+    return json;
+}
+
+json_t *
+tk_json (const char *text)
+{
+    json_error_t error;
+    json_t *doc = json_loads (text, JSON_PRESERVE_ORDER, &error);
+    if (!doc) {
+        fprintf (stderr, "FAIL: bad test JSON (%s): %s\n", error.text, text);
+        exit (1);
+    }
+    return doc;
+}

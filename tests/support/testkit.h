@@ -7,6 +7,7 @@
 #include "gl_client.h"
 #include "gl_config.h"
 #include "gl_fault.h"
+#include <jansson.h>
 #include <sys/types.h>
 
 #define TK_MAX_PROCS 8
@@ -95,6 +96,14 @@ int tk_load_run (tk_net_t *net, tk_load_t *load);
 /*  The proof: archive caught up, intake made exactly one event per report, archive holds
     every acknowledged id exactly once and nothing else. Fails the test otherwise.  */
 void tk_check_exactly_once (tk_net_t *net, tk_load_t *load);
+
+/*  Send doc (JSON, as a departmental system would write it) to a service as msgpack; returns
+    the answer as JSON, with *code its result (GL_OK or the refusal's code) and the refusal's
+    message in message (may be NULL). Fails the test when the service does not answer in 10 s.  */
+json_t *tk_send_json (tk_net_t *net, const char *service, json_t *doc, gl_code_t *code,
+                      char *message, size_t size);
+/*  JSON text of a test (keys kept in order); fails the test when it is not JSON.  */
+json_t *tk_json (const char *text);
 
 /*  Who acts for unit in op when a test names nobody: the first of the unit's staff whose role
     the county's rules (org.json "actions") allow for op, or NULL when no rule names people
