@@ -1212,6 +1212,15 @@ static const s_op_t s_ops_table [] = {
 };
 static const size_t s_ops_count = sizeof s_ops_table / sizeof s_ops_table [0];
 
+const gl_schema_t *
+dispatcher_op_schema (const char *op)
+{
+    for (size_t i = 0; i < s_ops_count; i++)
+        if (streq (s_ops_table [i].name, op))
+            return s_ops_table [i].schema;
+    return NULL;
+}
+
 //  The states op is allowed from, for an event held by a centre or not.
 static unsigned
 s_from (const s_op_t *op, bool centre_holds)
