@@ -1,9 +1,12 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """make_seeds.py: (re)writes the libFuzzer seed corpora under tests/fuzz/corpus/<harness>/
 from the golden vectors (proto/vectors), the bundled configuration (deploy/gridloop.cfg) and
 the bundled county's domain files (deploy/yunyang). Seeds found by fuzzing (regressions) live
-beside them as crash-*, never rewritten. Run from anywhere: tests/fuzz/libfuzzer/make_seeds.py"""
+beside them as crash-*, never rewritten. Needs python3-msgpack (in GL_PACKAGES).
+Run from anywhere: tests/fuzz/libfuzzer/make_seeds.py"""
 import json
+
+import msgpack
 import os
 import pathlib
 
@@ -83,6 +86,34 @@ def main():
             continue
         write("envelope", "malformed." + v["name"], data)
         write("request", "malformed." + v["name"], data)
+    # The golden vectors hold no dispatcher request: one of each shape its schemas check.
+    actor = {"unit": "SJ-01-01", "person": "P-0001", "role": "grid_leader"}
+    event = "500235-20261127-000000042"
+    for op, fields in (
+            ("accept", {"category": "01.02", "sanshi": "private", "priority": "P3",
+                        "route": True, "note": "ok"}),
+            ("cancel", {"code": "duplicate", "reason": "reported twice"}),
+            ("dispatch", {"unit": "D-HOUSING", "copy": ["D-WATER", "SJ-B3"]}),
+            ("escalate", {"reason": "beyond the community"}),
+            ("note", {"text": "visited"}),
+            ("extend", {"days": 3, "reason": "parts"}),
+            ("decide_extension", {"approve": False, "reason": "no"}),
+            ("handle", {"evidence": "photo", "result": "fixed"}),
+            ("verify", {"pass": True}),
+            ("feedback", {"rating": "satisfied"}),
+            ("supervise", {"level": "yellow"}),
+            ("refer", {"channel": "court", "reason": "civil"}),
+            ("consult", {"stage": "before", "text": "asked"}),
+            ("mediate", {"mediator": "M", "sessions": 2, "agreement": "paid",
+                         "outcome": "agreed"})):
+        request = {"op": op, "req_id": "r-" + op, "id": event, "actor": actor}
+        request.update(fields)
+        write("request", "dispatcher." + op, msgpack.packb(request))
+    write("request", "dispatcher.queue",
+          msgpack.packb({"op": "queue", "unit": "SJ-01", "state": "dispatched", "limit": 50,
+                         "after": event}))
+    write("request", "dispatcher.get", msgpack.packb({"op": "get", "id": event}))
+
     deploy = ROOT / "deploy"
     for cfg in ("gridloop.cfg", "gridloop.server.cfg"):
         write("config", cfg, (deploy / cfg).read_bytes())
