@@ -25,6 +25,13 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         gl_calendar_day (cal, at, &day);
         gl_calendar_format_time (cal, end, buf, sizeof buf);
         gl_duration_format (minutes, working, cal, buf, sizeof buf);
+        //  The edges: the longest duration, from and to the ends of time.
+        gl_calendar_add (cal, INT64_MAX, GL_CALENDAR_MAX_MINUTES, true);
+        gl_calendar_add (cal, INT64_MIN, GL_CALENDAR_MAX_MINUTES, true);
+        gl_calendar_between (cal, INT64_MIN, INT64_MAX, true);
+        gl_calendar_between_ms (cal, at, INT64_MAX, true);
+        gl_calendar_day (cal, INT64_MIN, &day);
+        gl_calendar_format_time (cal, INT64_MAX, buf, sizeof buf);
         gl_calendar_destroy (&cal);
     }
     free (text);
