@@ -175,6 +175,10 @@ typedef struct gl_org_s gl_org_t;
     at every level. Returns the model, or NULL with err set and nothing allocated.  */
 gl_org_t *gl_org_load (const char *org_path, const char *categories_path,
                        const char *admission_path, gl_err_t *err);
+/*  The same from the files' contents (for tests and fuzzing): errors name "org.json",
+    "categories.json" and "admission.json"; admission_text NULL loads no registry.  */
+gl_org_t *gl_org_load_text (const char *org_text, const char *categories_text,
+                            const char *admission_text, gl_err_t *err);
 /*  Free the model and everything it returned; nulls the caller's pointer; safe on NULL.  */
 void gl_org_destroy (gl_org_t **self_p);
 

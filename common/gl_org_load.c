@@ -683,9 +683,18 @@ s_load_actions (s_load_t *ld, const json_t *root)
     return 0;
 }
 
-gl_org_t *
-gl_org_load (const char *org_path, const char *categories_path, const char *admission_path,
-             gl_err_t *err)
+//  One of the three documents: the file at path, or (text given) the text itself, named path.
+static json_t *
+s_parse (const char *path, const char *text, gl_err_t *err)
+{
+    return text? gl_domain_parse_text (text, path, err): gl_domain_parse (path, err);
+}
+
+//  gl_org_load and gl_org_load_text: texts NULL reads the files, else texts [0..2] are their
+//  contents (texts [2] NULL: no registry).
+static gl_org_t *
+s_org_load (const char *org_path, const char *categories_path, const char *admission_path,
+            const char *const *texts, gl_err_t *err)
 {
     gl_org_t *self = (gl_org_t *) zmalloc (sizeof *self);
     self->unit_index = zhashx_new ();       //  CZMQ aborts if these cannot be allocated
@@ -693,7 +702,7 @@ gl_org_load (const char *org_path, const char *categories_path, const char *admi
     self->category_index = zhashx_new ();
     self->admission_index = zhashx_new ();
     s_load_t ld = { self, { org_path, err, "" } };
-    if (!(self->org_json = gl_domain_parse (org_path, err))
+    if (!(self->org_json = s_parse (org_path, texts? texts [0]: NULL, err))
     ||  s_load_county (&ld, self->org_json)
     ||  s_load_units (&ld, self->org_json)
     ||  s_load_people (&ld, self->org_json)
@@ -701,13 +710,13 @@ gl_org_load (const char *org_path, const char *categories_path, const char *admi
         goto fail;
     ld.d.path = categories_path;
     ld.d.entry [0] = 0;
-    if (!(self->categories_json = gl_domain_parse (categories_path, err))
+    if (!(self->categories_json = s_parse (categories_path, texts? texts [1]: NULL, err))
     ||  s_load_categories (&ld, self->categories_json))
         goto fail;
-    if (admission_path && *admission_path) {
+    if (texts? texts [2] != NULL: admission_path && *admission_path) {
         ld.d.path = admission_path;
         ld.d.entry [0] = 0;
-        if (!(self->admission_json = gl_domain_parse (admission_path, err))
+        if (!(self->admission_json = s_parse (admission_path, texts? texts [2]: NULL, err))
         ||  s_load_admissions (&ld, self->admission_json))
             goto fail;
     }
@@ -715,6 +724,21 @@ gl_org_load (const char *org_path, const char *categories_path, const char *admi
 fail:
     gl_org_destroy (&self);
     return NULL;
+}
+
+gl_org_t *
+gl_org_load (const char *org_path, const char *categories_path, const char *admission_path,
+             gl_err_t *err)
+{
+    return s_org_load (org_path, categories_path, admission_path, NULL, err);
+}
+
+gl_org_t *
+gl_org_load_text (const char *org_text, const char *categories_text,
+                  const char *admission_text, gl_err_t *err)
+{
+    const char *texts [] = { org_text, categories_text, admission_text };
+    return s_org_load ("org.json", "categories.json", "admission.json", texts, err);
 }
 
 void

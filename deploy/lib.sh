@@ -11,11 +11,13 @@
 # so the scripts work from any working directory and from a tarball without .git.
 GL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 
-# Debian 12 packages needed to build, test and run gridloop (and lmdb-utils for mdb_stat/mdb_copy).
+# Debian 12 packages needed to build, test and run gridloop (and lmdb-utils for mdb_stat/mdb_copy;
+# clang and libclang-rt-dev, its libFuzzer runtime, for the fuzz harnesses the tests build).
 GL_PACKAGES=(
     build-essential cmake pkg-config
     libzmq3-dev libczmq-dev libmsgpack-dev liblmdb-dev libcmocka-dev libjansson-dev
     python3-zmq python3-msgpack lmdb-utils
+    clang libclang-rt-dev
 )
 
 # Every service, in start order. The bus comes first only so that the first messages have a path;

@@ -284,6 +284,13 @@ static const gl_op_t s_ops [] = {
     { .name = "queue", .fn = s_op_queue, .mutating = false, .schema = &s_queue },
 };
 
+const gl_schema_t *
+dispatcher_op_schema (const char *op)
+{
+    const gl_dop_t *dop = gl_dop_lookup (op);
+    return dop? dop->schema: NULL;
+}
+
 //  Archiving runs here, a round at a time: what is due is archived and dropped.
 static int
 s_tick (gl_ctx_t *ctx)

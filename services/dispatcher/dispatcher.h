@@ -6,5 +6,8 @@
 #include "gl_service.h"
 
 extern const gl_service_def_t dispatcher_service;
+/*  The fields a lifecycle op ("accept", "dispatch" …) must carry, checked by its handler
+    (its gl_op_t has none); NULL for any other name.  */
+const gl_schema_t *dispatcher_op_schema (const char *op);
 
 #endif

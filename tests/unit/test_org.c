@@ -856,6 +856,25 @@ s_mutate (json_t *root, const s_case_t *c)
 }
 
 static void
+test_the_files_contents_load_as_the_files_do (void **state)
+{
+    gl_err_t err = { GL_OK, "" };
+    gl_org_t *small = gl_org_load_text (s_base_org, s_base_categories, s_base_admission, &err);
+    if (!small)
+        fail_msg ("%s", err.message);
+    assert_int_equal (gl_org_unit_count (small, GL_UNIT_GRID), 1);
+    assert_int_equal (gl_org_admission_count (small, GL_ADMISSION_ANY), 3);
+    gl_org_destroy (&small);
+    small = gl_org_load_text (s_base_org, s_base_categories, NULL, &err);
+    assert_non_null (small);
+    assert_int_equal (gl_org_admission_count (small, GL_ADMISSION_ANY), 0);
+    gl_org_destroy (&small);
+    assert_null (gl_org_load_text (s_base_org, "{\"categories\": [", NULL, &err));
+    assert_int_equal (err.code, GL_INVALID);
+    assert_non_null (strstr (err.message, "categories.json: not valid JSON"));
+}
+
+static void
 test_the_small_county_used_for_refusals_loads (void **state)
 {
     char dir [] = "/tmp/gl-test-org-XXXXXX";
@@ -1053,6 +1072,7 @@ main (void)
         cmocka_unit_test (test_work_admitted_at_one_level_only_is_refused_at_the_other),
         cmocka_unit_test (test_every_verdict_names_its_item),
         cmocka_unit_test (test_the_small_county_used_for_refusals_loads),
+        cmocka_unit_test (test_the_files_contents_load_as_the_files_do),
         cmocka_unit_test (test_every_bad_entry_is_refused_naming_the_file_and_the_entry),
         cmocka_unit_test (test_generator_gives_the_committed_files_byte_for_byte),
     };
