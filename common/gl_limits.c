@@ -191,20 +191,17 @@ s_new (json_t *root, const char *path, gl_calendar_t *cal, gl_err_t *err)
         return NULL;
     static const char *const keys [] = { "limits", "wartime", "note", NULL };
     gl_domain_t d = { .path = path, .err = err };
-    gl_limits_t *self = calloc (1, sizeof *self);
+    gl_limits_t *self = (gl_limits_t *) zmalloc (sizeof *self);
     json_t *list = NULL;
     const char *text;
-    int rc = self? 0: gl_fail (err, GL_INTERNAL, "%s: out of memory while loading it", path);
-    if (rc == 0)
-        rc = gl_domain_keys (&d, root, keys)
+    int rc = gl_domain_keys (&d, root, keys)
           || gl_domain_string_opt (&d, root, "note", S_TEXT_MAX, &text)
           || gl_domain_array (&d, root, "limits", &list)? -1: 0;
     if (rc == 0 && json_array_size (list) > S_ENTRIES_MAX)
         rc = gl_domain_bad (&d, "'limits' has %zu entries; at most %d", json_array_size (list),
                             S_ENTRIES_MAX);
-    if (rc == 0 && json_array_size (list)
-    &&  !(self->entries = calloc (json_array_size (list), sizeof *self->entries)))
-        rc = gl_fail (err, GL_INTERNAL, "%s: out of memory while loading it", path);
+    if (rc == 0 && json_array_size (list))
+        self->entries = zmalloc (json_array_size (list) * sizeof *self->entries);
     for (size_t i = 0; rc == 0 && i < json_array_size (list); i++) {
         json_t *item = json_array_get (list, i);
         gl_domain_enter (&d, "limits", i, item, NULL);
