@@ -873,8 +873,9 @@ s_flood_run (void)
     const gl_config_t *cfg = &s_bench.cfg;
     long bound_mb = cfg->batch_mb
                   + (long) S_FLOOD_CLIENTS * cfg->peer_queue * (cfg->max_msg_bytes >> 20);
-    printf ("  answers      %d of %d (%d ok; the rest dropped past limits/peer_queue %d), %.1f s\n",
-            answered, S_FLOOD_CLIENTS * S_FLOOD_EACH, ok, (int) cfg->peer_queue, seconds);
+    printf ("  answers      %d of %d, %d ok, in %.1f s (%d dropped: past limits/peer_queue %d "
+            "for one client, by design)\n", answered, S_FLOOD_CLIENTS * S_FLOOD_EACH, ok, seconds,
+            S_FLOOD_CLIENTS * S_FLOOD_EACH - answered, (int) cfg->peer_queue);
     printf ("  intake peak  %.1f MB before, %.1f MB during the flood; bound from the settings: "
             "batch_mb %d + %d peers x peer_queue %d x max_msg_bytes %lld MiB = %ld MB\n",
             before / 1024.0, after / 1024.0, (int) cfg->batch_mb, S_FLOOD_CLIENTS,

@@ -80,6 +80,35 @@ s_report_body (gl_mapw_t *w)
     gl_mapw_fini (&t);
 }
 
+//  The police 110 platform's departmental client, its store under the test's directory.
+static gl_dept_t *
+s_police (tk_net_t *net)
+{
+    char dir [400];
+    snprintf (dir, sizeof dir, "%s/dept", net->dir);
+    gl_err_t err;
+    gl_dept_t *dept = gl_dept_new (&net->cfg, "police-110", dir, &err);
+    if (!dept)
+        tk_fail (net, "the department client did not open: %s", err.message);
+    return dept;
+}
+
+//  The department reports once (a valid report); its seq.
+static uint64_t
+s_police_report (gl_dept_t *dept)
+{
+    gl_mapw_t body;
+    s_report_body (&body);
+    msgpack_sbuffer bytes;
+    gl_mapw_finish (&body, &bytes);
+    gl_mapw_fini (&body);
+    uint64_t seq = 0;
+    gl_err_t err;
+    assert_int_equal (gl_dept_report (dept, bytes.data, bytes.size, &seq, &err), 0);
+    msgpack_sbuffer_destroy (&bytes);
+    return seq;
+}
+
 //  Republish (every 50 ms, bounded) until a counter of consumer's status exceeds before: the
 //  forgery demonstrably reached it.
 typedef void (s_forge_fn) (void *arg);
@@ -304,19 +333,8 @@ test_a_forged_refusal_does_not_make_a_department_drop_its_report (void **state)
     tk_net_t *net = tk_net_new (S_PORT, "intake\n    sources = \"police-110\"\n");
     tk_start (net, "bus");
     //  The department reports while intake is down; a forger answers FORBIDDEN for it.
-    char dir [400];
-    snprintf (dir, sizeof dir, "%s/dept", net->dir);
-    gl_err_t err;
-    gl_dept_t *dept = gl_dept_new (&net->cfg, "police-110", dir, &err);
-    assert_non_null (dept);
-    gl_mapw_t body;
-    s_report_body (&body);
-    msgpack_sbuffer bytes;
-    gl_mapw_finish (&body, &bytes);
-    gl_mapw_fini (&body);
-    uint64_t seq;
-    assert_int_equal (gl_dept_report (dept, bytes.data, bytes.size, &seq, &err), 0);
-    msgpack_sbuffer_destroy (&bytes);
+    gl_dept_t *dept = s_police (net);
+    uint64_t seq = s_police_report (dept);
     zsock_t *pub = s_publisher (net);
     for (int i = 0; i < 200 && gl_dept_heard (dept) == 0; i++) {
         gl_mapw_t ack, e;
@@ -362,19 +380,8 @@ test_a_report_nobody_answers_expires_instead_of_being_resent_forever (void **sta
     tk_net_t *net = tk_net_new (S_PORT, "intake\n    sources = \"police-110\"\n");
     tk_start (net, "bus");
     gl_clock_manual (1793498400000);
-    char dir [400];
-    snprintf (dir, sizeof dir, "%s/dept", net->dir);
-    gl_err_t err;
-    gl_dept_t *dept = gl_dept_new (&net->cfg, "police-110", dir, &err);
-    assert_non_null (dept);
-    gl_mapw_t body;
-    s_report_body (&body);
-    msgpack_sbuffer bytes;
-    gl_mapw_finish (&body, &bytes);
-    gl_mapw_fini (&body);
-    uint64_t seq;
-    assert_int_equal (gl_dept_report (dept, bytes.data, bytes.size, &seq, &err), 0);
-    msgpack_sbuffer_destroy (&bytes);
+    gl_dept_t *dept = s_police (net);
+    uint64_t seq = s_police_report (dept);
     gl_dept_pump (dept, 0);
     assert_int_equal (gl_dept_pending (dept), 1);
     gl_clock_advance (6 * 86400000LL);
@@ -389,7 +396,7 @@ test_a_report_nobody_answers_expires_instead_of_being_resent_forever (void **sta
     assert_string_equal (answer.code_name, "EXPIRED");
     //  And a reopened store holds nothing to resend.
     gl_dept_destroy (&dept);
-    dept = gl_dept_new (&net->cfg, "police-110", dir, &err);
+    dept = s_police (net);
     assert_int_equal (gl_dept_pending (dept), 0);
     gl_dept_destroy (&dept);
     tk_net_destroy (&net);
@@ -721,20 +728,9 @@ test_departments_leave_bounded_state_and_strangers_none (void **state)
     assert_true (tk_status (net, "intake", "ext_refused") >= 3000);
     assert_int_equal (tk_status (net, "intake", "tables.ext_seen.entries"), 0);
     //  A registered department's answers are kept, then go after twice retention/days.
-    char dir [400];
-    snprintf (dir, sizeof dir, "%s/dept", net->dir);
-    gl_err_t err;
-    gl_dept_t *dept = gl_dept_new (&net->cfg, "police-110", dir, &err);
-    assert_non_null (dept);
-    for (int i = 0; i < 20; i++) {
-        gl_mapw_t body;
-        s_report_body (&body);
-        msgpack_sbuffer bytes;
-        gl_mapw_finish (&body, &bytes);
-        gl_mapw_fini (&body);
-        assert_int_equal (gl_dept_report (dept, bytes.data, bytes.size, NULL, &err), 0);
-        msgpack_sbuffer_destroy (&bytes);
-    }
+    gl_dept_t *dept = s_police (net);
+    for (int i = 0; i < 20; i++)
+        s_police_report (dept);
     int64_t end = zclock_mono () + 60000;
     while (gl_dept_pending (dept) > 0 && zclock_mono () < end)
         gl_dept_pump (dept, 100);

@@ -13,10 +13,7 @@ static gl_calendar_t *s_cal;    //  the bundled calendar (a working day is 420 m
 static int
 s_setup (void **state)
 {
-    gl_err_t err = { GL_OK, "" };
-    s_cal = gl_calendar_load (u_source_path ("deploy/yunyang/calendar.json"), 480, &err);
-    if (!s_cal)
-        fail_msg ("%s", err.message);
+    s_cal = u_bundled_calendar (480);
     return 0;
 }
 

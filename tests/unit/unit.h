@@ -12,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "gl_calendar.h"
 #include "gl_codec.h"
 #include "gl_json.h"
 
@@ -30,6 +31,19 @@ u_source_path (const char *relative)
     static char path [1024];
     snprintf (path, sizeof path, "%s/%s", u_source_dir (), relative);
     return path;
+}
+
+/*  The bundled working calendar (deploy/yunyang/calendar.json) for a county utc_offset_min
+    east of UTC; fails the test when it does not load.  */
+static inline gl_calendar_t *
+u_bundled_calendar (int utc_offset_min)
+{
+    gl_err_t err = { GL_OK, "" };
+    gl_calendar_t *cal = gl_calendar_load (u_source_path ("deploy/yunyang/calendar.json"),
+                                           utc_offset_min, &err);
+    if (!cal)
+        fail_msg ("%s", err.message);
+    return cal;
 }
 
 static inline int
