@@ -10,6 +10,7 @@
 #include "cli_archive.h"
 #include "cli_calendar.h"
 #include "cli_escalation.h"
+#include "cli_notice.h"
 #include "cli_out.h"
 
 #include <errno.h>
@@ -59,6 +60,9 @@ static const char *s_usage_format =
     "  calendar --add START DURATION   a deadline in working or natural time (START\n"
     "                        YYYY-MM-DD[THH:MM] or now; DURATION 30m, 2h, 1d, 4wh, 5wd, 0.5wd)\n"
     "                        with its working-time arithmetic\n"
+    "  notice --period P [--version N] [--wartime] [--out FILE]\n"
+    "                        the period's notice (排榜通报) from published version N (default\n"
+    "                        the latest) as one self-contained HTML file, to stdout or FILE\n"
     "  call SERVICE JSON     send any request (JSON) to a service; prints the answer\n"
     "  config                every setting with its default and meaning; with --config\n"
     "                        FILE first: the value each setting takes from that file\n"
@@ -1123,6 +1127,8 @@ main (int argc, char **argv)
         return cli_overdue (&s_cfg, nargs, args);
     if (streq (command, "mode"))
         return cli_mode (&s_cfg, nargs, args);
+    if (streq (command, "notice"))
+        return cli_notice (&s_cfg, nargs, args);
     const gl_dop_t *verb = gl_dop_by_verb (command);
     if (verb)
         return s_verb (verb, nargs, args);
