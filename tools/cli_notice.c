@@ -94,9 +94,11 @@ s_latest_version (const gl_config_t *cfg, const char *period, bool wartime, uint
     json_t *reply;
     if (s_ranking (cfg, s_groups [0].group, period, wartime, 0, &reply, err) != GL_OK)
         return -1;
+    //  nil: nothing published yet; absent: metrics does not say.
     json_t *latest = json_object_get (reply, "latest_version");
-    bool told = json_is_integer (latest) && json_integer_value (latest) >= 0;
-    *version = told? (uint64_t) json_integer_value (latest): 0;
+    bool told = json_is_null (latest)
+             || (json_is_integer (latest) && json_integer_value (latest) >= 0);
+    *version = json_is_integer (latest)? (uint64_t) json_integer_value (latest): 0;
     json_decref (reply);
     while (!told) {
         gl_code_t code = s_ranking (cfg, s_groups [0].group, period, wartime, *version + 1,
@@ -302,6 +304,12 @@ s_score (const json_t *row, double *score)
     return true;
 }
 
+static bool
+s_ranked (const json_t *row)
+{
+    return json_is_integer (json_object_get (row, "rank"));
+}
+
 //  The row of unit in a group's ranking, NULL when it is not there.
 static const json_t *
 s_row (const json_t *group, const char *unit)
@@ -387,24 +395,25 @@ s_cell (FILE *out, const char *text)
     fputs ("</td>", out);
 }
 
-//  A group's scores as horizontal bars, best first: the rows with items and a score, at most
-//  S_MAX_BARS, each in its grade's colour, on a scale from 0 to 100 (or the top score, when
-//  manual points lift one above 100). A score below 0 draws no bar, only its number.
+//  A group's ranking as horizontal bars, best first: the ranked rows (an unranked unit's score
+//  rests on too few items to be set beside the others), at most S_MAX_BARS, each in its
+//  grade's colour, on a scale from 0 to 100 (or the top score, when manual points lift one
+//  above 100). A score below 0 draws no bar, only its number.
 static void
 s_chart (FILE *out, const json_t *group)
 {
     const json_t *rows = json_object_get (group, "rows"), *row;
-    size_t i, bars = 0, scored = 0;
+    size_t i, bars = 0, ranked = 0;
     double top = 100, score;
     json_array_foreach (rows, i, row)
-        if (s_int (row, "items") > 0 && s_score (row, &score)) {
-            scored++;
+        if (s_ranked (row) && s_score (row, &score)) {
+            ranked++;
             if (score > top)
                 top = score;
         }
-    if (scored == 0)
+    if (ranked == 0)
         return;
-    size_t shown = scored < S_MAX_BARS? scored: S_MAX_BARS;
+    size_t shown = ranked < S_MAX_BARS? ranked: S_MAX_BARS;
     int height = 30 + (int) shown * S_ROW_H + 8;
     const char *name = s_str (group, "group");
     fprintf (out, "<svg class=\"chart\" data-group=\"");
@@ -424,7 +433,7 @@ s_chart (FILE *out, const json_t *group)
     json_array_foreach (rows, i, row) {
         if (bars == shown)
             break;
-        if (s_int (row, "items") <= 0 || !s_score (row, &score))
+        if (!s_ranked (row) || !s_score (row, &score))
             continue;
         int y = 26 + (int) bars * S_ROW_H;
         double w = score > 0? S_BAR_W * score / top: 0;
@@ -440,9 +449,9 @@ s_chart (FILE *out, const json_t *group)
         bars++;
     }
     fputs ("</svg>\n", out);
-    if (scored > shown)
-        fprintf (out, "<p class=\"note\">图中为前 %zu 名，共 %zu 个单位有得分；全部见下表。</p>\n",
-                 shown, scored);
+    if (ranked > shown)
+        fprintf (out, "<p class=\"note\">图中为前 %zu 名，共 %zu 个单位排名；全部见下表。</p>\n",
+                 shown, ranked);
 }
 
 //  A group's table: every unit with items, in the ranking's order (ranked first, then the
@@ -636,9 +645,9 @@ cli_notice_render (FILE *out, const json_t *notice, int64_t utc_offset_min)
     const json_t *group;
     json_array_foreach (groups, g, group) {
         const char *name = s_str (group, "group");
-        fputs ("<section class=\"group\" id=\"group-", out);
+        fputs ("<section id=\"group-", out);
         s_esc (out, name);
-        fputs ("\">\n<h2>", out);
+        fputs ("\" class=\"group\">\n<h2>", out);
         s_esc (out, s_group_title (name));
         fputs ("</h2>\n", out);
         s_chart (out, group);

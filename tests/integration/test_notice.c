@@ -201,7 +201,7 @@ static char *
 s_section (const char *html, const char *id)
 {
     char start [64];
-    snprintf (start, sizeof start, "<section id=\"%s\">", id);
+    snprintf (start, sizeof start, "<section id=\"%s\"", id);
     const char *from = strstr (html, start), *to = from? strstr (from, "</section>"): NULL;
     if (!to)
         fail_msg ("the notice has no section %s", id);
@@ -227,14 +227,18 @@ test_a_published_month_renders_as_a_notice_that_chromium_opens_offline (void **s
     //  Monday 09:00: six fire hazards (03.01, P2) in grid SJ-01-01 go to the street's safety
     //  board SJ-B4, six broken street lights (05.06, P2) in SJ-01-02 to its livelihood board
     //  SJ-B3: six items each, enough to be ranked.
-    char *safety [6], *livelihood [6];
+    //  Two business requests (07.01, P3) go to its economy board SJ-B2: too few to be ranked.
+    char *safety [6], *livelihood [6], *economy [2];
     for (int i = 0; i < 6; i++) {
         safety [i] = s_report ("03.01", "SJ-01-01", "GW-0002");
         livelihood [i] = s_report ("05.06", "SJ-01-02", "GW-0008");
     }
+    for (int i = 0; i < 2; i++)
+        economy [i] = s_report ("07.01", "SJ-01-01", "GW-0002");
     s_caught_up ("dispatcher", "intake");
     //  SJ-B3 does all its work at once. SJ-B4 closes four, signs one and leaves it (handle
     //  cards: yellow at 24 h, red at 48 h) and never signs the last (a sign card at 11:00).
+    //  SJ-B2 signs nothing: below the floor (response < 80), so on the black list unranked.
     for (int i = 0; i < 6; i++)
         s_done (livelihood [i], "SJ-B3", "SJ-01-02");
     for (int i = 0; i < 4; i++)
@@ -252,6 +256,8 @@ test_a_published_month_renders_as_a_notice_that_chromium_opens_offline (void **s
     s_caught_up ("metrics", "intake");
     s_caught_up ("metrics", "dispatcher");
     s_caught_up ("metrics", "escalation");
+    //  The office publishes on the first working day of December.
+    tk_advance (s_net, "metrics", 29 * DAY_MS);
 
     //  Published, then corrected: version 2 is the latest.
     assert_int_equal (s_publish (NULL), 1);
@@ -276,20 +282,27 @@ test_a_published_month_renders_as_a_notice_that_chromium_opens_offline (void **s
 
     char *html = s_slurp (html_path, NULL);
     assert_non_null (strstr (html, "<title>云阳县 2026-11 排榜通报（第 2 版）</title>"));
-    assert_non_null (strstr (html, "CTY-ASSESS / CY-0005"));
-    //  A table per peer group; both boards ranked in theirs, with a bar each in its chart.
+    assert_non_null (strstr (html, "发布于 2026-12-01 09:00:00 +08:00 · 发布人 CTY-ASSESS / CY-0005"));
+    //  A table per peer group; the two boards with six items ranked in theirs, with a bar
+    //  each in its chart, the third listed unranked.
     assert_int_equal (s_count (html, "<table class=\"ranking\""), 8);
     char *boards = s_section (html, "group-board");
     assert_non_null (strstr (boards, "<svg class=\"chart\" data-group=\"board\""));
     assert_int_equal (s_count (boards, "<rect class=\"bar\""), 2);
     assert_non_null (strstr (boards, "<td>SJ-B3</td>"));
     assert_non_null (strstr (boards, "<td>SJ-B4</td>"));
+    assert_non_null (strstr (boards, "未排名</td><td>SJ-B2</td>"));
     free (boards);
     //  The lists, and SJ-B4 named for its overdue work; SJ-B3 did everything on time.
-    free (s_section (html, "red-list"));
-    free (s_section (html, "black-list"));
+    char *red = s_section (html, "red-list"), *black = s_section (html, "black-list");
+    assert_non_null (strstr (red, "<td>SJ-B3</td>"));
+    assert_non_null (strstr (black, "<td>SJ-B2</td>"));
+    assert_null (strstr (black, "SJ-B3"));
+    free (red);
+    free (black);
     char *named = s_section (html, "named");
     assert_non_null (strstr (named, "<td>SJ-B4</td>"));
+    assert_non_null (strstr (named, "<td>SJ-B2</td>"));
     assert_null (strstr (named, "SJ-B3"));
     free (named);
     //  Nothing fetched from anywhere.
@@ -354,6 +367,8 @@ test_a_published_month_renders_as_a_notice_that_chromium_opens_offline (void **s
         free (safety [i]);
         free (livelihood [i]);
     }
+    free (economy [0]);
+    free (economy [1]);
     tk_net_destroy (&s_net);
 }
 

@@ -47,7 +47,7 @@ static char *
 s_section (const char *html, const char *id)
 {
     char start [64];
-    snprintf (start, sizeof start, "<section id=\"%s\">", id);
+    snprintf (start, sizeof start, "<section id=\"%s\"", id);
     const char *from = strstr (html, start);
     assert_non_null (from);
     const char *to = strstr (from, "</section>");
