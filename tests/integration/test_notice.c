@@ -18,7 +18,6 @@
 
 #define S_PORTS     23000       //  this test's ports (23000 … 23014)
 #define S_WAIT_MS   10000       //  longest wait for another process to catch up
-#define S_MONDAY    INT64_C (1793581200000)    //  Monday 2026-11-02 09:00 county time (UTC+8)
 #define DAY_MS      INT64_C (86400000)
 #define S_BROWSER_S "60"        //  longest a Chromium run may take (it loads one local file)
 
@@ -68,29 +67,13 @@ s_report (const char *category, const char *grid, const char *worker)
     return id;
 }
 
-//  A lifecycle command of unit (through the first of its staff the county allows for op).
-static void
-s_act (const char *op, const char *id, const char *unit, const char *fields)
-{
-    json_t *doc = json_pack ("{s:s, s:s, s:{s:s}}", "op", op, "id", id, "actor", "unit", unit);
-    const char *person = tk_person_for (s_net, op, unit);
-    if (person)
-        json_object_set_new (json_object_get (doc, "actor"), "person", json_string (person));
-    if (fields) {
-        json_t *extra = tk_json (fields);
-        json_object_update (doc, extra);
-        json_decref (extra);
-    }
-    json_decref (s_must ("dispatcher", doc));
-}
-
 //  An event's whole loop: signed, handled and verified by its grid at once.
 static void
 s_done (const char *id, const char *board, const char *grid)
 {
-    s_act ("sign", id, board, NULL);
-    s_act ("handle", id, board, "{\"evidence\": \"已处置，现场照片 a.jpg\"}");
-    s_act ("verify", id, grid, "{\"pass\": true}");
+    tk_act (s_net, "sign", id, board, NULL);
+    tk_act (s_net, "handle", id, board, "{\"evidence\": \"已处置，现场照片 a.jpg\"}");
+    tk_act (s_net, "verify", id, grid, "{\"pass\": true}");
 }
 
 //  Publish November as the county's assessment office; returns the version.
@@ -216,7 +199,7 @@ test_a_published_month_renders_as_a_notice_that_chromium_opens_offline (void **s
     const char *chromium = s_chromium ();
     char extra [256];
     snprintf (extra, sizeof extra, "clock\n    mode = \"manual\"\n    start_ms = %lld\n",
-              (long long) S_MONDAY);
+              (long long) tk_local_ms ("2026-11-02T09:00"));     //  a Monday
     s_net = tk_net_new (S_PORTS, extra);
     tk_start (s_net, "bus");
     tk_start (s_net, "intake");
@@ -243,7 +226,7 @@ test_a_published_month_renders_as_a_notice_that_chromium_opens_offline (void **s
         s_done (livelihood [i], "SJ-B3", "SJ-01-02");
     for (int i = 0; i < 4; i++)
         s_done (safety [i], "SJ-B4", "SJ-01-01");
-    s_act ("sign", safety [4], "SJ-B4", NULL);
+    tk_act (s_net, "sign", safety [4], "SJ-B4", NULL);
     s_caught_up ("escalation", "dispatcher");
     //  Nine days pass, a day a tick: the cards fall due, and 5 working days after the
     //  deadlines escalation names SJ-B4 for the notice.
