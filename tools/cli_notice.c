@@ -1,7 +1,7 @@
 /*  cli_notice — `gridloop notice`: a published ranking snapshot as one self-contained HTML
     notice (排榜通报).  */
 #include "cli_notice.h"
-#include "gl_client.h"
+#include "cli_call.h"
 #include "gl_clock.h"
 #include "gl_json.h"
 #include "gl_org.h"
@@ -51,12 +51,11 @@ s_usage_error (const char *what)
 //  ---------------------------------------------------------------------------------------------
 //  Asking metrics.
 
-//  One `ranking` of group for period (version 0: computed now). Returns GL_OK with the answer
-//  as JSON in *reply (the caller's), or the refusal's code with err set (UNAVAILABLE when
-//  metrics did not answer).
-static gl_code_t
+//  One `ranking` of group for period (version 0: computed now). Returns 0 with the answer as
+//  JSON in *reply (the caller's), or 1 with the refusal printed.
+static int
 s_ranking (const gl_config_t *cfg, const char *group, const char *period, bool wartime,
-           uint64_t version, json_t **reply, gl_err_t *err)
+           uint64_t version, json_t **reply)
 {
     gl_mapw_t w;
     gl_mapw_init (&w);
@@ -66,51 +65,33 @@ s_ranking (const gl_config_t *cfg, const char *group, const char *period, bool w
         gl_mapw_bool (&w, "wartime", true);
     if (version)
         gl_mapw_u64 (&w, "version", version);
-    msgpack_sbuffer req;
-    gl_request_build (&req, "ranking", false, &w);
-    gl_mapw_fini (&w);
-    gl_client_t *client = gl_client_new (cfg->svc [GL_SVC_METRICS].endpoint,
-                                         cfg->request_timeout_ms, cfg->max_msg_bytes);
     gl_doc_t answer;
-    int rc = gl_client_call (client, req.data, req.size, &answer, 3, err);
-    gl_client_destroy (&client);
-    msgpack_sbuffer_destroy (&req);
-    if (rc == 0)
-        rc = gl_answer_check (&answer.root, err);
+    int rc = cli_call (cfg, GL_SVC_METRICS, "ranking", false, &w, &answer);
+    gl_mapw_fini (&w);
     if (rc == 0)
         *reply = gl_json_from_msgpack (&answer.root);
     gl_doc_fini (&answer);
-    return rc? err->code: GL_OK;
+    return rc;
 }
 
-//  The latest published version of period into *version (0: none yet). A ranking computed
-//  now says it (`latest_version`) where metrics tells; otherwise versions are asked for from
-//  1 up until one is NOT_FOUND: there are as many as corrections, a handful. Returns 0, or -1
-//  with err set.
+//  The latest published version of period into *version (0: none yet), as every `ranking`
+//  answer tells it (`latest_version`, nil before the first). Returns 0, or 1 with what went
+//  wrong printed.
 static int
-s_latest_version (const gl_config_t *cfg, const char *period, bool wartime, uint64_t *version,
-                  gl_err_t *err)
+s_latest_version (const gl_config_t *cfg, const char *period, bool wartime, uint64_t *version)
 {
     json_t *reply;
-    if (s_ranking (cfg, s_groups [0].group, period, wartime, 0, &reply, err) != GL_OK)
-        return -1;
-    //  nil: nothing published yet; absent: metrics does not say.
+    if (s_ranking (cfg, s_groups [0].group, period, wartime, 0, &reply))
+        return 1;
     json_t *latest = json_object_get (reply, "latest_version");
     bool told = json_is_null (latest)
              || (json_is_integer (latest) && json_integer_value (latest) >= 0);
     *version = json_is_integer (latest)? (uint64_t) json_integer_value (latest): 0;
     json_decref (reply);
-    while (!told) {
-        gl_code_t code = s_ranking (cfg, s_groups [0].group, period, wartime, *version + 1,
-                                    &reply, err);
-        if (code == GL_NOT_FOUND)
-            break;
-        if (code != GL_OK)
-            return -1;
-        json_decref (reply);
-        ++*version;
-    }
-    return 0;
+    if (!told)
+        fprintf (stderr, "gridloop: notice: metrics does not say which version of %s is the "
+                 "latest: name one with --version N\n", period);
+    return told? 0: 1;
 }
 
 //  The county's name from the domain files of the configuration; NULL when they cannot be
@@ -186,11 +167,10 @@ cli_notice (const gl_config_t *cfg, int argc, char **argv)
     if (!period)
         return s_usage_error ("which period? e.g. --period 2026-11 (a month) or 2026-W48");
 
-    gl_err_t err;
     uint64_t wanted = (uint64_t) version;
     if (!wanted) {
-        if (s_latest_version (cfg, period, wartime, &wanted, &err))
-            goto refused;
+        if (s_latest_version (cfg, period, wartime, &wanted))
+            return 1;
         if (!wanted) {
             fprintf (stderr, "gridloop: notice: nothing is published for %s yet: publish it "
                      "first (gridloop publish %s --as CTY-ASSESS --person ID)\n", period,
@@ -209,10 +189,9 @@ cli_notice (const gl_config_t *cfg, int argc, char **argv)
     json_object_set_new (notice, "groups", groups);
     for (size_t g = 0; g < S_GROUPS; g++) {
         json_t *reply;
-        if (s_ranking (cfg, s_groups [g].group, period, wartime, wanted, &reply, &err)
-            != GL_OK) {
+        if (s_ranking (cfg, s_groups [g].group, period, wartime, wanted, &reply)) {
             json_decref (notice);
-            goto refused;
+            return 1;
         }
         if (g == 0) {
             json_object_set (notice, "published_at", json_object_get (reply, "published_at"));
@@ -240,11 +219,6 @@ cli_notice (const gl_config_t *cfg, int argc, char **argv)
         rc = 1;
     free (html);
     return rc;
-
-refused:
-    fprintf (stderr, "gridloop: notice: metrics: %s: %s\n", gl_code_name (err.code),
-             err.message);
-    return 1;
 }
 
 //  ---------------------------------------------------------------------------------------------
