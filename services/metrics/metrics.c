@@ -26,8 +26,9 @@ s_tick (gl_ctx_t *ctx)
     gl_mapw_t pipeline;
     gl_mapw_init (&pipeline);
     gl_mapw_i64 (&pipeline, "at", gl_ctx_now (ctx));
-    mt_pipeline_figures (self->pipeline, &pipeline);
-    int rc = gl_ctx_emit_map (ctx, "pipeline", NULL, NULL, &pipeline);
+    int rc = 0;
+    if (mt_pipeline_figures (self->pipeline, &pipeline))
+        rc = gl_ctx_emit_map (ctx, "pipeline", NULL, NULL, &pipeline);
     gl_mapw_fini (&pipeline);
     if (rc || (self->applied == self->live_applied && wall - self->last_live < S_LIVE_IDLE_MS))
         return rc;

@@ -87,8 +87,9 @@ int mt_unit_group (mt_state_t *self, const char *id, gl_group_t *group, const ch
     metrics/http). NULL with err when the listener cannot start.  */
 mt_pipeline_t *mt_pipeline_new (const gl_config_t *cfg, gl_err_t *err);
 void mt_pipeline_destroy (mt_pipeline_t **self_p);
-/*  The services' latest health into w (the body of metrics.pipeline).  */
-void mt_pipeline_figures (mt_pipeline_t *self, gl_mapw_t *w);
+/*  The services' latest health into w (the body of metrics.pipeline): true, or false (w left
+    alone) when no polling round has completed since the last time.  */
+bool mt_pipeline_figures (mt_pipeline_t *self, gl_mapw_t *w);
 /*  Give the county's live figures (a metrics.live body, msgpack) to the Prometheus page.  */
 void mt_pipeline_set_live (mt_pipeline_t *self, const void *body, size_t len);
 

@@ -34,6 +34,8 @@ struct mt_pipeline_s {
     struct MHD_Daemon *http;
     uint8_t *live;              //  the last metrics.live body (msgpack), for Prometheus
     size_t live_len;
+    uint64_t rounds;            //  polling rounds completed
+    uint64_t published;         //  … when the figures were last taken
 };
 
 //  Ask one service for status; fills what it says.
@@ -89,6 +91,9 @@ s_poller (zsock_t *pipe, void *arg)
             self->svc [i] = copy;
             pthread_mutex_unlock (&self->lock);
         }
+        pthread_mutex_lock (&self->lock);
+        self->rounds++;
+        pthread_mutex_unlock (&self->lock);
         if (zpoller_wait (poller, (int) self->interval_ms) || zpoller_terminated (poller))
             break;              //  $TERM: the service stops
     }
@@ -301,12 +306,17 @@ mt_pipeline_destroy (mt_pipeline_t **self_p)
     *self_p = NULL;
 }
 
-void
+bool
 mt_pipeline_figures (mt_pipeline_t *self, gl_mapw_t *w)
 {
+    pthread_mutex_lock (&self->lock);
+    if (self->rounds == self->published) {
+        pthread_mutex_unlock (&self->lock);
+        return false;
+    }
+    self->published = self->rounds;
     gl_listw_t list;
     gl_listw_init (&list);
-    pthread_mutex_lock (&self->lock);
     for (int i = 0; i < S_SERVICES; i++) {
         const s_svc_t *s = &self->svc [i];
         gl_mapw_t item;
@@ -323,6 +333,7 @@ mt_pipeline_figures (mt_pipeline_t *self, gl_mapw_t *w)
     pthread_mutex_unlock (&self->lock);
     gl_mapw_list (w, "services", &list);
     gl_listw_fini (&list);
+    return true;
 }
 
 void

@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define S_PORTS     22000       //  this test's ports (22000 … 22014)
+#define S_PORTS     24400       //  this test's ports (24400 … 24414)
 #define S_WAIT_MS   15000       //  longest wait for another process to catch up
 #define HOUR_MS     INT64_C (3600000)
 
