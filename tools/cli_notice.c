@@ -100,8 +100,7 @@ static char *
 s_county_name (const gl_config_t *cfg)
 {
     gl_err_t err;
-    gl_org_t *org = gl_org_load (cfg->org_path, cfg->categories_path, cfg->admission_path,
-                                 &err);
+    gl_org_t *org = gl_org_load (cfg->org_path, cfg->categories_path, NULL, &err);
     if (!org) {
         fprintf (stderr, "gridloop: notice: the county's name is not known (%s); the notice "
                  "says CTY\n", err.message);
