@@ -428,7 +428,8 @@ s_chart (FILE *out, const json_t *group)
 }
 
 //  A group's table: every unit with items, in the ranking's order (ranked first, then the
-//  unranked by name); units without items this period are counted, not listed.
+//  unranked by name); units without items this period are counted, not listed (a group where
+//  none has any says so in its table).
 static void
 s_table (FILE *out, const json_t *group)
 {
@@ -461,8 +462,11 @@ s_table (FILE *out, const json_t *group)
                  red? "<span class=\"tag red\">红榜</span>":
                  black? "<span class=\"tag black\">黑榜</span>": "");
     }
+    bool listed = idle < json_array_size (rows);
+    if (!listed)
+        fputs ("<tr><td colspan=\"11\" class=\"none\">本期无办件</td></tr>\n", out);
     fputs ("</tbody>\n</table>\n", out);
-    if (idle)
+    if (idle && listed)
         fprintf (out, "<p class=\"note\">另有 %zu 个单位本期无办件，未列出。</p>\n", idle);
 }
 

@@ -83,6 +83,8 @@ test_the_notice_has_a_table_and_a_chart_per_group_and_both_lists (void **state)
     assert_non_null (strstr (html, "未排名"));
     assert_null (strstr (html, "SJ-B3"));
     assert_non_null (strstr (html, "另有 1 个单位本期无办件"));
+    //  A group with no rows at all still has its table, saying so.
+    assert_non_null (strstr (html, "<td colspan=\"11\" class=\"none\">本期无办件</td>"));
     //  The lists, and the floor that puts a unit on the black one.
     char *red = s_section (html, "red-list"), *black = s_section (html, "black-list");
     assert_non_null (strstr (red, "<td>SJ-B2</td>"));
