@@ -1,5 +1,5 @@
 /*  Integration: the county's notice (排榜通报) end to end. Real bus, intake, dispatcher,
-    escalation and metrics processes on the manual clock live through a scripted fortnight of
+    escalation and metrics processes on the manual clock live through nine scripted days of
     November 2026 through the public protocol (reports, dispatches, signing, handling,
     verification, and work left overdue until escalation cards and names a unit); the assessment
     office publishes the month twice (a correction); `gridloop notice` renders it; and headless
