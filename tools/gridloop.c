@@ -13,6 +13,7 @@
 #include "cli_metrics.h"
 #include "cli_notice.h"
 #include "cli_out.h"
+#include "cli_simulate.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -75,6 +76,9 @@ static const char *s_usage_format =
     "                        the period's notice (排榜通报) from published version N (default\n"
     "                        the latest) as one self-contained HTML file, to stdout or FILE\n"
     "  call SERVICE JSON     send any request (JSON) to a service; prints the answer\n"
+    "  simulate [--seed N] [--days D] [--speed S] [--rate R] [--quiet] ...\n"
+    "                        the county in motion: reports, handling, verification,\n"
+    "                        feedback, cards and a wartime episode (simulate --help)\n"
     "  config                every setting with its default and meaning; with --config\n"
     "                        FILE first: the value each setting takes from that file\n"
     "\n"
@@ -1148,6 +1152,8 @@ main (int argc, char **argv)
         return cli_points (&s_cfg, nargs, args);
     if (streq (command, "notice"))
         return cli_notice (&s_cfg, nargs, args);
+    if (streq (command, "simulate"))
+        return cli_simulate (&s_cfg, nargs, args);
     const gl_dop_t *verb = gl_dop_by_verb (command);
     if (verb)
         return s_verb (verb, nargs, args);
