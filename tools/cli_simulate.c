@@ -200,6 +200,13 @@ typedef struct {
     double extend_p;            //  chance it asks for more time
 } s_profile_t;
 
+//  The commands the simulated people give, for the summary.
+static const char *const s_ops [] = {
+    "accept", "cancel", "confirm", "dispatch", "escalate", "sign", "return", "extend",
+    "decide_extension", "handle", "verify", "feedback", "refer", "mediate", "consult", "resume",
+};
+#define S_OPS (sizeof s_ops / sizeof s_ops [0])
+
 typedef struct {
     char id [GL_MAX_NAME + 1];  //  the event id
     int64_t due;                //  when it is looked at next (simulated ms); 0: not planned
@@ -239,7 +246,20 @@ typedef struct {
     uint64_t planned, events_opened, attached, refused;
     uint64_t commands, refusals, closed, cancelled, yellow, red;
     uint64_t by [S_BY_COUNT];
+    uint64_t done [S_OPS];      //  commands carried out, by s_ops
+    uint64_t card_stage [4];    //  cards by stage: dispatch, sign, handle, verify
+    uint64_t failed_checks;     //  verifications that failed (rework)
+    uint64_t unsatisfied;       //  feedback unsatisfied (re-handling)
 } s_sim_t;
+
+//  Count a command carried out.
+static void
+s_count (s_sim_t *sim, const char *op)
+{
+    for (size_t i = 0; i < S_OPS; i++)
+        if (streq (s_ops [i], op))
+            sim->done [i]++;
+}
 
 //  ---------------------------------------------------------------------------------------
 //  Requests
@@ -307,7 +327,9 @@ s_act (s_sim_t *sim, s_event_t *e, const char *op, const gl_unit_t *unit, gl_map
     gl_doc_fini (&answer);
     gl_mapw_fini (&w);
     sim->commands++;
-    if (code != GL_OK) {
+    if (code == GL_OK)
+        s_count (sim, op);
+    else {
         sim->refusals++;
         gl_log_debug ("simulate: %s of %s by %s refused: %s: %s", op, e->id, unit->id,
                       gl_code_name (code), err.message);
@@ -365,27 +387,27 @@ s_wait (s_sim_t *sim, s_event_t *e, const char *state, const char *unit_id, int 
     s_profile_t p = s_profile (sim, unit? unit->id: "county");
     int64_t base = HOUR_MS;
     if (streq (state, "REPORTED") || streq (state, "FILED"))
-        base = 30 * MINUTE_MS;
+        base = 10 * MINUTE_MS;          //  accept and dispatch have 30 minutes (limits.json)
     else
     if (streq (state, "SELF_HANDLED"))
         base = HOUR_MS;
     else
     if (streq (state, "DISPATCHED"))
-        base = priority == 1? 10 * MINUTE_MS: priority == 2? 45 * MINUTE_MS: 4 * HOUR_MS;
+        base = priority == 1? 8 * MINUTE_MS: priority == 2? 30 * MINUTE_MS: 4 * HOUR_MS;
     else
     if (streq (state, "IN_PROGRESS")) {
         if (unit && unit->kind == GL_UNIT_COMMUNITY)
-            base = 6 * HOUR_MS;         //  a consultation, stage by stage
+            base = 90 * MINUTE_MS;      //  a consultation stage: five of them in about a day
         else
         if (unit && unit->kind == GL_UNIT_MEDIATION)
             base = DAY_MS;
         else
-            base = priority == 1? 90 * MINUTE_MS: priority == 2? 10 * HOUR_MS:
+            base = priority == 1? 50 * MINUTE_MS: priority == 2? 6 * HOUR_MS:
                    priority == 3? 2 * DAY_MS: 6 * DAY_MS;
     }
     else
     if (streq (state, "HANDLED"))
-        base = 3 * HOUR_MS;             //  the grid goes and looks
+        base = 90 * MINUTE_MS;          //  the grid goes and looks
     else
     if (streq (state, "FEEDBACK"))
         base = 6 * HOUR_MS;             //  the callback
@@ -622,6 +644,8 @@ s_look (s_sim_t *sim, s_event_t *e)
         //  The grid that reported it goes and looks, unless it handled the work itself.
         const gl_unit_t *verifier = holder == grid? community: grid;
         bool pass = v.reworks >= 2 || !s_chance (r, p.rework_p);
+        if (!pass)
+            sim->failed_checks++;
         gl_mapw_init (&w);
         gl_mapw_bool (&w, "pass", pass);
         if (!pass)
@@ -633,6 +657,8 @@ s_look (s_sim_t *sim, s_event_t *e)
         double u = s_uniform (r);
         const char *rating = v.rehandles == 0 && u < p.unhappy_p? "unsatisfied":
                              u < 0.3? "fairly_satisfied": "satisfied";
+        if (streq (rating, "unsatisfied"))
+            sim->unsatisfied++;
         gl_mapw_init (&w);
         gl_mapw_str (&w, "rating", rating);
         bool hotline = streq (v.channel, "hotline") || streq (v.reporter_role, "hotline");
@@ -655,6 +681,8 @@ s_look (s_sim_t *sim, s_event_t *e)
             sim->commands++;
             if (s_request (sim, GL_SVC_DISPATCHER, "feedback", true, &fields, &answer, &err))
                 sim->refusals++;
+            else
+                s_count (sim, "feedback");
             gl_doc_fini (&answer);
             gl_mapw_fini (&fields);
         }
@@ -702,6 +730,10 @@ s_drain (s_sim_t *sim, int wait_ms)
                     sim->red++;
                 else
                     sim->yellow++;
+                static const char *const stages [4] = { "dispatch", "sign", "handle", "verify" };
+                for (int k = 0; k < 4; k++)
+                    if (gl_str_eq (gl_map_get (env.body, "stage"), stages [k]))
+                        sim->card_stage [k]++;
             }
             else
             if (env.id && env.id_len <= GL_MAX_NAME) {
@@ -1383,6 +1415,15 @@ cli_simulate (const gl_config_t *cfg, int argc, char **argv)
         s_switch (&sim, "peacetime");   //  an interrupted run leaves no street at war
     if (!quiet)
         s_progress (&sim, stdout);
+    printf ("commands:");
+    for (size_t i = 0; i < S_OPS; i++)
+        printf (" %s %llu%s", s_ops [i], (unsigned long long) sim.done [i],
+                i + 1 < S_OPS? ",": "");
+    printf ("; failed verifications %llu, unsatisfied callbacks %llu; cards by stage: "
+            "dispatch %llu, sign %llu, handle %llu, verify %llu\n",
+            (unsigned long long) sim.failed_checks, (unsigned long long) sim.unsatisfied,
+            (unsigned long long) sim.card_stage [0], (unsigned long long) sim.card_stage [1],
+            (unsigned long long) sim.card_stage [2], (unsigned long long) sim.card_stage [3]);
     printf ("simulated %.2f days in %.1f s: seed %llu, reports %llu (events %llu, attached "
             "%llu, refused %llu), closed %llu, cancelled %llu, open %zu, cards %llu yellow "
             "%llu red, commands %llu (%llu refused), digest %016llx\n",

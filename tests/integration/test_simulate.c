@@ -19,6 +19,7 @@
 
 static tk_net_t *s_net;
 static char s_summary [1024];   //  the simulator's last line
+static char s_commands [1024];  //  the line before it: commands by operation
 static double s_seconds;        //  how long the run took (real time)
 
 //  Run `gridloop simulate` with args on the test's network; its last line in s_summary.
@@ -34,8 +35,10 @@ s_simulate (const char *args)
     assert_non_null (p);
     char line [1024];
     s_summary [0] = 0;
-    while (fgets (line, sizeof line, p))
+    while (fgets (line, sizeof line, p)) {
+        memcpy (s_commands, s_summary, sizeof s_commands);
         snprintf (s_summary, sizeof s_summary, "%s", line);
+    }
     int status = pclose (p);
     return WIFEXITED (status)? WEXITSTATUS (status): 128;
 }
@@ -57,7 +60,7 @@ test_three_simulated_days_move_the_whole_county (void **state)
               " --ids %s/ids", s_net->dir);
     assert_int_equal (s_simulate (args), 0);
     s_seconds = (zclock_mono () - started) / 1000.0;
-    printf ("# %s# took %.1f s\n", s_summary, s_seconds);
+    printf ("# %s# %s# took %.1f s\n", s_commands, s_summary, s_seconds);
     long reports = s_figure ("reports "), events = s_figure ("(events "),
          refused = s_figure ("refused "), closed = s_figure ("closed ");
     assert_true (reports > 250);
@@ -68,6 +71,8 @@ test_three_simulated_days_move_the_whole_county (void **state)
     //  Cards fired: some units are slow.
     int64_t yellow = tk_status (s_net, "escalation", "yellow_cards");
     assert_true (yellow > 0);
+    //  One street went to wartime and back.
+    assert_int_equal (tk_status (s_net, "escalation", "switches"), 2);
 
     //  Every event intake opened is in the archive (and nothing else is).
     int64_t last = tk_status (s_net, "intake", "last_seq");
