@@ -30,6 +30,12 @@ GL_SERVICES=(
     gridloop-archive gridloop-metrics
 )
 
+# The county simulator `gridloop simulate`, started by ./deploy/up after its demo and stopped by
+# ./deploy/down first (it is a client: stopping it loses nothing). Its pid file is
+# var/run/gridloop-simulate.pid; the process itself is the `gridloop` CLI.
+GL_SIMULATOR=gridloop-simulate
+GL_SIMULATOR_RATE=30             # reports a minute on the wall clock: rankings move within a minute
+
 GL_BIN_DIR=build/bin             # where the build puts executables, relative to GL_ROOT
 GL_CONFIG=deploy/gridloop.cfg    # the bundled local configuration (data_dir = ./var)
 GL_LOG_DIR=var/log               # local launcher: one <service>.log per service
@@ -98,11 +104,11 @@ build() {
     )
 }
 
-# running_pid NAME: print the pid recorded in var/run/NAME.pid and return 0 if that process is
-# alive and is still running the NAME executable; return 1 otherwise (no file, stale pid, or
-# the pid now belongs to some other program).
+# running_pid NAME [PROGRAM]: print the pid recorded in var/run/NAME.pid and return 0 if that
+# process is alive and is still running the PROGRAM executable (default NAME; the simulator's is
+# gridloop); return 1 otherwise (no file, stale pid, or the pid now belongs to some other program).
 running_pid() {
-    local name=$1 pid="" exe arg
+    local name=$1 program=${2:-$1} pid="" exe arg
     local file="$GL_ROOT/$GL_RUN_DIR/$name.pid"
     local -a argv=()
     [ -r "$file" ] || return 1
@@ -112,14 +118,14 @@ running_pid() {
     [ -r "/proc/$pid/cmdline" ] || { printf '%s\n' "$pid"; return 0; }    # no procfs: trust kill -0
     exe=$(readlink "/proc/$pid/exe" 2>/dev/null || true)
     exe=${exe% (deleted)}    # the binary was rebuilt while the process ran
-    if [ "${exe##*/}" = "$name" ]; then
+    if [ "${exe##*/}" = "$program" ]; then
         printf '%s\n' "$pid"
         return 0
     fi
     # Not the binary itself: accept an interpreter running it (a wrapper script, valgrind ...).
     mapfile -d '' -n 3 -t argv <"/proc/$pid/cmdline" 2>/dev/null || true
     for arg in "${argv[@]}"; do
-        if [ "${arg##*/}" = "$name" ]; then
+        if [ "${arg##*/}" = "$program" ]; then
             printf '%s\n' "$pid"
             return 0
         fi

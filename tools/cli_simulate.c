@@ -54,7 +54,7 @@ static const char *s_help =
     "                 (default 240: about one per grid)\n"
     "  --rate R       wall clock: reports per minute (default 30)\n"
     "  --pace P       wall clock: the units work P times faster than real people would, so\n"
-    "                 that work moves within minutes (default 120: an hour's delay is 30 s)\n"
+    "                 that work moves within minutes (default 360: an hour's delay is 10 s)\n"
     "  --data DIR     the departmental systems' outboxes (default var/sim)\n"
     "  --ids FILE     write the id of every event intake opened, one a line\n"
     "  --dry-run      draw the plan of --days days and print its summary; send nothing\n"
@@ -1179,7 +1179,7 @@ s_event_free (void **item)
 int
 cli_simulate (const gl_config_t *cfg, int argc, char **argv)
 {
-    int64_t seed = 1, days = 0, speed = 0, per_day = 240, rate = 30, pace = 120;
+    int64_t seed = 1, days = 0, speed = 0, per_day = 240, rate = 30, pace = 360;
     const char *data = "var/sim", *ids_path = NULL;
     bool quiet = false, dry_run = false;
     for (int i = 1; i < argc; i++) {
