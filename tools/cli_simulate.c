@@ -299,22 +299,22 @@ s_person (s_sim_t *sim, const char *op, const gl_unit_t *unit, s_rng_t *r)
     return n? fit [s_pick (r, n)]: NULL;
 }
 
-//  A lifecycle command on event e by unit (through a suitable person), with fields (may be
-//  NULL; consumed). Returns its code; a refusal is counted, not shown: the event has moved
-//  on meanwhile, and its next message brings the next look.
+//  A lifecycle command on event e by unit, as person (NULL: nobody named) in role (NULL: the
+//  person's own), with fields (may be NULL; consumed). Returns its code; a refusal is counted,
+//  not shown: the event has moved on meanwhile, and its next message brings the next look.
 static gl_code_t
-s_act (s_sim_t *sim, s_event_t *e, const char *op, const gl_unit_t *unit, gl_mapw_t *fields)
+s_act_as (s_sim_t *sim, s_event_t *e, const char *op, const gl_unit_t *unit,
+          const char *person, const char *role, gl_mapw_t *fields)
 {
     gl_mapw_t w, actor;
     gl_mapw_init (&w);
     gl_mapw_str (&w, "id", e->id);
     gl_mapw_init (&actor);
     gl_mapw_str (&actor, "unit", unit->id);
-    const gl_person_t *person = s_person (sim, op, unit, &e->rng);
-    if (person) {
-        gl_mapw_str (&actor, "person", person->id);
-        gl_mapw_str (&actor, "role", gl_role_name (person->role));
-    }
+    if (person)
+        gl_mapw_str (&actor, "person", person);
+    if (role)
+        gl_mapw_str (&actor, "role", role);
     gl_mapw_map (&w, "actor", &actor);
     gl_mapw_fini (&actor);
     if (fields) {
@@ -335,6 +335,15 @@ s_act (s_sim_t *sim, s_event_t *e, const char *op, const gl_unit_t *unit, gl_map
                       gl_code_name (code), err.message);
     }
     return code;
+}
+
+//  The same through a person of unit the county's rules allow for op (s_person).
+static gl_code_t
+s_act (s_sim_t *sim, s_event_t *e, const char *op, const gl_unit_t *unit, gl_mapw_t *fields)
+{
+    const gl_person_t *person = s_person (sim, op, unit, &e->rng);
+    return s_act_as (sim, e, op, unit, person? person->id: NULL,
+                     person? gl_role_name (person->role): NULL, fields);
 }
 
 //  The fields map of one str.
@@ -665,26 +674,11 @@ s_look (s_sim_t *sim, s_event_t *e)
         if (hotline && streq (v.reporter_role, "resident")) {
             //  The resident answers the hotline's callback: acting through D-HOTLINE, as
             //  themselves (dispatcher.md §5.16).
-            gl_mapw_t actor, fields;
-            gl_mapw_init (&fields);
-            gl_mapw_str (&fields, "id", e->id);
-            gl_mapw_init (&actor);
-            gl_mapw_str (&actor, "unit", "D-HOTLINE");
-            gl_mapw_str (&actor, "person", v.reporter_id);
-            gl_mapw_str (&actor, "role", "resident");
-            gl_mapw_map (&fields, "actor", &actor);
-            gl_mapw_fini (&actor);
-            gl_mapw_merge (&fields, &w);
-            gl_mapw_fini (&w);
-            gl_doc_t answer;
-            gl_err_t err;
-            sim->commands++;
-            if (s_request (sim, GL_SVC_DISPATCHER, "feedback", true, &fields, &answer, &err))
-                sim->refusals++;
+            const gl_unit_t *hotline_unit = gl_org_unit (sim->org, "D-HOTLINE");
+            if (hotline_unit)
+                s_act_as (sim, e, "feedback", hotline_unit, v.reporter_id, "resident", &w);
             else
-                s_count (sim, "feedback");
-            gl_doc_fini (&answer);
-            gl_mapw_fini (&fields);
+                s_act (sim, e, "feedback", community, &w);
         }
         else
             s_act (sim, e, "feedback", community, &w);
