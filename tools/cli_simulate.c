@@ -363,10 +363,11 @@ s_profile (s_sim_t *sim, const char *unit)
 {
     s_rng_t r = s_rng_for (sim->seed, unit);
     s_profile_t p;
-    //  Most units within a factor two of ordinary; about one in six slow (3-6 times).
-    p.speed = 0.6 + s_uniform (&r) * 1.2;
+    //  Most units within a factor two of ordinary; about one in six slow (2-3.5 times more):
+    //  slow enough to collect cards, not so slow that every step of theirs is red.
+    p.speed = 0.7 + s_uniform (&r) * 0.8;
     if (s_chance (&r, 0.17))
-        p.speed *= 3 + s_uniform (&r) * 3;
+        p.speed *= 2 + s_uniform (&r) * 1.5;
     p.return_p = s_chance (&r, 0.12)? 0.25: 0.03;
     p.rework_p = s_chance (&r, 0.15)? 0.35: 0.05;
     p.unhappy_p = 0.04 + p.rework_p / 2;
