@@ -10,6 +10,9 @@ typedef struct gl_client_s gl_client_t;
 
 /*  A client of the ROUTER at endpoint. timeout_ms: wait per try.  */
 gl_client_t *gl_client_new (const char *endpoint, int64_t timeout_ms, int64_t max_msg_bytes);
+/*  The same connecting with certificate `as` instead of the process's (gl_security.h).  */
+gl_client_t *gl_client_new_as (const char *endpoint, int64_t timeout_ms,
+                               int64_t max_msg_bytes, const char *as);
 void gl_client_destroy (gl_client_t **self_p);
 
 /*  Send req (one packed map) and wait for the answer, trying up to attempts times (each on a
