@@ -10,6 +10,7 @@ struct gl_client_s {
     int64_t max_msg;            //  largest answer accepted
     zsock_t *dealer;            //  current connection
     char as [64];               //  the certificate it connects with ("": the process's)
+    const gl_config_t *cfg;     //  whose servers and certificates (NULL: the process's)
     gl_err_t setup;             //  why the connection could not be made (code GL_OK: it was)
 };
 
@@ -21,20 +22,22 @@ s_connect (gl_client_t *self)
     gl_socket_limits (self->dealer, self->max_msg, 0);
     //  As the process's certificate, towards the service's (gl_security.h).
     self->setup.code = GL_OK;
-    gl_sec_connect_as (self->dealer, self->endpoint, *self->as? self->as: NULL, &self->setup);
+    gl_sec_connect_as (self->cfg, self->dealer, self->endpoint, *self->as? self->as: NULL,
+                       &self->setup);
 }
 
 gl_client_t *
 gl_client_new (const char *endpoint, int64_t timeout_ms, int64_t max_msg_bytes)
 {
-    return gl_client_new_as (endpoint, timeout_ms, max_msg_bytes, NULL);
+    return gl_client_new_as (NULL, endpoint, timeout_ms, max_msg_bytes, NULL);
 }
 
 gl_client_t *
-gl_client_new_as (const char *endpoint, int64_t timeout_ms, int64_t max_msg_bytes,
-                  const char *as)
+gl_client_new_as (const gl_config_t *cfg, const char *endpoint, int64_t timeout_ms,
+                  int64_t max_msg_bytes, const char *as)
 {
     gl_client_t *self = (gl_client_t *) zmalloc (sizeof *self);
+    self->cfg = cfg;
     snprintf (self->as, sizeof self->as, "%s", as? as: "");
     snprintf (self->endpoint, sizeof self->endpoint, "%s", endpoint);
     self->timeout_ms = timeout_ms;

@@ -269,12 +269,12 @@ gl_dept_new (const gl_config_t *cfg, const char *source, const char *dir, gl_err
         gl_sec_init (cfg, source);      //  a process that is the department alone
     //  As the department's own certificate (named as its source): the bus lets it publish
     //  on ext.<source>. and nowhere else.
-    if (gl_sec_connect_as (self->pub, cfg->bus_frontend, source, err)
-    ||  gl_sec_connect_as (self->sub, cfg->bus_backend, source, err))
+    if (gl_sec_connect_as (cfg, self->pub, cfg->bus_frontend, source, err)
+    ||  gl_sec_connect_as (cfg, self->sub, cfg->bus_backend, source, err))
         goto fail;
     //  Answers on the bus are hints: anyone can publish there. A report is settled only by
     //  what intake's ROUTER says when asked.
-    self->intake = gl_client_new_as (cfg->svc [GL_SVC_INTAKE].endpoint,
+    self->intake = gl_client_new_as (cfg, cfg->svc [GL_SVC_INTAKE].endpoint,
                                      cfg->request_timeout_ms, cfg->max_msg_bytes, source);
     gl_log_info ("department %s: store %s, epoch %llu, last seq %llu, %llu pending", source,
                  dir, (unsigned long long) self->epoch, (unsigned long long) self->last,

@@ -249,14 +249,16 @@ gl_sec_ready (void)
 int
 gl_sec_connect (zsock_t *sock, const char *endpoint, gl_err_t *err)
 {
-    return gl_sec_connect_as (sock, endpoint, NULL, err);
+    return gl_sec_connect_as (NULL, sock, endpoint, NULL, err);
 }
 
 int
-gl_sec_connect_as (zsock_t *sock, const char *endpoint, const char *as, gl_err_t *err)
+gl_sec_connect_as (const gl_config_t *cfg, zsock_t *sock, const char *endpoint, const char *as,
+                   gl_err_t *err)
 {
     pthread_mutex_lock (&s_lock);
-    const gl_config_t *cfg = s_cfg;
+    if (!cfg)
+        cfg = s_cfg;
     char me [64];
     snprintf (me, sizeof me, "%s", as? as: s_me);
     pthread_mutex_unlock (&s_lock);

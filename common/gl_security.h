@@ -46,8 +46,10 @@ bool gl_sec_ready (void);
     plain connect. Returns 0, or -1 with err (a certificate missing, an endpoint that is no
     server of the configuration).  */
 int gl_sec_connect (zsock_t *sock, const char *endpoint, gl_err_t *err);
-/*  The same with the certificate `as` (a departmental system's, a service's own publisher).  */
-int gl_sec_connect_as (zsock_t *sock, const char *endpoint, const char *as, gl_err_t *err);
+/*  The same with the certificate `as` (NULL: the process's; a departmental system's, a
+    service's own publisher's), and the servers and certificates of cfg (NULL: the process's).  */
+int gl_sec_connect_as (const gl_config_t *cfg, zsock_t *sock, const char *endpoint,
+                       const char *as, gl_err_t *err);
 /*  Handshakes refused since the process started (no, unknown or revoked certificate).  */
 uint64_t gl_sec_refused (void);
 /*  The roles that may act for any unit: the county's operator seats and the services.  */

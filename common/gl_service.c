@@ -1073,7 +1073,7 @@ gl_service_new (const gl_service_def_t *def, const gl_config_t *cfg, gl_err_t *e
     gl_socket_limits (self->pub, cfg->max_envelope_bytes, 500);
     zsock_set_sndhwm (self->pub, (int) cfg->pub_hwm);
     //  Publishes as the service's own certificate: the bus checks its topics against it.
-    if (gl_sec_connect_as (self->pub, cfg->bus_frontend, def->name, err))
+    if (gl_sec_connect_as (&self->cfg, self->pub, cfg->bus_frontend, def->name, err))
         goto fail;
     if (def->consume && (svc->reads [0] || def->passive)) {
         self->inbox = gl_inbox_new (self->store, cfg, svc->reads, def->passive, s_consume,

@@ -43,7 +43,7 @@ s_report_as (const char *as, const char *req_id, char *id, size_t size)
         req_id = own;
     }
     tk_report_request (&req, req_id, 0, 0);    //  a fire hazard (03.01) in SJ-01-01
-    gl_client_t *client = gl_client_new_as (tk_endpoint (s_net, "intake"), S_QUIET_MS,
+    gl_client_t *client = gl_client_new_as (NULL, tk_endpoint (s_net, "intake"), S_QUIET_MS,
                                             s_net->cfg.max_msg_bytes, as);
     gl_doc_t answer;
     gl_err_t err;
@@ -77,7 +77,7 @@ s_dispatcher_as (const char *as, const char *text, char *message, size_t size)
     gl_err_t err;
     assert_int_equal (gl_json_to_msgpack (doc, &pk, &err), 0);
     json_decref (doc);
-    gl_client_t *client = gl_client_new_as (tk_endpoint (s_net, "dispatcher"), S_WAIT_MS,
+    gl_client_t *client = gl_client_new_as (NULL, tk_endpoint (s_net, "dispatcher"), S_WAIT_MS,
                                             s_net->cfg.max_msg_bytes, as);
     gl_doc_t answer;
     gl_code_t code = GL_UNAVAILABLE;
@@ -198,7 +198,7 @@ test_the_bus_refuses_a_topic_its_publisher_does_not_own (void **state)
     for (int i = 0; i < 2; i++) {
         zsock_t *pub = zsock_new (ZMQ_PUB);
         gl_err_t err;
-        assert_int_equal (gl_sec_connect_as (pub, s_net->cfg.bus_frontend, as [i], &err), 0);
+        assert_int_equal (gl_sec_connect_as (NULL, pub, s_net->cfg.bus_frontend, as [i], &err), 0);
         //  Published until the bus has dropped ten of this publisher's (a PUB socket drops
         //  what it sends before its handshake is done: the count, not a delay, says when).
         int64_t end = zclock_mono () + S_WAIT_MS, target = forged + 10 * (i + 1);
