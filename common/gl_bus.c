@@ -2,6 +2,7 @@
 #include "gl_bus.h"
 #include "gl_log.h"
 #include "gl_proto.h"
+#include "gl_security.h"
 
 #include <string.h>
 
@@ -18,6 +19,7 @@ typedef struct {
     uint64_t subscriptions;     //  subscription messages moved backend -> frontend
     uint64_t dropped;           //  published messages not forwarded: over the size limit, or
                                 //  not of two frames
+    uint64_t forged;            //  published messages on a topic their certificate does not own
     uint64_t requests;          //  status requests answered
     uint64_t errors;            //  malformed requests
 } s_bus_t;
@@ -46,6 +48,39 @@ s_move_up (void *from, void *to)
     return moved;
 }
 
+//  Does the publisher's certificate own the topic? A service publishes under its own name
+//  ("intake." only from intake), a department under "ext.<its source>." only. Under plain
+//  there is no certificate to go by (anyone may publish anything: the consumers' own checks,
+//  gl_stream.h, are all that stands).
+static bool
+s_owns (s_bus_t *self, zmq_msg_t *topic_part)
+{
+    if (!gl_sec_on (self->cfg))
+        return true;
+    gl_caller_t c;
+    gl_sec_caller_msg (topic_part, &c);
+    const char *topic = zmq_msg_data (topic_part);
+    size_t len = zmq_msg_size (topic_part), n = strlen (c.name);
+    bool owns = false;
+    if (n && streq (c.role, "service"))
+        owns = len > n && memcmp (topic, c.name, n) == 0 && topic [n] == '.';
+    else
+    if (n && streq (c.role, "department"))
+        owns = len > n + 4 && memcmp (topic, "ext.", 4) == 0 && memcmp (topic + 4, c.name, n) == 0
+            && topic [n + 4] == '.';
+    if (!owns) {
+        static int64_t last_log;
+        if (zclock_mono () - last_log > 5000) {
+            last_log = zclock_mono ();
+            gl_log_warning ("bus: dropped a message on '%.*s' from certificate %s (role %s): "
+                            "not its topic (dropped so far: %llu)", (int) (len > 64? 64: len),
+                            topic, *c.name? c.name: "(none)", *c.role? c.role: "none",
+                            (unsigned long long) self->forged + 1);
+        }
+    }
+    return owns;
+}
+
 //  Move up to S_BURST published messages from the frontend down to the subscribers. Only a
 //  message of exactly two frames (topic, envelope) within limits/max_envelope_bytes goes on
 //  (ZMQ_MAXMSGSIZE does the same on TCP, but not on every transport); others are dropped and
@@ -70,6 +105,11 @@ s_move_down (s_bus_t *self, void *from, void *to)
             count++;
             if (zmq_msg_size (into) > (size_t) self->cfg->max_envelope_bytes)
                 fits = false;
+        }
+        if (count == 2 && fits && !s_owns (self, &parts [0])) {
+            self->forged++;
+            moved++;                    //  counts towards the burst: a flood cannot starve
+            continue;
         }
         if (count == 2 && fits) {
             zmq_msg_send (&parts [0], to, ZMQ_SNDMORE | ZMQ_DONTWAIT);
@@ -114,6 +154,8 @@ s_answer (s_bus_t *self)
             gl_mapw_u64 (&w, "forwarded", self->forwarded);
             gl_mapw_u64 (&w, "subscriptions", self->subscriptions);
             gl_mapw_u64 (&w, "dropped", self->dropped);
+            gl_mapw_u64 (&w, "forged", self->forged);
+            gl_mapw_u64 (&w, "auth_refused", gl_sec_refused ());
             gl_mapw_key (&w, "inbox");
             msgpack_pack_map (&w.pk, 0);
         }
@@ -137,7 +179,12 @@ s_bind (int type, const char *endpoint, const char *key, const gl_config_t *cfg,
 {
     zsock_t *sock = zsock_new (type);
     gl_socket_limits (sock, cfg->max_msg_bytes, 0);
+    if (gl_sec_server (cfg, "bus", sock, err)) {
+        zsock_destroy (&sock);
+        return NULL;
+    }
     if (zsock_bind (sock, "%s", endpoint) < 0) {
+        gl_sec_server_end (sock);
         gl_fail (err, GL_UNAVAILABLE, "%s: cannot bind %s (%s): is another bus running, or is "
                  "the address wrong? (setting '%s')", cfg->path, endpoint,
                  zmq_strerror (zmq_errno ()), key);
@@ -149,6 +196,9 @@ s_bind (int type, const char *endpoint, const char *key, const gl_config_t *cfg,
 static void
 s_destroy (s_bus_t *self)
 {
+    gl_sec_server_end (self->frontend);
+    gl_sec_server_end (self->backend);
+    gl_sec_server_end (self->control);
     zsock_destroy (&self->frontend);
     zsock_destroy (&self->backend);
     zsock_destroy (&self->control);

@@ -1,5 +1,6 @@
 /*  gl_client — request/answer with retries on fresh sockets ("lazy pirate").  */
 #include "gl_client.h"
+#include "gl_security.h"
 
 #include <string.h>
 
@@ -8,6 +9,9 @@ struct gl_client_s {
     int64_t timeout_ms;         //  wait per try
     int64_t max_msg;            //  largest answer accepted
     zsock_t *dealer;            //  current connection
+    char as [64];               //  the certificate it connects with ("": the process's)
+    const gl_config_t *cfg;     //  whose servers and certificates (NULL: the process's)
+    gl_err_t setup;             //  why the connection could not be made (code GL_OK: it was)
 };
 
 static void
@@ -16,13 +20,25 @@ s_connect (gl_client_t *self)
     zsock_destroy (&self->dealer);
     self->dealer = zsock_new (ZMQ_DEALER);
     gl_socket_limits (self->dealer, self->max_msg, 0);
-    zsock_connect (self->dealer, "%s", self->endpoint);
+    //  As the process's certificate, towards the service's (gl_security.h).
+    self->setup.code = GL_OK;
+    gl_sec_connect_as (self->cfg, self->dealer, self->endpoint, *self->as? self->as: NULL,
+                       &self->setup);
 }
 
 gl_client_t *
 gl_client_new (const char *endpoint, int64_t timeout_ms, int64_t max_msg_bytes)
 {
+    return gl_client_new_as (NULL, endpoint, timeout_ms, max_msg_bytes, NULL);
+}
+
+gl_client_t *
+gl_client_new_as (const gl_config_t *cfg, const char *endpoint, int64_t timeout_ms,
+                  int64_t max_msg_bytes, const char *as)
+{
     gl_client_t *self = (gl_client_t *) zmalloc (sizeof *self);
+    self->cfg = cfg;
+    snprintf (self->as, sizeof self->as, "%s", as? as: "");
     snprintf (self->endpoint, sizeof self->endpoint, "%s", endpoint);
     self->timeout_ms = timeout_ms;
     self->max_msg = max_msg_bytes;
@@ -45,6 +61,10 @@ gl_client_call (gl_client_t *self, const void *req, size_t len, gl_doc_t *reply,
                 gl_err_t *err)
 {
     memset (reply, 0, sizeof *reply);
+    if (self->setup.code != GL_OK) {
+        *err = self->setup;
+        return -1;
+    }
     for (int attempt = 0; attempt < attempts && !zsys_interrupted; attempt++) {
         if (attempt > 0)
             s_connect (self);           //  a fresh socket drops any late answer of the last try

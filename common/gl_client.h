@@ -4,12 +4,17 @@
 #ifndef GL_CLIENT_H
 #define GL_CLIENT_H
 
+#include "gl_config.h"
 #include "gl_proto.h"
 
 typedef struct gl_client_s gl_client_t;
 
 /*  A client of the ROUTER at endpoint. timeout_ms: wait per try.  */
 gl_client_t *gl_client_new (const char *endpoint, int64_t timeout_ms, int64_t max_msg_bytes);
+/*  The same connecting with certificate `as` (NULL: the process's) and cfg's servers and
+    certificates (NULL: the process's; cfg must outlive the client) — gl_security.h.  */
+gl_client_t *gl_client_new_as (const gl_config_t *cfg, const char *endpoint,
+                               int64_t timeout_ms, int64_t max_msg_bytes, const char *as);
 void gl_client_destroy (gl_client_t **self_p);
 
 /*  Send req (one packed map) and wait for the answer, trying up to attempts times (each on a

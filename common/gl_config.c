@@ -133,6 +133,18 @@ static const s_setting_t s_settings [] = {
             "the only directory online backups (`gridloop backup`) are written into, each in "
             "a new subdirectory (0750, files 0640); relative to the working directory; on a "
             "server it must be writable under the units' ProtectSystem=strict"),
+    S_ENUMF ("security/mode", security_mode, "curve|plain", "curve",
+             "curve: every TCP endpoint is encrypted and every peer authenticated by its "
+             "certificate (ZeroMQ CURVE, ZAP); plain: no encryption and no authentication, "
+             "anyone who reaches a port acts as anyone (debugging only; logged loudly)"),
+    S_STRF ("security/certs", certs_dir, "./var/certs",
+            "the certificates: <name>.cert (public) and <name>.cert_secret of every service, "
+            "seat and department, and allowed/<service>/, the public certificates each service "
+            "accepts (removing one revokes it, without a restart); relative to the working "
+            "directory"),
+    S_STRF ("security/cert", cert_name, "operator",
+            "the certificate a client uses (the command line, a departmental system): "
+            "<certs>/<cert>.cert_secret"),
     S_EP ("bus/frontend", bus_frontend, "tcp://127.0.0.1:7400",
           "where publishers connect (the bus binds XSUB here)"),
     S_EP ("bus/backend", bus_backend, "tcp://127.0.0.1:7401",

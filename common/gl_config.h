@@ -53,6 +53,9 @@ typedef struct {
     int64_t retention_days;     //  outbox and answered-request retention
     int64_t retention_max_mb;   //  outbox size cap
     char backup_dir [256];      //  where online backups may be written
+    char security_mode [16];    //  "curve" (default) or "plain"
+    char certs_dir [256];       //  certificates: <name>.cert(_secret), allowed/<service>/
+    char cert_name [64];        //  a client's own certificate (the CLI: "operator")
     char bus_frontend [256];    //  XSUB, publishers connect
     char bus_backend [256];     //  XPUB, subscribers connect
     char bus_control [256];     //  the bus's ROUTER (status)

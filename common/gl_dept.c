@@ -1,5 +1,6 @@
 /*  gl_dept — a department's outbox of reports, republished until intake acknowledges each one.  */
 #include "gl_dept.h"
+#include "gl_security.h"
 #include "gl_client.h"
 #include "gl_clock.h"
 #include "gl_log.h"
@@ -264,20 +265,17 @@ gl_dept_new (const gl_config_t *cfg, const char *source, const char *dir, gl_err
     gl_socket_limits (self->sub, cfg->max_msg_bytes, 0);
     zsock_set_rcvhwm (self->sub, (int) cfg->sub_hwm);
     zsock_set_subscribe (self->sub, self->ack_topic);
-    if (zsock_connect (self->pub, "%s", cfg->bus_frontend)) {
-        gl_fail (err, GL_INVALID, "%s: cannot connect to the bus frontend %s: %s (setting "
-                 "'bus/frontend')", cfg->path, cfg->bus_frontend, zmq_strerror (zmq_errno ()));
+    if (!gl_sec_ready ())
+        gl_sec_init (cfg, source);      //  a process that is the department alone
+    //  As the department's own certificate (named as its source): the bus lets it publish
+    //  on ext.<source>. and nowhere else.
+    if (gl_sec_connect_as (cfg, self->pub, cfg->bus_frontend, source, err)
+    ||  gl_sec_connect_as (cfg, self->sub, cfg->bus_backend, source, err))
         goto fail;
-    }
-    if (zsock_connect (self->sub, "%s", cfg->bus_backend)) {
-        gl_fail (err, GL_INVALID, "%s: cannot connect to the bus backend %s: %s (setting "
-                 "'bus/backend')", cfg->path, cfg->bus_backend, zmq_strerror (zmq_errno ()));
-        goto fail;
-    }
     //  Answers on the bus are hints: anyone can publish there. A report is settled only by
     //  what intake's ROUTER says when asked.
-    self->intake = gl_client_new (cfg->svc [GL_SVC_INTAKE].endpoint, cfg->request_timeout_ms,
-                                  cfg->max_msg_bytes);
+    self->intake = gl_client_new_as (cfg, cfg->svc [GL_SVC_INTAKE].endpoint,
+                                     cfg->request_timeout_ms, cfg->max_msg_bytes, source);
     gl_log_info ("department %s: store %s, epoch %llu, last seq %llu, %llu pending", source,
                  dir, (unsigned long long) self->epoch, (unsigned long long) self->last,
                  (unsigned long long) self->npending);

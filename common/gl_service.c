@@ -1,5 +1,6 @@
 /*  gl_service — the service skeleton and its batch loop (group commit).  */
 #include "gl_service.h"
+#include "gl_security.h"
 #include "gl_alloc.h"
 
 #include <errno.h>
@@ -29,6 +30,7 @@ typedef struct {
     bool refused;               //  S_REQUEST: the answer is an error (counted in status)
     bool poisoned;              //  S_REQUEST: refused after writing; answered without running
     gl_inbox_item_t *in;        //  S_MESSAGE: live message or replay page
+    gl_caller_t caller;         //  S_REQUEST: who sent it, from the connection
 } s_item_t;
 
 //  A consumed message held out of the batch: its consume function refused it after writing.
@@ -75,6 +77,7 @@ struct gl_service_s {
     int64_t next_tick;          //  monotonic ms of the next timer round (def->tick)
     uint64_t requests;          //  requests answered
     uint64_t errors;            //  error answers and refused messages
+    uint64_t identity_refused;  //  requests whose body claimed another unit than their certificate
     uint64_t published;         //  messages handed to the publisher
     uint64_t batches;           //  write transactions committed
     uint64_t refused_writes;    //  handlers and consume functions that broke their contract
@@ -154,6 +157,16 @@ gl_service_t *
 gl_ctx_service (gl_ctx_t *ctx)
 {
     return ctx->service;
+}
+
+const gl_caller_t *
+gl_ctx_caller (gl_ctx_t *ctx)
+{
+    static const gl_caller_t none;
+    gl_service_t *self = ctx->service;
+    if (ctx->current >= self->nitems || self->items [ctx->current].kind != S_REQUEST)
+        return &none;
+    return &self->items [ctx->current].caller;
 }
 
 void *
@@ -308,6 +321,8 @@ s_status (gl_service_t *self, gl_mapw_t *w)
     gl_mapw_str (w, "clock", gl_clock_is_manual ()? "manual": "wall");
     gl_mapw_i64 (w, "now_ms", gl_clock_now ());
     gl_mapw_u64 (w, "refused_writes", self->refused_writes);
+    gl_mapw_u64 (w, "auth_refused", gl_sec_refused ());
+    gl_mapw_u64 (w, "identity_refused", self->identity_refused);
 #ifdef GL_FAULTS
     gl_mapw_u64 (w, "faults_fired", gl_fault_fired ());
 #endif
@@ -563,6 +578,7 @@ s_take_request (gl_service_t *self)
         }
         else {
             s_item_t *item = s_new_item (self, S_REQUEST);
+            gl_sec_caller (req.payload, &item->caller);
             item->req = req;
             item->doc = doc;
             item->op = op;
@@ -634,12 +650,12 @@ s_fingerprint (gl_service_t *self, const msgpack_object *req)
 //  The stored answer to req_id, if any: 0 with the answer in item (or a CONFLICT when the
 //  req_id was used for another request), MDB_NOTFOUND, or an LMDB error.
 static int
-s_stored_answer (gl_service_t *self, s_item_t *item, const char *req_id, size_t len,
-                 uint64_t fp)
+s_stored_answer (gl_service_t *self, s_item_t *item, const char *key, size_t key_len,
+                 const char *req_id, size_t len, uint64_t fp)
 {
     const void *val;
     size_t vlen;
-    int rc = gl_db_get (self->ctx.txn, self->answers, req_id, len, &val, &vlen);
+    int rc = gl_db_get (self->ctx.txn, self->answers, key, key_len, &val, &vlen);
     if (rc)
         return rc;
     gl_rec_t rec;
@@ -681,14 +697,46 @@ s_store_answer (gl_service_t *self, s_item_t *item, const char *req_id, size_t l
     return gl_db_put (self->ctx.txn, self->answers_ts, k.bytes, k.len, "", 0, 0);
 }
 
+//  Identity from the connection, not the body: a unit's or a department's certificate acts
+//  only as its own unit (and, for a person's seat, as that person). The county's operator
+//  seats and the services act for any unit; under plain there is no certificate to go by.
+static int
+s_check_actor (gl_service_t *self, s_item_t *item, const msgpack_object *req, gl_err_t *err)
+{
+    const gl_caller_t *c = &item->caller;
+    const msgpack_object *actor = gl_map_get (req, "actor");
+    if (gl_sec_any_unit (c) || !actor)
+        return 0;
+    char unit [65] = "", person [66] = "";
+    gl_get_strbuf (actor, "unit", unit, sizeof unit);
+    gl_get_strbuf (actor, "person", person, sizeof person);
+    const char *why = NULL;
+    if (!streq (unit, c->unit))
+        why = "unit";
+    else
+    if (*c->person && *person && !streq (person, c->person))
+        why = "person";
+    if (!why)
+        return 0;
+    self->identity_refused++;
+    gl_log_warning ("%s: certificate %s (unit %s%s%s) claimed actor.%s \"%s\" in '%s': refused",
+                    self->def->name, c->name, c->unit, *c->person? ", person ": "", c->person,
+                    why, streq (why, "unit")? unit: person, item->op->name);
+    return gl_fail (err, GL_FORBIDDEN, "your certificate %s is for %s%s%s: it cannot act as "
+                    "actor.%s \"%s\" (ask for a certificate of that unit)", c->name, c->unit,
+                    *c->person? ", person ": "", c->person, why,
+                    streq (why, "unit")? unit: person);
+}
+
 static int
 s_handle (gl_service_t *self, s_item_t *item)
 {
     const msgpack_object *req = &item->doc.root;
     const gl_op_t *op = item->op;
     gl_err_t err = { GL_OK, "" };
-    const char *req_id = NULL;
-    size_t req_id_len = 0;
+    const char *req_id = NULL, *key = NULL;
+    size_t req_id_len = 0, key_len = 0;
+    char scoped [GL_MAX_NAME + 48];
     uint64_t fp = 0;
     item->answer.size = 0;
     item->refused = true;               //  until an answer says ok
@@ -709,8 +757,18 @@ s_handle (gl_service_t *self, s_item_t *item)
             gl_reply_error (&item->answer, &err);
             return 0;
         }
+        //  Answers are kept per caller: another certificate's req_id is another request, and a
+        //  caller never reads what was answered to someone else.
+        key = req_id;
+        key_len = req_id_len;
+        if (*item->caller.key) {
+            snprintf (scoped, sizeof scoped, "%s/%.*s", item->caller.key, (int) req_id_len,
+                      req_id);
+            key = scoped;
+            key_len = strlen (scoped);
+        }
         fp = s_fingerprint (self, req);
-        int rc = s_stored_answer (self, item, req_id, req_id_len, fp);
+        int rc = s_stored_answer (self, item, key, key_len, req_id, req_id_len, fp);
         if (rc == 0)
             return 0;                   //  a retry: the same answer, nothing changes
         if (rc != MDB_NOTFOUND)
@@ -722,6 +780,9 @@ s_handle (gl_service_t *self, s_item_t *item)
     size_t mark = gl_outbox_mark (self->outbox);
     int rc = 0;
     if (op->schema && gl_schema_check (op->schema, req, &err))
+        rc = GL_REFUSED;
+    else
+    if (s_check_actor (self, item, req, &err))
         rc = GL_REFUSED;
     else
         rc = op->fn (&self->ctx, req, &self->fields, &err);
@@ -741,7 +802,7 @@ s_handle (gl_service_t *self, s_item_t *item)
     //  Keep successful answers for retries: a refused request changed nothing, and its retry
     //  is checked afresh (so "not now" can become "done").
     if (op->mutating && rc == 0)
-        return s_store_answer (self, item, req_id, req_id_len, fp);
+        return s_store_answer (self, item, key, key_len, fp);
     return 0;
 }
 
@@ -981,7 +1042,12 @@ gl_service_new (const gl_service_def_t *def, const gl_config_t *cfg, gl_err_t *e
     if (def->open && def->open (self, err))
         goto fail;
 
+    //  Security before any socket: the service's own certificate for what it connects to, and
+    //  the ZAP handler before the ROUTER binds (gl_security.h).
+    gl_sec_init (&self->cfg, def->name);
     self->router = zsock_new (ZMQ_ROUTER);
+    if (gl_sec_server (&self->cfg, def->name, self->router, err))
+        goto fail;
     gl_socket_limits (self->router, cfg->max_msg_bytes, 0);
     //  What one client can make the service hold: peer_queue answers of at most a page each,
     //  and peer_queue requests of at most max_msg_bytes each waiting to be read.
@@ -1006,7 +1072,9 @@ gl_service_new (const gl_service_def_t *def, const gl_config_t *cfg, gl_err_t *e
     self->pub = zsock_new (ZMQ_PUB);
     gl_socket_limits (self->pub, cfg->max_envelope_bytes, 500);
     zsock_set_sndhwm (self->pub, (int) cfg->pub_hwm);
-    zsock_connect (self->pub, "%s", cfg->bus_frontend);
+    //  Publishes as the service's own certificate: the bus checks its topics against it.
+    if (gl_sec_connect_as (&self->cfg, self->pub, cfg->bus_frontend, def->name, err))
+        goto fail;
     if (def->consume && (svc->reads [0] || def->passive)) {
         self->inbox = gl_inbox_new (self->store, cfg, svc->reads, def->passive, s_consume,
                                     self, err);
@@ -1051,6 +1119,7 @@ gl_service_destroy (gl_service_t **self_p)
     free (self->state);                 //  what open set, if anything: one owner, the skeleton
     self->state = NULL;
     gl_inbox_destroy (&self->inbox);
+    gl_sec_server_end (self->router);
     zsock_destroy (&self->router);
     zsock_destroy (&self->pub);
     gl_outbox_destroy (&self->outbox);

@@ -24,6 +24,7 @@
 #include "gl_log.h"
 #include "gl_org.h"
 #include "gl_proto.h"
+#include "gl_security.h"
 #include "gl_store.h"
 #include "gl_stream.h"
 
@@ -118,6 +119,9 @@ void *gl_ctx_state (gl_ctx_t *ctx);
 gl_org_t *gl_ctx_org (gl_ctx_t *ctx);
 const gl_config_t *gl_ctx_config (gl_ctx_t *ctx);
 MDB_dbi gl_ctx_dbi (gl_ctx_t *ctx, const char *name);
+/*  Who sent the request being handled, from its connection (gl_security.h; all "" for a
+    consumed message, and under plain).  */
+const gl_caller_t *gl_ctx_caller (gl_ctx_t *ctx);
 /*  The batch's time (domain clock, ms), the same for everything in the batch.  */
 int64_t gl_ctx_now (gl_ctx_t *ctx);
 /*  From a tick hook: there is more due than one round took on (it bounds its transaction);

@@ -1,6 +1,7 @@
 /*  gl_stream — outbox (producer) and inbox (consumer) of the reliable stream; see gl_stream.h
     for the design.  */
 #include "gl_stream.h"
+#include "gl_security.h"
 #include "gl_alloc.h"
 #include "gl_clock.h"
 #include "gl_log.h"
@@ -509,8 +510,7 @@ gl_inbox_new (gl_store_t *store, const gl_config_t *cfg, const char *reads,
     //  by limits/sub_hwm × limits/max_envelope_bytes.
     gl_socket_limits (self->sub, cfg->max_envelope_bytes, 0);
     zsock_set_rcvhwm (self->sub, (int) cfg->sub_hwm);
-    if (zsock_connect (self->sub, "%s", cfg->bus_backend)) {
-        gl_fail (err, GL_INVALID, "cannot connect to the bus backend %s", cfg->bus_backend);
+    if (gl_sec_connect (self->sub, cfg->bus_backend, err)) {
         gl_inbox_destroy (&self);
         return NULL;
     }
@@ -539,7 +539,11 @@ gl_inbox_new (gl_store_t *store, const gl_config_t *cfg, const char *reads,
         //  Queue requests only on a live connection: a down producer costs a retry, not a
         //  pile of stale requests delivered when it comes back.
         zsock_set_immediate (p->dealer, 1);
-        zsock_connect (p->dealer, "%s", p->endpoint);
+        if (gl_sec_connect (p->dealer, p->endpoint, err)) {
+            free (names);
+            gl_inbox_destroy (&self);
+            return NULL;
+        }
     }
     free (names);
     if (passive) {

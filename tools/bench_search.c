@@ -4,6 +4,7 @@
     prints p50/p99/max, the load rate and the archive's store bytes per event. A benchmark, not
     a test: it asserts nothing about speed.  */
 #include "gl_client.h"
+#include "gl_security.h"
 #include "gl_config.h"
 #include "gl_org.h"
 
@@ -245,6 +246,7 @@ main (int argc, char **argv)
         }
     }
     int rc = gl_config_from_args (&s_cfg, ncommon, common, "gridloop-bench-search", s_usage);
+    gl_sec_init (&s_cfg, s_cfg.cert_name);     //  as the operator seat, like the CLI
     free (common);
     if (rc >= 0)
         return rc;

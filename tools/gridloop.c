@@ -9,7 +9,9 @@
 #include "gl_org.h"
 #include "cli_archive.h"
 #include "cli_calendar.h"
+#include "cli_cert.h"
 #include "cli_escalation.h"
+#include "gl_security.h"
 #include "cli_metrics.h"
 #include "cli_notice.h"
 #include "cli_out.h"
@@ -75,6 +77,12 @@ static const char *s_usage_format =
     "  notice --period P [--version N] [--wartime] [--out FILE]\n"
     "                        the period's notice (排榜通报) from published version N (default\n"
     "                        the latest) as one self-contained HTML file, to stdout or FILE\n"
+    "  cert init | list      make the county's certificates (every service, the operator\n"
+    "                        seat, the departmental sources) once; list them and where each\n"
+    "                        is allowed\n"
+    "  cert new NAME --unit UNIT --role operator|unit|department [--person ID] [--allow SVC]..\n"
+    "  cert allow|revoke NAME [SERVICE...]   accept or refuse a certificate (default: at\n"
+    "                        every service); picked up at the next connection, no restart\n"
     "  call SERVICE JSON     send any request (JSON) to a service; prints the answer\n"
     "  simulate [--seed N] [--days D] [--speed S] [--rate R] [--quiet] ...\n"
     "                        the county in motion: reports, handling, verification,\n"
@@ -500,7 +508,12 @@ s_tail (int argc, char **argv)
         zsock_destroy (&sub);
         return s_usage_error ("tail needs at least one topic prefix, e.g. gridloop tail intake.");
     }
-    zsock_connect (sub, "%s", s_cfg.bus_backend);
+    gl_err_t err;
+    if (gl_sec_connect (sub, s_cfg.bus_backend, &err)) {
+        zsock_destroy (&sub);
+        fprintf (stderr, "gridloop: tail: %s\n", err.message);
+        return 1;
+    }
     int64_t end = seconds >= 0? zclock_mono () + (int64_t) (seconds * 1000): INT64_MAX;
     zpoller_t *poller = zpoller_new (sub, NULL);
     long seen = 0;
@@ -1107,6 +1120,8 @@ main (int argc, char **argv)
                                "event, queue, accept, dispatch, sign, handle, verify, …)");
     zsys_init ();
     zsys_set_logstream (NULL);
+    //  Every connection this command makes goes out as the operator seat's certificate.
+    gl_sec_init (&s_cfg, s_cfg.cert_name);
     char **args = argv + optind;
     int nargs = argc - optind;
     const char *command = args [0];
@@ -1142,6 +1157,8 @@ main (int argc, char **argv)
         return cli_overdue (&s_cfg, nargs, args);
     if (streq (command, "mode"))
         return cli_mode (&s_cfg, nargs, args);
+    if (streq (command, "cert"))
+        return cli_cert (&s_cfg, nargs, args);
     if (streq (command, "score"))
         return cli_score (&s_cfg, nargs, args);
     if (streq (command, "ranking"))

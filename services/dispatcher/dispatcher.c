@@ -96,6 +96,51 @@ static const gl_field_t s_get_fields [] = {
 };
 static const gl_schema_t s_get = GL_SCHEMA ("get", s_get_fields);
 
+//  A step of the event that was given to the caller's unit: it may read the event.
+static int
+s_step_of (void *arg, const MDB_val *key, const MDB_val *val, bool peek)
+{
+    const char *unit = arg;
+    gl_doc_t doc;
+    gl_err_t err;
+    char held [DSP_UNIT] = "";
+    if (gl_doc_parse (&doc, val->mv_data, val->mv_size, &err) == 0)
+        gl_get_strbuf (&doc.root, "unit", held, sizeof held);
+    gl_doc_fini (&doc);
+    return streq (held, unit)? GL_ITEM_TAKE: GL_ITEM_SKIP;
+}
+
+//  A unit's or department's certificate reads only the events it has to do with: those it
+//  holds, gave out, was given at some step, or that lie in its area. Operator seats and the
+//  services read everything.
+static int
+s_may_read (gl_ctx_t *ctx, const char *id, gl_err_t *err)
+{
+    const gl_caller_t *c = gl_ctx_caller (ctx);
+    if (gl_sec_any_unit (c))
+        return 0;
+    dsp_event_t ev;
+    int rc = dsp_event_load (ctx, id, &ev);
+    if (rc)
+        return rc;
+    const char *units [] = { ev.unit, ev.dispatcher, ev.grid, ev.community, ev.street };
+    for (size_t i = 0; i < sizeof units / sizeof units [0]; i++)
+        if (streq (units [i], c->unit))
+            return 0;
+    gl_key_t prefix;
+    gl_key_init (&prefix);
+    gl_key_str (&prefix, id);
+    gl_range_t range = { .prefix = prefix.bytes, .prefix_len = prefix.len, .max_items = 1 };
+    gl_page_t page;
+    rc = gl_db_page (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "steps"), &range, s_step_of,
+                     (void *) c->unit, &page);
+    if (rc || page.count)
+        return rc;
+    return gl_fail (err, GL_FORBIDDEN, "your certificate %s is for %s, which has nothing to do "
+                    "with event %s: it reads only the events its unit holds, gave out, was "
+                    "given or that lie in its area", c->name, c->unit, id);
+}
+
 static int
 s_op_get (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t *err)
 {
@@ -109,6 +154,8 @@ s_op_get (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t *
         return gl_fail (err, GL_NOT_FOUND, "dispatcher holds no event '%s' (an archived event "
                         "is kept by the archive alone: gridloop show %s)", id, id);
     if (rc)
+        return rc;
+    if ((rc = s_may_read (ctx, id, err)))       //  reads only: val stays valid
         return rc;
     gl_mapw_str (reply, "id", id);
     gl_mapw_raw (reply, "event", val, len);
@@ -190,6 +237,10 @@ s_op_queue (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t
     gl_get_strbuf (req, "state", state, sizeof state);
     gl_get_strbuf (req, "after", after, sizeof after);
     gl_get_u64 (req, "limit", &limit);
+    const gl_caller_t *c = gl_ctx_caller (ctx);
+    if (!gl_sec_any_unit (c) && !streq (unit, c->unit))
+        return gl_fail (err, GL_FORBIDDEN, "your certificate %s is for %s: it reads %s's queue "
+                        "only, not %s's", c->name, c->unit, c->unit, unit);
     s_queue_t q = { .ctx = ctx, .want = streq (state, "to_sign")? GL_EV_BIT (GL_EV_DISPATCHED):
                     streq (state, "in_progress")? GL_EV_BIT (GL_EV_IN_PROGRESS)
                                                   | GL_EV_BIT (GL_EV_SUSPENDED):

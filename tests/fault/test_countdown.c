@@ -130,7 +130,7 @@ s_until_answered (s_pass_t *pass, const msgpack_sbuffer *req, msgpack_sbuffer *o
         s_revive (pass);
         zsock_t *dealer = zsock_new (ZMQ_DEALER);
         gl_socket_limits (dealer, 1 << 20, 0);
-        zsock_connect (dealer, "%s", tk_endpoint (pass->net, "intake"));
+        tk_connect (pass->net, dealer, tk_endpoint (pass->net, "intake"));
         zmq_send (zsock_resolve (dealer), "", 0, ZMQ_SNDMORE);
         zmq_send (zsock_resolve (dealer), req->data, req->size, 0);
         zpoller_t *poller = zpoller_new (dealer, NULL);

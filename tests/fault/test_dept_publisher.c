@@ -10,6 +10,7 @@
     Each passes only on the outcome: every report has its own event, held exactly once by the
     archive, and intake counted exactly one acceptance per report.  */
 #include "testkit.h"
+#include "gl_security.h"
 #include "gl_dept.h"
 
 #include <signal.h>
@@ -293,6 +294,13 @@ test_refusals_are_final (void)
     tk_net_t *net = tk_net_new (S_PORTS, S_SOURCES);
     tk_start (net, "bus");
     tk_start (net, "intake");
+    //  A department with a certificate the county issued, but not registered with intake.
+    static const char *const at [] = { "bus", "intake", NULL };
+    gl_err_t cert_err;
+    TK_CHECK (net, gl_sec_cert_new (net->cfg.certs_dir, "water-co", "water-co", "department",
+                                    NULL, &cert_err) == 0
+                   && gl_sec_allow (net->cfg.certs_dir, "water-co", at, &cert_err) == 0,
+              "certificate: %s", cert_err.message);
     s_check_final (net, "water-co", "unregistered", NULL, "FORBIDDEN");
     s_check_final (net, "police-110", "invalid", "XX-99-99", "INVALID");
     TK_CHECK (net, tk_status (net, "intake", "ext_accepted") == 0, "a refused report was "

@@ -13,7 +13,8 @@ main (int argc, char **argv)
     tk_start (net, "bus");
     tk_start (net, "intake");
     uint64_t rng = 0x243f6a8885a308d3ULL;
-    zsock_t *dealer = zsock_new_dealer (tk_endpoint (net, "intake"));
+    zsock_t *dealer = zsock_new (ZMQ_DEALER);
+    tk_connect (net, dealer, tk_endpoint (net, "intake"));
     zsock_set_rcvtimeo (dealer, 5000);
     long ok = 0, refused = 0;
     zhash_t *ids = zhash_new ();

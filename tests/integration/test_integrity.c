@@ -30,6 +30,11 @@
 #include <sys/wait.h>
 
 #define S_PORT 26000
+//  The tests that publish forged messages or impersonate a producer run their network without
+//  certificates (security/mode = "plain"): the consumers' own checks (gl_stream.h) are then all
+//  that stands, and these tests prove them. With certificates the bus refuses such messages before
+//  any consumer sees them (tests/integration/test_security.c).
+#define S_PLAIN "security\n    mode = \"plain\"\n"
 
 //  A raw publisher on the bus, as anyone can connect one.
 static zsock_t *
@@ -37,7 +42,7 @@ s_publisher (tk_net_t *net)
 {
     zsock_t *pub = zsock_new (ZMQ_PUB);
     gl_socket_limits (pub, net->cfg.max_msg_bytes, 0);
-    zsock_connect (pub, "%s", net->cfg.bus_frontend);
+    tk_connect (net, pub, net->cfg.bus_frontend);
     return pub;
 }
 
@@ -166,7 +171,7 @@ s_forge_hb (void *arg)
 static void
 test_a_heartbeat_with_a_made_up_epoch_cuts_nobody_off (void **state)
 {
-    tk_net_t *net = tk_net_new (S_PORT, NULL);
+    tk_net_t *net = tk_net_new (S_PORT, S_PLAIN);
     tk_start (net, "bus");
     tk_start (net, "intake");
     tk_start (net, "dispatcher");
@@ -215,7 +220,7 @@ s_forge_event (void *arg)
 static void
 test_forged_events_are_dropped_and_counted (void **state)
 {
-    tk_net_t *net = tk_net_new (S_PORT, NULL);
+    tk_net_t *net = tk_net_new (S_PORT, S_PLAIN);
     tk_start (net, "bus");
     tk_start (net, "intake");
     tk_start (net, "dispatcher");
@@ -306,7 +311,7 @@ s_fake_producer (zsock_t *pipe, void *args)
 static void
 test_a_fake_producer_cannot_feed_another_producers_messages (void **state)
 {
-    tk_net_t *net = tk_net_new (S_PORT, NULL);
+    tk_net_t *net = tk_net_new (S_PORT, S_PLAIN);
     tk_start (net, "bus");
     tk_start (net, "intake");
     //  Nothing runs on escalation's port: the fake producer binds it, and the dispatcher
@@ -330,7 +335,7 @@ test_a_fake_producer_cannot_feed_another_producers_messages (void **state)
 static void
 test_a_forged_refusal_does_not_make_a_department_drop_its_report (void **state)
 {
-    tk_net_t *net = tk_net_new (S_PORT, "intake\n    sources = \"police-110\"\n");
+    tk_net_t *net = tk_net_new (S_PORT, S_PLAIN "intake\n    sources = \"police-110\"\n");
     tk_start (net, "bus");
     //  The department reports while intake is down; a forger answers FORBIDDEN for it.
     gl_dept_t *dept = s_police (net);
@@ -448,7 +453,7 @@ test_a_flood_of_big_requests_stays_within_the_memory_bound (void **state)
         clients [c] = zsock_new (ZMQ_DEALER);
         gl_socket_limits (clients [c], 2 << 20, 0);
         zsock_set_sndhwm (clients [c], 1000);
-        zsock_connect (clients [c], "%s", tk_endpoint (net, "intake"));
+        tk_connect (net, clients [c], tk_endpoint (net, "intake"));
     }
     msgpack_sbuffer req;
     for (int i = 0; i < EACH; i++)
@@ -514,7 +519,7 @@ test_a_client_that_never_reads_its_replays_is_bounded (void **state)
     gl_socket_limits (greedy, 1 << 20, 0);
     zsock_set_sndhwm (greedy, 1000);
     zsock_set_rcvhwm (greedy, 1);
-    zsock_connect (greedy, "%s", tk_endpoint (net, "intake"));
+    tk_connect (net, greedy, tk_endpoint (net, "intake"));
     gl_mapw_t w;
     gl_mapw_init (&w);
     gl_mapw_u64 (&w, "from", 1);
@@ -709,7 +714,7 @@ test_ended_events_are_archived_after_their_month_and_dropped_by_the_dispatcher (
 static void
 test_departments_leave_bounded_state_and_strangers_none (void **state)
 {
-    tk_net_t *net = tk_net_new (S_PORT, "clock\n    mode = \"manual\"\n    start_ms = 1793498400000\n"
+    tk_net_t *net = tk_net_new (S_PORT, S_PLAIN "clock\n    mode = \"manual\"\n    start_ms = 1793498400000\n"
                                 "intake\n    sources = \"police-110\"\n");
     tk_start (net, "bus");
     tk_start (net, "intake");
@@ -834,7 +839,7 @@ test_text_that_is_not_utf8_is_refused_naming_the_field (void **state)
 static void
 test_tail_shows_control_characters_instead_of_obeying_them (void **state)
 {
-    tk_net_t *net = tk_net_new (S_PORT, NULL);
+    tk_net_t *net = tk_net_new (S_PORT, S_PLAIN);
     tk_start (net, "bus");
     char cmd [1200], out [4096] = "";
     snprintf (cmd, sizeof cmd, "%s/gridloop --config %s tail '' --count 1 --seconds 20",

@@ -407,7 +407,9 @@ test_live_figures_reach_the_bus_and_prometheus (void **state)
     assert_int_equal (json_integer_value (json_object_get (county, "reported_today")), 1);
     json_decref (f);
     //  metrics.live on the bus, every interval_s (1 s here).
-    zsock_t *sub = zsock_new_sub (s_net->cfg.bus_backend, "metrics.live");
+    zsock_t *sub = zsock_new (ZMQ_SUB);
+    tk_connect (s_net, sub, s_net->cfg.bus_backend);
+    zsock_set_subscribe (sub, "metrics.live");
     zsock_set_rcvtimeo (sub, S_WAIT_MS);
     zmsg_t *msg = zmsg_recv (sub);
     assert_non_null (msg);

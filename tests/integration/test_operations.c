@@ -174,7 +174,8 @@ test_a_second_backup_is_refused_while_one_runs (void **state)
 {
     tk_net_t *net = tk_net_new (21840, NULL);
     tk_start_fault (net, "intake", "backup:1:fail");
-    zsock_t *client = zsock_new_dealer (tk_endpoint (net, "intake"));
+    zsock_t *client = zsock_new (ZMQ_DEALER);
+    tk_connect (net, client, tk_endpoint (net, "intake"));
     const char *names [] = { "first", "second" };
     for (int i = 0; i < 2; i++) {
         gl_mapw_t w;

@@ -211,7 +211,8 @@ test_oversized_frame_is_dropped_and_service_lives_on (void **state)
     size_t size = (size_t) s_net->cfg.max_msg_bytes + 1;
     char *big = calloc (1, size);
     big [0] = (char) 0x81;
-    zsock_t *dealer = zsock_new_dealer (tk_endpoint (s_net, "intake"));
+    zsock_t *dealer = zsock_new (ZMQ_DEALER);
+    tk_connect (s_net, dealer, tk_endpoint (s_net, "intake"));
     zmq_send (zsock_resolve (dealer), "", 0, ZMQ_SNDMORE);
     zmq_send (zsock_resolve (dealer), big, size, 0);
     zsock_destroy (&dealer);
@@ -224,7 +225,8 @@ test_req_and_undelimited_dealer_framings_are_answered (void **state)
 {
     msgpack_sbuffer req;
     gl_request_build (&req, "status", false, NULL);
-    zsock_t *sock = zsock_new_req (tk_endpoint (s_net, "intake"));
+    zsock_t *sock = zsock_new (ZMQ_REQ);
+    tk_connect (s_net, sock, tk_endpoint (s_net, "intake"));
     zsock_set_rcvtimeo (sock, 3000);
     zmq_send (zsock_resolve (sock), req.data, req.size, 0);
     zframe_t *frame = zframe_recv (sock);
@@ -237,7 +239,8 @@ test_req_and_undelimited_dealer_framings_are_answered (void **state)
     zframe_destroy (&frame);
     zsock_destroy (&sock);
 
-    sock = zsock_new_dealer (tk_endpoint (s_net, "intake"));
+    sock = zsock_new (ZMQ_DEALER);
+    tk_connect (s_net, sock, tk_endpoint (s_net, "intake"));
     zsock_set_rcvtimeo (sock, 3000);
     zmq_send (zsock_resolve (sock), req.data, req.size, 0);    //  no empty delimiter
     zmsg_t *msg = zmsg_recv (sock);

@@ -15,6 +15,7 @@ import uuid
 
 import msgpack
 import zmq
+import zmq.auth
 
 BASE = 21600
 failures = []
@@ -46,13 +47,28 @@ domain
     org = "{source_dir}/deploy/yunyang/org.json"
     categories = "{source_dir}/deploy/yunyang/categories.json"
     admission = "{source_dir}/deploy/yunyang/admission.json"
+security
+    certs = "{work}/certs"
 """)
+    # Secure by default: the county's certificates, made by the operator's tool; this client
+    # speaks as the operator seat, with pyzmq's own CURVE (proto/README.md, security).
+    subprocess.run([os.path.join(bin_dir, "gridloop"), "--config", cfg, "cert", "init"],
+                   check=True, stdout=subprocess.DEVNULL)
+    public, secret = zmq.auth.load_certificate(os.path.join(work, "certs", "operator.cert_secret"))
+
+    def secure(sock, server):
+        server_key, _ = zmq.auth.load_certificate(os.path.join(work, "certs", server + ".cert"))
+        sock.curve_publickey = public
+        sock.curve_secretkey = secret
+        sock.curve_serverkey = server_key
+        return sock
+
     procs = [subprocess.Popen([os.path.join(bin_dir, "gridloop-" + name), "--config", cfg],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
              for name in ("bus", "intake")]
     ctx = zmq.Context()
     try:
-        sub = ctx.socket(zmq.SUB)
+        sub = secure(ctx.socket(zmq.SUB), "bus")
         sub.connect(f"tcp://127.0.0.1:{BASE + 1}")
         sub.setsockopt(zmq.SUBSCRIBE, b"intake.")
         # Heartbeats come about once a second: the first one proves the subscription works.
@@ -66,7 +82,7 @@ domain
         check(hb.get("type") == "hb" and hb.get("src") == "intake" and hb.get("body") == {},
               f"heartbeat envelope per proto/envelope.md: {hb}")
 
-        req = ctx.socket(zmq.REQ)
+        req = secure(ctx.socket(zmq.REQ), "intake")
         req.setsockopt(zmq.RCVTIMEO, 5000)
         req.connect(f"tcp://127.0.0.1:{BASE + 10}")
         report = {"op": "report", "req_id": str(uuid.uuid4()), "category": "01.02",

@@ -3,6 +3,7 @@
 #include "testkit.h"
 #include "gl_json.h"
 #include "gl_org.h"
+#include "gl_security.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +41,19 @@ static void
 s_kill_leftovers (void)
 {
     tk_cleanup ();
+}
+
+//  A test may have more than one network alive, each with its own certificates: every
+//  connection to a network is made as that network's operator seat.
+static tk_net_t *s_speaking_for;
+
+static void
+s_speak_for (tk_net_t *net)
+{
+    if (s_speaking_for != net) {
+        gl_sec_init (&net->cfg, net->cfg.cert_name);
+        s_speaking_for = net;
+    }
 }
 
 tk_net_t *
@@ -84,10 +98,11 @@ tk_net_new (int port_base, const char *extra_cfg)
         "    admission = \"%s/deploy/yunyang/admission.json\"\n"
         "    calendar = \"%s/deploy/yunyang/calendar.json\"\n"
         "    limits = \"%s/deploy/yunyang/limits.json\"\n"
-        "    scores = \"%s/deploy/yunyang/scores.json\"\n",
+        "    scores = \"%s/deploy/yunyang/scores.json\"\n"
+        "security\n    certs = \"%s/certs\"\n",
         self->dir, self->dir, b, b + 1, b + 9, b + 10, b + 11, b + 12, b + 13, b + 14, b + 8,
         GL_SOURCE_DIR, GL_SOURCE_DIR, GL_SOURCE_DIR, GL_SOURCE_DIR, GL_SOURCE_DIR,
-        GL_SOURCE_DIR);
+        GL_SOURCE_DIR, self->dir);
     fclose (f);
     //  Extra settings are appended as sections of their own: the loader applies every
     //  setting in file order, so a later value overrides an earlier one.
@@ -101,6 +116,13 @@ tk_net_new (int port_base, const char *extra_cfg)
         fprintf (stderr, "FAIL: test config: %s\n", err.message);
         exit (1);
     }
+    //  Secure, as a county runs: the county's certificates, and this test speaks as the
+    //  operator seat (a test that plays a department or an intruder makes its own).
+    if (gl_sec_on (&self->cfg) && gl_sec_county (&self->cfg, &err) < 0) {
+        fprintf (stderr, "FAIL: test certificates: %s\n", err.message);
+        exit (1);
+    }
+    s_speak_for (self);
     for (int i = 0; i < 8; i++)
         if (!s_live [i]) {
             s_live [i] = self;
@@ -238,6 +260,8 @@ s_rmtree (const char *dir)
 void
 tk_net_destroy (tk_net_t **self_p)
 {
+    if (self_p && *self_p == s_speaking_for)
+        s_speaking_for = NULL;
     if (!self_p || !*self_p)
         return;
     tk_net_t *self = *self_p;
@@ -319,6 +343,7 @@ int
 tk_call (tk_net_t *self, const char *name, const void *req, size_t len, gl_doc_t *answer,
          int timeout_ms)
 {
+    s_speak_for (self);
     gl_client_t *client = gl_client_new (tk_endpoint (self, name), timeout_ms,
                                          self->cfg.max_msg_bytes);
     gl_err_t err;
@@ -537,7 +562,7 @@ s_slot_send (tk_net_t *net, s_slot_t *slot, bool fresh)
         zsock_destroy (&slot->sock);
         slot->sock = zsock_new (ZMQ_DEALER);
         gl_socket_limits (slot->sock, net->cfg.max_msg_bytes, 0);
-        zsock_connect (slot->sock, "%s", tk_endpoint (net, "intake"));
+        tk_connect (net, slot->sock, tk_endpoint (net, "intake"));
     }
     zmq_send (zsock_resolve (slot->sock), "", 0, ZMQ_SNDMORE);
     zmq_send (zsock_resolve (slot->sock), slot->req.data, slot->req.size, 0);
@@ -667,6 +692,15 @@ tk_check_exactly_once (tk_net_t *net, tk_load_t *load)
         free (ids [i]);
     free (ids);
     free (counts);
+}
+
+void
+tk_connect (tk_net_t *net, zsock_t *sock, const char *endpoint)
+{
+    s_speak_for (net);
+    gl_err_t err;
+    if (gl_sec_connect (sock, endpoint, &err))
+        tk_fail (net, "cannot connect to %s: %s", endpoint, err.message);
 }
 
 int64_t

@@ -45,6 +45,9 @@ int tk_exited (tk_net_t *self, const char *name);
 void tk_kill (tk_net_t *self, const char *name, int sig);
 /*  The ROUTER endpoint of a service (bus: its control).  */
 const char *tk_endpoint (tk_net_t *self, const char *name);
+/*  Connect sock to endpoint as the operator seat (CURVE, as every client of the network;
+    gl_security.h): set the socket's options first. Fails the test when it cannot.  */
+void tk_connect (tk_net_t *net, zsock_t *sock, const char *endpoint);
 /*  Call a service with a request; returns 0 and the answer, or -1 (no answer).  */
 int tk_call (tk_net_t *self, const char *name, const void *req, size_t len, gl_doc_t *answer,
              int timeout_ms);

@@ -334,6 +334,7 @@ test_server_cfg_differs_from_bundled_only_in_data_dir_and_domain_paths (void **s
     snprintf (defaults.admission_path, sizeof defaults.admission_path,
               "/etc/gridloop/yunyang/admission.json");
     snprintf (defaults.backup_dir, sizeof defaults.backup_dir, "/var/backups/gridloop");
+    snprintf (defaults.certs_dir, sizeof defaults.certs_dir, "/etc/gridloop/certs");
     snprintf (defaults.calendar_path, sizeof defaults.calendar_path,
               "/etc/gridloop/yunyang/calendar.json");
     snprintf (defaults.limits_path, sizeof defaults.limits_path,

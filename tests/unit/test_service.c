@@ -171,7 +171,10 @@ s_setup (void **state)
     assert_non_null (mkdtemp (s_dir));
     char text [2048];
     snprintf (text, sizeof text,
-        "data_dir = \"%s\"\nlog\n    level = \"warning\"\n"
+        "data_dir = \"%s\"\nlog\n    level = \"error\"\n"
+        //  In-process, on inproc: the skeleton's logic; CURVE is tested on TCP between
+        //  processes (integration_security).
+        "security\n    mode = \"plain\"\n"
         "limits\n    request_timeout_ms = 300\n"
         "bus\n    frontend = \"inproc://unit-front\"\n    backend = \"inproc://unit-back\"\n"
         "    control = \"inproc://unit-bus\"\n"
