@@ -23,6 +23,7 @@
       --speed simulated seconds per real second. On wall clocks it reports at --rate reports a
       minute and the units' delays are compressed by --pace, so that work visibly moves.  */
 #include "cli_simulate.h"
+#include "gl_security.h"
 #include "gl_client.h"
 #include "gl_clock.h"
 #include "gl_dept.h"
@@ -1311,8 +1312,15 @@ cli_simulate (const gl_config_t *cfg, int argc, char **argv)
     for (int svc = 0; svc < GL_SVC_COUNT; svc++)
         sim.clients [svc] = gl_client_new (cfg->svc [svc].endpoint, cfg->request_timeout_ms,
                                            cfg->max_msg_bytes);
-    sim.sub = zsock_new_sub (cfg->bus_backend, "dispatcher.event.");
+    sim.sub = zsock_new (ZMQ_SUB);
+    zsock_set_subscribe (sim.sub, "dispatcher.event.");
     zsock_set_subscribe (sim.sub, "escalation.card.");
+    gl_err_t sub_err;
+    if (gl_sec_connect (sim.sub, cfg->bus_backend, &sub_err)) {
+        fprintf (stderr, "gridloop: simulate: %s\n", sub_err.message);
+        status = 1;
+        goto done;
+    }
     sim.events = zhashx_new ();
     zhashx_set_destructor (sim.events, s_event_free);
     if (ids_path) {
