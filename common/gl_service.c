@@ -93,8 +93,11 @@ struct gl_service_s {
                                 //  the meta page's)
     uint64_t release_us;        //  publishing and answering durable batches
     uint64_t flush_us;          //  syncs the loop waited for (pipelined: a batch that wrote
-                                //  nothing while one was held, a failed commit, the stop)
+                                //  nothing while one was held, a failed commit, a status
+                                //  request, the stop)
 };
+
+static void s_flush (gl_service_t *self);
 
 //  ---------------------------------------------------------------------------------------------
 
@@ -320,7 +323,6 @@ s_status (gl_service_t *self, gl_mapw_t *w)
     gl_mapw_u64 (w, "requests", self->requests);
     gl_mapw_u64 (w, "errors", self->errors + (self->inbox? gl_inbox_refused (self->inbox): 0));
     gl_mapw_u64 (w, "batches", self->batches);
-    gl_mapw_u64 (w, "held", self->holding? self->nheld + self->held_msgs: 0);
     gl_mapw_t stages;
     gl_mapw_init (&stages);
     gl_mapw_u64 (&stages, "gather", self->gather_us);
@@ -566,6 +568,9 @@ s_take_request (gl_service_t *self)
     const msgpack_object *opname = gl_map_get (&doc.root, "op");
     gl_mapw_reset (&self->fields);
     if (gl_str_eq (opname, "status")) {
+        //  A held batch is made durable and sent first, so that status never shows a state
+        //  (inbox positions, counters) whose messages and answers have not left yet.
+        s_flush (self);
         s_status (self, &self->fields);
         s_answer_now (self, &req, &self->fields, NULL);
     }
@@ -807,12 +812,14 @@ s_batch (MDB_txn *txn, void *arg)
 //  Under durability "sync" a commit syncs twice (its data pages, then its meta page) and the
 //  batch's answers and publications leave at once. Under "pipelined" (MDB_NOMETASYNC) a commit
 //  syncs its data pages only, and its meta page is not durable yet: the batch is held, with
-//  its answers and the messages it put in the outbox, and a covering sync is asked of the
-//  syncer thread. Then the loop goes on with the next batch. The held batch is released as
-//  soon as either the syncer's sync returns or the next commit's own data sync has covered its
-//  meta page, whichever comes first (gl_store_synced); a sync that began after a meta page was
-//  written makes it durable. So the second sync overlaps the next batch instead of stalling
-//  it, and under load it is the next commit that does it, for free.
+//  its answers and the messages it put in the outbox, and the loop goes on gathering,
+//  checking and applying the next batch, whose commit's data sync covers the held batch's meta
+//  page (a sync that began after a page was written makes it durable). When the loop finds
+//  nothing to do, no commit is coming, so it asks the syncer thread for the covering sync and
+//  keeps gathering meanwhile: whatever arrives during that sync is applied and committed, and
+//  whichever sync ends first releases the held batch (gl_store_synced). Under load every
+//  commit thus costs one sync instead of two; idle, a request waits for about the same two
+//  syncs as under "sync".
 //
 //  Why a sync thread rather than a writer thread: LMDB has one writer at a time, so a writer
 //  thread could overlap only gathering with committing, and handlers would run in two
@@ -824,7 +831,8 @@ s_batch (MDB_txn *txn, void *arg)
 //  At most one batch is held: every commit that writes covers the one before it, so a commit
 //  first releases the held batch, then holds its own. A batch that wrote nothing (queries) is
 //  not covered by its own commit; if one is held, the loop syncs at once and releases both
-//  (its answers may show what the held batch wrote).
+//  (its answers may show what the held batch wrote). A status request does the same, since it
+//  is answered outside the batches and shows what was committed.
 
 //  The syncer thread: each message is the txnid to cover; it syncs and sends it back.
 static void
@@ -844,9 +852,8 @@ s_syncer_actor (zsock_t *pipe, void *arg)
     }
 }
 
-//  Ask the syncer to cover the last commit, unless it is already at work (its reply asks again
-//  if that sync began too early). The fault point: the process dies with a batch committed and
-//  not durable, nothing of it sent.
+//  Ask the syncer to cover the last commit, unless it is already at work. The fault point: the
+//  process dies with a batch committed and not durable, nothing of it sent.
 static void
 s_ask_sync (gl_service_t *self)
 {
@@ -948,18 +955,24 @@ s_committed (gl_service_t *self, size_t nitems, size_t cost)
     if (nitems == 0 && nmsgs == 0)
         return;                         //  nothing waits for this commit
     //  Hold: the batch's items move to the held side, the gathering side gets a free array.
+    //  A held request needs only its route and its answer: its payload and parsed form go now.
+    for (size_t i = 0; i < nitems; i++)
+        if (self->items [i].kind == S_REQUEST) {
+            gl_doc_fini (&self->items [i].doc);
+            zframe_destroy (&self->items [i].req.payload);
+        }
     s_item_t *items = self->held;
     self->held = self->items;
     self->items = items;
     self->nheld = nitems;
-    self->held_cost = cost;
+    self->held_cost = cost;         //  an upper bound of what it still holds (its answers)
     self->held_msgs = nmsgs;
     self->held_txn = gl_store_committed (self->store);
     self->holding = true;
-    s_ask_sync (self);
 }
 
-//  The syncer is done: what it covered may be released; ask again for what it did not.
+//  The syncer is done: what it covered may be released (the loop asks again, when idle, for a
+//  commit made while it worked).
 static void
 s_synced (gl_service_t *self)
 {
@@ -969,8 +982,6 @@ s_synced (gl_service_t *self)
     zstr_free (&txnid);
     self->sync_asked = 0;
     s_release_held (self);
-    if (self->holding)
-        s_ask_sync (self);
 }
 
 static void
@@ -1277,7 +1288,9 @@ gl_service_run (gl_service_t *self, zsock_t *pipe)
                 zpoller_add (poller, running);
             backup_pipe = running;
         }
-        void *which = zpoller_wait (poller, S_POLL_MS);
+        //  A held batch that no sync was asked for yet: look for work without waiting, and ask
+        //  for the sync if there is none (below).
+        void *which = zpoller_wait (poller, self->holding && !self->sync_asked? 0: S_POLL_MS);
         if (pipe && which == pipe) {
             char *command = zstr_recv (pipe);
             bool term = !command || streq (command, "$TERM");
@@ -1299,6 +1312,9 @@ gl_service_run (gl_service_t *self, zsock_t *pipe)
         s_gather (self);
         if (self->nitems)
             s_run_batch (self);
+        else
+        if (self->holding)
+            s_ask_sync (self);          //  idle: no next commit is coming to cover it
         int64_t now = zclock_mono ();
         if (self->inbox)
             gl_inbox_tick (self->inbox);

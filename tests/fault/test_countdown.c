@@ -121,9 +121,6 @@ s_settle (s_pass_t *pass)
         if (s_caught_up (pass->net, "dispatcher", "intake") == 1
         &&  s_caught_up (pass->net, "archive", "intake") == 1
         &&  s_caught_up (pass->net, "archive", "dispatcher") == 1
-        //  nothing committed is still waiting for its sync to be published
-        &&  tk_status (pass->net, "intake", "held") == 0
-        &&  tk_status (pass->net, "dispatcher", "held") == 0
         &&  tk_exited (pass->net, pass->victim) < 0)
             return;
         zclock_sleep (20);              //  polling other processes: nothing to wait on
