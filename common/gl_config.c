@@ -45,8 +45,12 @@ typedef struct {
 #define S_SERVICE(NAME, I, PORT, DUR, MAP, READS) \
     S_EP (NAME "/endpoint", svc [I].endpoint, "tcp://127.0.0.1:" PORT, \
           "the ROUTER this service binds for requests (status, replay and its operations)"), \
-    S_ENUMF (NAME "/durability", svc [I].durability, "sync|metasync", DUR, \
-          "sync: every commit reaches the disk before anything is answered or published; " \
+    S_ENUMF (NAME "/durability", svc [I].durability, "pipelined|sync|metasync", DUR, \
+          "pipelined and sync: every commit reaches the disk before anything it caused is " \
+          "answered or published; pipelined holds a batch's answers until the next commit " \
+          "or a background sync has made its meta page durable, so the disk syncs while " \
+          "the next batch is applied (sync: both syncs inside the commit, the next batch " \
+          "waits); " \
           "metasync: the data of every commit is synced but its last meta page only with " \
           "the next commit, so a power cut rolls back the last commit (only for sinks, " \
           "whose state and inbox positions roll back together and are replayed; never " \
@@ -150,12 +154,12 @@ static const s_setting_t s_settings [] = {
     S_EP ("bus/backend", bus_backend, "tcp://127.0.0.1:7401",
           "where subscribers connect (the bus binds XPUB here)"),
     S_EP ("bus/control", bus_control, "tcp://127.0.0.1:7409", "the bus's ROUTER (status)"),
-    S_SERVICE ("intake", GL_SVC_INTAKE, "7410", "sync", "256", "dispatcher"),
+    S_SERVICE ("intake", GL_SVC_INTAKE, "7410", "pipelined", "256", "dispatcher"),
     S_STRF ("intake/sources", intake_sources, "",
             "departmental systems allowed to publish reports on ext.<source>.report, "
             "space-separated source ids (e.g. \"police-110 hotline-12345\"); others are "
             "refused with FORBIDDEN and counted"),
-    S_SERVICE ("dispatcher", GL_SVC_DISPATCHER, "7411", "sync", "256", "intake escalation"),
+    S_SERVICE ("dispatcher", GL_SVC_DISPATCHER, "7411", "pipelined", "256", "intake escalation"),
     S_INTF ("dispatcher/reopen_days", reopen_days, 0, 3650, "30",
             "natural days after its closing in which a 私事 closed with advice may be reopened "
             "(reopen), e.g. to refer the dispute to mediation when talking it out failed; 0 "
@@ -165,10 +169,10 @@ static const s_setting_t s_settings [] = {
             "archived (ARCHIVED, locked, scores frozen): the dispatcher then keeps nothing of "
             "it and the archive alone holds its history; never before a 私事 may no longer be "
             "reopened"),
-    S_SERVICE ("escalation", GL_SVC_ESCALATION, "7412", "sync", "256", "dispatcher"),
+    S_SERVICE ("escalation", GL_SVC_ESCALATION, "7412", "pipelined", "256", "dispatcher"),
     S_SERVICE ("archive", GL_SVC_ARCHIVE, "7413", "metasync", "1024",
                "intake dispatcher escalation metrics"),
-    S_SERVICE ("metrics", GL_SVC_METRICS, "7414", "sync", "256",
+    S_SERVICE ("metrics", GL_SVC_METRICS, "7414", "pipelined", "256",
                "intake dispatcher escalation"),
     S_INTF ("metrics/interval_s", metrics_interval_s, 1, 3600, "10",
             "seconds of wall time between the live county figures (metrics.live) and the "
@@ -441,5 +445,7 @@ gl_config_from_args (gl_config_t *cfg, int argc, char **argv, const char *prog,
 gl_durability_t
 gl_config_durability (const gl_config_t *cfg, gl_svc_t svc)
 {
-    return streq (cfg->svc [svc].durability, "metasync")? GL_METASYNC: GL_SYNC;
+    const char *durability = cfg->svc [svc].durability;
+    return streq (durability, "metasync")? GL_METASYNC:
+           streq (durability, "pipelined")? GL_PIPELINED: GL_SYNC;
 }

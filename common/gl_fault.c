@@ -7,7 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *const s_points [GL_FAULT_POINTS] = { "commit", "publish", "answer", "backup" };
+static const char *const s_points [GL_FAULT_POINTS] = { "commit", "publish", "answer", "backup",
+                                                          "sync", "release" };
 
 static struct {
     int ready;                  //  GL_FAULT was read
@@ -32,7 +33,8 @@ s_arm (void)
         if (strcmp (point, s_points [i]) == 0)
             s_fault.point = i;
     s_fault.at = at;
-    s_fault.action = strcmp (action, "exit") == 0? GL_FAULT_EXIT: GL_FAULT_FAIL;
+    s_fault.action = strcmp (action, "exit") == 0? GL_FAULT_EXIT:
+                     strcmp (action, "cut") == 0?  GL_FAULT_CUT: GL_FAULT_FAIL;
     fprintf (stderr, "fault injection armed: %s\n", spec);
 }
 

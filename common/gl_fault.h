@@ -11,6 +11,13 @@
         GL_FAULT=commit:3:fail      the 3rd commit does not happen: it fails as an I/O error
         GL_FAULT=commit:3:exit      the 3rd commit happens, then the process _exits at once,
                                     before publishing or answering anything of that batch
+        GL_FAULT=commit:3:cut       the same as a power cut: whatever of the store no sync has
+                                    covered yet is lost too (gl_store_powercut), then _exit
+        GL_FAULT=sync:2:exit|cut    the process dies as it asks for the 2nd covering sync of the
+                                    commit pipeline (durability pipelined): its last batch is
+                                    committed, its meta page not yet durable, nothing of it sent
+        GL_FAULT=release:4:exit|cut the process dies as it is about to send the 4th durable
+                                    batch's publications and answers
         GL_FAULT=publish:5:drop     the 5th publication is not sent (a gap, as a full HWM makes)
         GL_FAULT=publish:5:exit     the process _exits instead of sending the 5th publication
         GL_FAULT=answer:2:exit      the process _exits instead of sending the 2nd answer to a
@@ -30,13 +37,17 @@ typedef enum {
     GL_FAULT_PUBLISH,           //  one published message, about to be sent
     GL_FAULT_ANSWER,            //  one answer to a state-changing request, about to be sent
     GL_FAULT_BACKUP,            //  an online backup's thread, about to copy
+    GL_FAULT_SYNC,              //  a covering sync of the commit pipeline, about to be asked
+    GL_FAULT_RELEASE,           //  a durable batch, about to be published and answered
     GL_FAULT_POINTS
 } gl_fault_point_t;
 
 enum {
     GL_FAULT_NONE = 0,          //  carry on
     GL_FAULT_FAIL,              //  commit: abort instead; publish: drop the message
-    GL_FAULT_EXIT               //  the caller _exits at its point (gl_fault_exit)
+    GL_FAULT_EXIT,              //  the caller _exits at its point (gl_fault_exit)
+    GL_FAULT_CUT                //  the caller loses what is not durable, then _exits: a power
+                                //  cut at its point (gl_store_fault_exit)
 };
 
 #define GL_FAULT_EXIT_CODE 86   //  the exit status of a process killed by a fault

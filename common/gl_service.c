@@ -62,6 +62,14 @@ struct gl_service_s {
     MDB_dbi answers_ts;         //  ts (8) + req_id -> nothing: retention order
     s_item_t *items;            //  the batch being gathered
     size_t nitems;              //  items in it
+    s_item_t *held;             //  the batch committed and waiting to be durable (pipelined)
+    size_t nheld;               //  items in it
+    size_t held_cost;           //  their parsed bytes: counted in the next batch's memory bound
+    size_t held_msgs;           //  its publications: the outbox's first pending messages
+    uint64_t held_txn;          //  the commit it waits for (a txnid)
+    bool holding;               //  a batch (or a timer round's publications) is held
+    zactor_t *syncer;           //  the thread that makes held commits durable (pipelined)
+    uint64_t sync_asked;        //  the txnid its sync under way covers (0: idle)
     size_t cost;                //  their parsed bytes
     gl_inbox_item_t **pages;    //  inbox items of the batch, for gl_inbox_commit
     s_poison_t poison [S_POISON_MAX];   //  messages held out (a ring)
@@ -81,7 +89,18 @@ struct gl_service_s {
     uint64_t published;         //  messages handed to the publisher
     uint64_t batches;           //  write transactions committed
     uint64_t refused_writes;    //  handlers and consume functions that broke their contract
+    //  Where the batch loop's time goes, µs since start (status: stages_us), for profiling.
+    uint64_t gather_us;         //  reading and parsing requests and messages
+    uint64_t apply_us;          //  handlers and consume functions, in the write transaction
+    uint64_t commit_us;         //  LMDB's commit: writing pages, the data sync (and under sync
+                                //  the meta page's)
+    uint64_t release_us;        //  publishing and answering durable batches
+    uint64_t flush_us;          //  syncs the loop waited for (pipelined: a batch that wrote
+                                //  nothing while one was held, a failed commit, a status
+                                //  request, the stop)
 };
+
+static void s_flush (gl_service_t *self);
 
 //  ---------------------------------------------------------------------------------------------
 
@@ -317,6 +336,15 @@ s_status (gl_service_t *self, gl_mapw_t *w)
     gl_mapw_u64 (w, "requests", self->requests);
     gl_mapw_u64 (w, "errors", self->errors + (self->inbox? gl_inbox_refused (self->inbox): 0));
     gl_mapw_u64 (w, "batches", self->batches);
+    gl_mapw_t stages;
+    gl_mapw_init (&stages);
+    gl_mapw_u64 (&stages, "gather", self->gather_us);
+    gl_mapw_u64 (&stages, "apply", self->apply_us);
+    gl_mapw_u64 (&stages, "commit", self->commit_us);
+    gl_mapw_u64 (&stages, "release", self->release_us);
+    gl_mapw_u64 (&stages, "flush", self->flush_us);
+    gl_mapw_map (w, "stages_us", &stages);
+    gl_mapw_fini (&stages);
     gl_mapw_u64 (w, "map_mb", gl_store_mapsize (self->store) >> 20);
     gl_mapw_str (w, "clock", gl_clock_is_manual ()? "manual": "wall");
     gl_mapw_i64 (w, "now_ms", gl_clock_now ());
@@ -555,6 +583,9 @@ s_take_request (gl_service_t *self)
     const msgpack_object *opname = gl_map_get (&doc.root, "op");
     gl_mapw_reset (&self->fields);
     if (gl_str_eq (opname, "status")) {
+        //  A held batch is made durable and sent first, so that status never shows a state
+        //  (inbox positions, counters) whose messages and answers have not left yet.
+        s_flush (self);
         s_status (self, &self->fields);
         s_answer_now (self, &req, &self->fields, NULL);
     }
@@ -591,17 +622,19 @@ s_take_request (gl_service_t *self)
     return true;
 }
 
-//  Whether the batch is full: limits/batch items, or limits/batch_mb of parsed bytes.
+//  Whether the batch is full: limits/batch items, or limits/batch_mb of parsed bytes, the
+//  held batch's included (both are in memory until the held one is released).
 static bool
 s_full (gl_service_t *self)
 {
     return self->nitems >= (size_t) self->cfg.batch
-        || self->cost >= (size_t) self->cfg.batch_mb << 20;
+        || self->cost + self->held_cost >= (size_t) self->cfg.batch_mb << 20;
 }
 
 static void
 s_gather (gl_service_t *self)
 {
+    int64_t started = zclock_usecs ();
     bool more = true;
     while (more && !s_full (self)) {
         more = false;
@@ -619,6 +652,7 @@ s_gather (gl_service_t *self)
             }
         }
     }
+    self->gather_us += (uint64_t) (zclock_usecs () - started);
 }
 
 //  ---------------------------------------------------------------------------------------------
@@ -810,6 +844,7 @@ static int
 s_batch (MDB_txn *txn, void *arg)
 {
     gl_service_t *self = arg;
+    int64_t started = zclock_usecs ();
     self->ctx.txn = txn;
     gl_outbox_begin (self->outbox);
     if (self->inbox)
@@ -827,41 +862,84 @@ s_batch (MDB_txn *txn, void *arg)
         rc = gl_outbox_end (self->outbox, txn);
     if (rc == 0 && self->inbox)
         rc = gl_inbox_end (self->inbox, txn);
+    self->apply_us += (uint64_t) (zclock_usecs () - started);
     return rc;
 }
 
+//  ---------------------------------------------------------------------------------------------
+//  The commit pipeline: nothing leaves before it is durable, and the disk works while the next
+//  batch is gathered, checked and applied.
+//
+//  Under durability "sync" a commit syncs twice (its data pages, then its meta page) and the
+//  batch's answers and publications leave at once. Under "pipelined" (MDB_NOMETASYNC) a commit
+//  syncs its data pages only, and its meta page is not durable yet: the batch is held, with
+//  its answers and the messages it put in the outbox, and the loop goes on gathering,
+//  checking and applying the next batch, whose commit's data sync covers the held batch's meta
+//  page (a sync that began after a page was written makes it durable). When the loop finds
+//  nothing to do, no commit is coming, so it asks the syncer thread for the covering sync and
+//  keeps gathering meanwhile: whatever arrives during that sync is applied and committed, and
+//  whichever sync ends first releases the held batch (gl_store_synced). Under load every
+//  commit thus costs one sync instead of two; idle, a request waits for about the same two
+//  syncs as under "sync".
+//
+//  Why a sync thread rather than a writer thread: LMDB has one writer at a time, so a writer
+//  thread could overlap only gathering with committing, and handlers would run in two
+//  threads; the sync thread calls only mdb_env_sync, which needs no transaction, and the
+//  service's state stays in one thread. Why not MDB_NOSYNC with a later sync: LMDB then writes
+//  the meta page before the data is on the disk, which a power cut can turn into a corrupt
+//  store; MDB_NOMETASYNC keeps the order (data synced, then meta written).
+//
+//  At most one batch is held: every commit that writes covers the one before it, so a commit
+//  first releases the held batch, then holds its own. A batch that wrote nothing (queries) is
+//  not covered by its own commit; if one is held, the loop syncs at once and releases both
+//  (its answers may show what the held batch wrote). A status request does the same, since it
+//  is answered outside the batches and shows what was committed.
+
+//  The syncer thread: each message is the txnid to cover; it syncs and sends it back.
 static void
-s_run_batch (gl_service_t *self)
+s_syncer_actor (zsock_t *pipe, void *arg)
 {
-    self->ctx.now = gl_clock_now ();
-    int rc;
-    //  A handler that refused after writing is run no more: the batch goes again without it.
-    while ((rc = gl_store_write (self->store, s_batch, self)) == S_WROTE_THEN_REFUSED) {
-        self->refused_writes++;
-        s_item_t *item = &self->items [self->ctx.current];
-        if (item->kind == S_REQUEST) {
-            item->poisoned = true;
-            gl_log_error ("%s: op '%s' wrote and then refused its request: a bug; the batch "
-                          "runs again without it", self->def->name, item->op->name);
+    gl_store_t *store = arg;
+    zsock_signal (pipe, 0);
+    while (true) {
+        char *command = zstr_recv (pipe);
+        if (!command || streq (command, "$TERM")) {
+            zstr_free (&command);
+            break;
         }
+        gl_store_flush (store);         //  exits the process if the disk fails
+        zstr_send (pipe, command);
+        zstr_free (&command);
     }
-    size_t npages = 0;
+}
+
+//  Ask the syncer to cover the last commit, unless it is already at work. The fault point: the
+//  process dies with a batch committed and not durable, nothing of it sent.
+static void
+s_ask_sync (gl_service_t *self)
+{
+    if (self->sync_asked)
+        return;
+    gl_store_fault_exit (self->store, gl_fault_check (GL_FAULT_SYNC),
+                         "before the sync that makes a held batch durable");
+    self->sync_asked = gl_store_committed (self->store);
+    zstr_sendf (self->syncer, "%llu", (unsigned long long) self->sync_asked);
+}
+
+//  Send what a durable batch caused: its publications (the first nmsgs pending in the outbox),
+//  then its answers. rc is the batch's commit result: on failure every request is answered
+//  UNAVAILABLE (nothing of it was kept) and nothing is published.
+static void
+s_release (gl_service_t *self, s_item_t *items, size_t nitems, size_t nmsgs, int rc)
+{
+    int64_t started = zclock_usecs ();
     if (rc == 0) {
-        self->batches++;
-        self->published += gl_outbox_publish (self->outbox, zsock_resolve (self->pub));
-        for (size_t i = 0; i < self->nitems; i++)
-            if (self->items [i].kind == S_MESSAGE)
-                self->pages [npages++] = self->items [i].in;
-        if (self->inbox)
-            gl_inbox_commit (self->inbox, self->pages, npages);
+        gl_store_fault_exit (self->store, gl_fault_check (GL_FAULT_RELEASE),
+                             "before sending a durable batch's publications and answers");
+        self->published += gl_outbox_publish (self->outbox, zsock_resolve (self->pub), nmsgs);
     }
-    else {
-        gl_outbox_abort (self->outbox);
-        gl_log_error ("%s: a batch of %zu failed to commit: %s", self->def->name,
-                      self->nitems, rc > 0? strerror (rc): mdb_strerror (rc));
-    }
-    for (size_t i = 0; i < self->nitems; i++) {
-        s_item_t *item = &self->items [i];
+    for (size_t i = 0; i < nitems; i++) {
+        s_item_t *item = &items [i];
         if (item->kind == S_REQUEST) {
             if (rc) {
                 gl_err_t err;
@@ -887,8 +965,127 @@ s_run_batch (gl_service_t *self)
             gl_inbox_item_destroy (&item->in);
         msgpack_sbuffer_destroy (&item->answer);
     }
+    self->release_us += (uint64_t) (zclock_usecs () - started);
+}
+
+//  Release the held batch if its commit is durable now.
+static void
+s_release_held (gl_service_t *self)
+{
+    if (!self->holding || gl_store_synced (self->store) < self->held_txn)
+        return;
+    self->holding = false;
+    s_release (self, self->held, self->nheld, self->held_msgs, 0);
+    self->nheld = 0;
+    self->held_cost = 0;
+}
+
+//  Make everything committed durable now and release what waits for it: when the loop cannot
+//  go on without it (a batch that wrote nothing, a failed commit, the stop).
+static void
+s_flush (gl_service_t *self)
+{
+    if (!self->holding)
+        return;
+    gl_store_fault_exit (self->store, gl_fault_check (GL_FAULT_SYNC),
+                         "before the sync that makes a held batch durable");
+    uint64_t txnid = gl_store_committed (self->store);
+    int64_t started = zclock_usecs ();
+    gl_store_flush (self->store);
+    self->flush_us += (uint64_t) (zclock_usecs () - started);
+    gl_store_covered (self->store, txnid);
+    s_release_held (self);
+}
+
+//  After a successful commit (of a batch, a timer round, housekeeping): release the held batch
+//  if this commit covered it, then release or hold what this one caused (the batch's items,
+//  and the outbox's pending messages).
+static void
+s_committed (gl_service_t *self, size_t nitems, size_t cost)
+{
+    gl_outbox_committed (self->outbox);
+    s_release_held (self);
+    if (self->holding)
+        s_flush (self);                 //  this commit wrote nothing, so covered nothing
+    size_t nmsgs = gl_outbox_pending (self->outbox);
+    //  Without the pipeline (sync, or a sink's metasync) nothing waits for a later sync.
+    if (!self->syncer || gl_store_synced (self->store) >= gl_store_committed (self->store)) {
+        s_release (self, self->items, nitems, nmsgs, 0);
+        return;
+    }
+    if (nitems == 0 && nmsgs == 0)
+        return;                         //  nothing waits for this commit
+    //  Hold: the batch's items move to the held side, the gathering side gets a free array.
+    //  A held request needs only its route and its answer: its payload and parsed form go now.
+    for (size_t i = 0; i < nitems; i++)
+        if (self->items [i].kind == S_REQUEST) {
+            gl_doc_fini (&self->items [i].doc);
+            zframe_destroy (&self->items [i].req.payload);
+        }
+    s_item_t *items = self->held;
+    self->held = self->items;
+    self->items = items;
+    self->nheld = nitems;
+    self->held_cost = cost;         //  an upper bound of what it still holds (its answers)
+    self->held_msgs = nmsgs;
+    self->held_txn = gl_store_committed (self->store);
+    self->holding = true;
+}
+
+//  The syncer is done: what it covered may be released (the loop asks again, when idle, for a
+//  commit made while it worked).
+static void
+s_synced (gl_service_t *self)
+{
+    char *txnid = zstr_recv (self->syncer);
+    if (txnid)
+        gl_store_covered (self->store, strtoull (txnid, NULL, 10));
+    zstr_free (&txnid);
+    self->sync_asked = 0;
+    s_release_held (self);
+}
+
+static void
+s_run_batch (gl_service_t *self)
+{
+    self->ctx.now = gl_clock_now ();
+    int64_t started = zclock_usecs ();
+    uint64_t applied = self->apply_us;
+    int rc;
+    //  A handler that refused after writing is run no more: the batch goes again without it.
+    while ((rc = gl_store_write (self->store, s_batch, self)) == S_WROTE_THEN_REFUSED) {
+        self->refused_writes++;
+        s_item_t *item = &self->items [self->ctx.current];
+        if (item->kind == S_REQUEST) {
+            item->poisoned = true;
+            gl_log_error ("%s: op '%s' wrote and then refused its request: a bug; the batch "
+                          "runs again without it", self->def->name, item->op->name);
+        }
+    }
+    self->commit_us += (uint64_t) (zclock_usecs () - started) - (self->apply_us - applied);
+    size_t nitems = self->nitems;
+    size_t cost = self->cost;
     self->nitems = 0;
     self->cost = 0;
+    if (rc == 0) {
+        self->batches++;
+        size_t npages = 0;
+        for (size_t i = 0; i < nitems; i++)
+            if (self->items [i].kind == S_MESSAGE)
+                self->pages [npages++] = self->items [i].in;
+        //  The inbox's positions are the store's: they move with the commit, durable or not
+        //  (a power cut rolls both back together).
+        if (self->inbox)
+            gl_inbox_commit (self->inbox, self->pages, npages);
+        s_committed (self, nitems, cost);
+    }
+    else {
+        gl_outbox_abort (self->outbox);
+        gl_log_error ("%s: a batch of %zu failed to commit: %s", self->def->name,
+                      nitems, rc > 0? strerror (rc): mdb_strerror (rc));
+        s_flush (self);                 //  answers leave in the order the batches came
+        s_release (self, self->items, nitems, 0, rc);
+    }
 }
 
 //  ---------------------------------------------------------------------------------------------
@@ -946,7 +1143,7 @@ s_run_tick (gl_service_t *self)
 {
     int rc = gl_store_write (self->store, s_tick_txn, self);
     if (rc == 0)
-        self->published += gl_outbox_publish (self->outbox, zsock_resolve (self->pub));
+        s_committed (self, 0, 0);
     else {
         gl_outbox_abort (self->outbox);
         gl_log_warning ("%s: timer round failed (it runs again at the next tick): %s",
@@ -998,6 +1195,7 @@ gl_service_new (const gl_service_def_t *def, const gl_config_t *cfg, gl_err_t *e
     gl_mapw_init (&self->fields);
     msgpack_sbuffer_init (&self->scratch);
     self->items = (s_item_t *) zmalloc ((size_t) cfg->batch * sizeof (s_item_t));
+    self->held = (s_item_t *) zmalloc ((size_t) cfg->batch * sizeof (s_item_t));
     self->pages = (gl_inbox_item_t **) zmalloc ((size_t) cfg->batch * sizeof (gl_inbox_item_t *));
     const gl_svc_config_t *svc = &cfg->svc [def->svc];
 
@@ -1026,6 +1224,8 @@ gl_service_new (const gl_service_def_t *def, const gl_config_t *cfg, gl_err_t *e
                                 gl_config_durability (cfg, def->svc), err);
     if (!self->store)
         goto fail;
+    if (gl_config_durability (cfg, def->svc) == GL_PIPELINED)
+        self->syncer = zactor_new (s_syncer_actor, self->store);
     self->answers = gl_store_dbi (self->store, "answers");
     self->answers_ts = gl_store_dbi (self->store, "answers_ts");
     self->outbox = gl_outbox_new (self->store, def->name, (size_t) cfg->max_envelope_bytes, err);
@@ -1118,6 +1318,7 @@ gl_service_destroy (gl_service_t **self_p)
         self->def->close (self);
     free (self->state);                 //  what open set, if anything: one owner, the skeleton
     self->state = NULL;
+    zactor_destroy (&self->syncer);     //  before the store it syncs
     gl_inbox_destroy (&self->inbox);
     gl_sec_server_end (self->router);
     zsock_destroy (&self->router);
@@ -1128,6 +1329,7 @@ gl_service_destroy (gl_service_t **self_p)
     gl_mapw_fini (&self->fields);
     msgpack_sbuffer_destroy (&self->scratch);
     free (self->items);
+    free (self->held);
     free (self->pages);
     free (self);
     *self_p = NULL;
@@ -1141,6 +1343,8 @@ gl_service_run (gl_service_t *self, zsock_t *pipe)
         zpoller_add (poller, pipe);
     if (self->inbox)
         gl_inbox_poll_on (self->inbox, poller);
+    if (self->syncer)
+        zpoller_add (poller, self->syncer);
     zsock_t *backup_pipe = NULL;
     int64_t next_hb = 0;
     while (!zsys_interrupted) {
@@ -1153,7 +1357,9 @@ gl_service_run (gl_service_t *self, zsock_t *pipe)
                 zpoller_add (poller, running);
             backup_pipe = running;
         }
-        void *which = zpoller_wait (poller, S_POLL_MS);
+        //  A held batch that no sync was asked for yet: look for work without waiting, and ask
+        //  for the sync if there is none (below).
+        void *which = zpoller_wait (poller, self->holding && !self->sync_asked? 0: S_POLL_MS);
         if (pipe && which == pipe) {
             char *command = zstr_recv (pipe);
             bool term = !command || streq (command, "$TERM");
@@ -1168,9 +1374,16 @@ gl_service_run (gl_service_t *self, zsock_t *pipe)
             backup_pipe = NULL;
             s_backup_done (self);
         }
+        //  Not only when the poller names it: under load it names the first ready socket,
+        //  the ROUTER, every time.
+        if (self->syncer && zsock_events (zactor_sock (self->syncer)) & ZMQ_POLLIN)
+            s_synced (self);
         s_gather (self);
         if (self->nitems)
             s_run_batch (self);
+        else
+        if (self->holding)
+            s_ask_sync (self);          //  idle: no next commit is coming to cover it
         int64_t now = zclock_mono ();
         if (self->inbox)
             gl_inbox_tick (self->inbox);
@@ -1180,7 +1393,9 @@ gl_service_run (gl_service_t *self, zsock_t *pipe)
         }
         if (now >= self->next_housekeep) {
             int rc = gl_store_write (self->store, s_housekeep_txn, self);
-            if (rc)
+            if (rc == 0)
+                s_committed (self, 0, 0);
+            else
                 gl_log_warning ("%s: retention round failed: %s", self->def->name,
                                 rc > 0? strerror (rc): mdb_strerror (rc));
             self->next_housekeep = now + S_HOUSEKEEP_MS;
@@ -1192,6 +1407,7 @@ gl_service_run (gl_service_t *self, zsock_t *pipe)
         }
     }
     zpoller_destroy (&poller);
+    s_flush (self);                     //  what is held is answered before the sockets close
     gl_log_info ("%s: stopping (last seq %llu)", self->def->name,
                  (unsigned long long) gl_outbox_last (self->outbox));
     return 0;

@@ -4,7 +4,9 @@
     the inbox for consumed streams, graceful stop on SIGINT/SIGTERM — and group commit:
     whatever requests and messages are waiting (up to limits/batch of them, and limits/batch_mb
     of memory) are applied in one write transaction, and only after it is durably committed
-    are the answers sent and the resulting messages published.
+    are the answers sent and the resulting messages published. Under durability "pipelined"
+    (the commit pipeline) a committed batch waits for its meta page to be durable while the
+    next batch is applied; nothing of it leaves before that (gl_service.c says how).
 
     A service supplies a table of operations and, if it consumes streams, a consume function.
     Both run inside the batch's write transaction and may be run twice (when the map grows), so

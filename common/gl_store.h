@@ -13,7 +13,11 @@ typedef struct gl_store_s gl_store_t;
 
 /*  How commits reach the disk (DESIGN.md 4).  */
 typedef enum {
-    GL_SYNC,                    //  every commit synced before anything is answered or published
+    GL_SYNC,                    //  every commit synced (data, then meta page) inside the commit
+    GL_PIPELINED,               //  the same promise, fewer waits: a commit syncs its data, its
+                                //  meta page is made durable by the next commit's data sync or
+                                //  by gl_store_flush (MDB_NOMETASYNC); the caller holds a
+                                //  batch's answers until gl_store_synced covers it
     GL_METASYNC                 //  data synced, the meta page at the next commit: a crash of the
                                 //  machine rolls back the last commit (MDB_NOMETASYNC); only for
                                 //  sinks, whose inbox positions roll back with their effects
@@ -55,6 +59,28 @@ typedef int (gl_txn_fn) (MDB_txn *txn, void *arg);
 int gl_store_write (gl_store_t *self, gl_txn_fn *fn, void *arg);
 /*  Run fn in a read-only transaction.  */
 int gl_store_read (gl_store_t *self, gl_txn_fn *fn, void *arg);
+
+/*  The commit pipeline's marks, as LMDB transaction ids: the last commit that wrote something,
+    and the last one known durable with its meta page (its answers may leave). Under GL_SYNC
+    they are always equal; otherwise every commit that writes syncs its data after the meta
+    pages of the commits before it were written, so it covers them: synced is then at least
+    committed - 1.  */
+uint64_t gl_store_committed (gl_store_t *self);
+uint64_t gl_store_synced (gl_store_t *self);
+/*  Sync the environment's file (data and meta pages). Safe to call from another thread than
+    the writer's: it touches nothing of self but the environment. A sync that fails leaves
+    what is on the disk unknown (the kernel may have dropped the dirty pages), so the process
+    exits with status 70 for its supervisor to restart it from what the disk holds.  */
+void gl_store_flush (gl_store_t *self);
+/*  Record that a gl_store_flush begun when committed was txnid has returned: every commit up
+    to txnid is durable. Writer's thread only.  */
+void gl_store_covered (gl_store_t *self, uint64_t txnid);
+
+/*  Fault injection (test builds): at a GL_FAULT_EXIT or GL_FAULT_CUT, _exit; a cut first
+    loses what no sync has covered, as a power cut would: the newest meta page, when it is
+    not durable yet, is made unusable, so the store opens at the commit before it. A point
+    that does not fault returns.  */
+void gl_store_fault_exit (gl_store_t *self, int fault, const char *where);
 
 /*  Copy the live environment to path (a new directory, created 0750 with its parents),
     compacted, with its file 0640, and mark the copy so that a store restored from it takes a

@@ -59,13 +59,15 @@ struct gl_outbox_s {
     MDB_dbi meta;               //  "meta": "last_seq", "lineage"
     char src [GL_MAX_NAME + 1]; //  producer id
     uint64_t epoch;             //  the store's epoch
-    uint64_t last;              //  last committed seq
+    uint64_t last;              //  last published seq (pending ones follow it)
     gl_epoch_t lineage [GL_LINEAGE_MAX];    //  the store's epochs, oldest first
     size_t nlineage;            //  entries in lineage (at least 1)
     size_t max_envelope;        //  largest envelope it publishes
-    msgpack_sbuffer arena;      //  this batch's topics and envelopes
-    s_pending_t *pending;       //  this batch's messages
+    msgpack_sbuffer arena;      //  pending messages' topics and envelopes
+    s_pending_t *pending;       //  messages appended and not yet published, seq order: those
+                                //  of a commit waiting to be durable, then the batch's own
     size_t npending, cap;       //  used and allocated entries
+    size_t batch_from;          //  where the batch under way starts in pending
     msgpack_sbuffer scratch;    //  reused for each envelope
 };
 
@@ -160,8 +162,13 @@ gl_outbox_lineage (gl_outbox_t *self, size_t *count)
 void
 gl_outbox_begin (gl_outbox_t *self)
 {
-    self->npending = 0;
-    self->arena.size = 0;
+    gl_outbox_rewind (self, self->batch_from);
+}
+
+void
+gl_outbox_committed (gl_outbox_t *self)
+{
+    self->batch_from = self->npending;
 }
 
 size_t
@@ -221,10 +228,18 @@ gl_outbox_end (gl_outbox_t *self, MDB_txn *txn)
 }
 
 size_t
-gl_outbox_publish (gl_outbox_t *self, void *pub)
+gl_outbox_pending (gl_outbox_t *self)
+{
+    return self->npending;
+}
+
+size_t
+gl_outbox_publish (gl_outbox_t *self, void *pub, size_t count)
 {
     size_t sent = 0;
-    for (size_t i = 0; i < self->npending; i++) {
+    if (count > self->npending)
+        count = self->npending;
+    for (size_t i = 0; i < count; i++) {
         s_pending_t *p = &self->pending [i];
         int fault = gl_fault_check (GL_FAULT_PUBLISH);
         if (fault == GL_FAULT_EXIT)
@@ -237,15 +252,27 @@ gl_outbox_publish (gl_outbox_t *self, void *pub)
         &&  zmq_send (pub, self->arena.data + p->env_off, p->env_len, ZMQ_DONTWAIT) >= 0)
             sent++;
     }
-    self->last += self->npending;
-    gl_outbox_begin (self);
+    self->last += count;
+    //  Keep the rest (a later commit's, not durable yet) at the front.
+    size_t rest = self->npending - count;
+    size_t from = rest? self->pending [count].topic_off: self->arena.size;
+    if (from) {
+        memmove (self->arena.data, self->arena.data + from, self->arena.size - from);
+        self->arena.size -= from;
+    }
+    for (size_t i = 0; i < rest; i++) {
+        self->pending [i] = self->pending [count + i];
+        self->pending [i].topic_off -= from;
+        self->pending [i].env_off -= from;
+    }
+    self->npending = self->batch_from = rest;
     return sent;
 }
 
 void
 gl_outbox_abort (gl_outbox_t *self)
 {
-    gl_outbox_begin (self);
+    gl_outbox_rewind (self, self->batch_from);
 }
 
 void

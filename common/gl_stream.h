@@ -66,12 +66,13 @@ typedef struct gl_outbox_s gl_outbox_t;
 gl_outbox_t *gl_outbox_new (gl_store_t *store, const char *src, size_t max_envelope,
                             gl_err_t *err);
 void gl_outbox_destroy (gl_outbox_t **self_p);
-/*  The last committed seq (0 when nothing was ever published).  */
+/*  The last seq published: committed, durable and sent (0 when nothing was ever published).  */
 uint64_t gl_outbox_last (gl_outbox_t *self);
 uint64_t gl_outbox_epoch (gl_outbox_t *self);
 /*  The lineage, oldest first; *count entries (at least 1).  */
 const gl_epoch_t *gl_outbox_lineage (gl_outbox_t *self, size_t *count);
-/*  Inside a write transaction: start a batch (forgets anything pending from an aborted try).  */
+/*  Inside a write transaction: start a batch (forgets what an aborted try of it appended;
+    what earlier batches committed stays pending until published).  */
 void gl_outbox_begin (gl_outbox_t *self);
 /*  A mark of what the batch holds now, and going back to it (a refused request's messages
     are forgotten with the rest of what it did).  */
@@ -86,9 +87,13 @@ int gl_outbox_append (gl_outbox_t *self, MDB_txn *txn, const char *topic, const 
                       gl_err_t *err);
 /*  Inside the write transaction, last: record the new last seq. Returns 0 or an LMDB error.  */
 int gl_outbox_end (gl_outbox_t *self, MDB_txn *txn);
-/*  After the commit: publish what the batch appended (never blocks; drops are repaired by
-    replay). Returns how many were handed to ZeroMQ.  */
-size_t gl_outbox_publish (gl_outbox_t *self, void *pub);
+/*  After the commit: what the batch appended is kept, pending until published.  */
+void gl_outbox_committed (gl_outbox_t *self);
+/*  Messages committed and not yet published.  */
+size_t gl_outbox_pending (gl_outbox_t *self);
+/*  Once their commit is durable: publish the first count pending messages, in seq order
+    (never blocks; drops are repaired by replay). Returns how many were handed to ZeroMQ.  */
+size_t gl_outbox_publish (gl_outbox_t *self, void *pub, size_t count);
 /*  After a failed commit: forget what the batch appended.  */
 void gl_outbox_abort (gl_outbox_t *self);
 /*  Publish "<src>.hb" with the epoch and the last seq.  */

@@ -1,6 +1,9 @@
 /*  Fault test: countdown fault injection (common/gl_fault.h), as SQLite tests its VFS. For each
     point of the commit-then-publish path — a commit that fails, a crash right after a commit, a
-    publication dropped, a crash before a publication, a crash before an answer — and for
+    publication dropped, a crash before a publication, a crash before an answer — and of the
+    commit pipeline (durability pipelined) — a crash before the sync that makes a held batch
+    durable, a crash before a durable batch is released — each also as a power cut that loses
+    whatever no sync has covered yet (the newest meta page, when it is not durable), and for
     N = 1, 2, …, a fresh intake runs a scripted workload with the fault at its N-th passage,
     until a pass in which the fault no longer fires. Then the same for the dispatcher, a
     consumer that is also a producer. The client acts as a real one: it retries an unanswered
@@ -15,7 +18,11 @@
     - a retry with the same req_id gets the same answer: every request is sent again at the end
       and answered byte for byte as the first time;
     - after a crash between commit and publish, every consumer still applies each message
-      exactly once once the process is back: the archive holds each event's messages once.  */
+      exactly once once the process is back: the archive holds each event's messages once;
+    - nothing acknowledged is lost, even by a power cut: had an answer left before its commit
+      was durable, the cut would lose that report and the next one would get its id again (the
+      ids would not be 1 to 6), or its retry would get another answer, or the archive would
+      lack its event.  */
 #include "testkit.h"
 
 #include <signal.h>
@@ -24,10 +31,11 @@
 #define S_VALID     6           //  of them valid reports
 #define S_TRIES     60          //  most tries of one request before the test calls it a hang
 #define S_START_MS  "1795917600000"     //  2026-11-29 10:00 UTC+8: the ids' date, 20261129
+#define S_PORTS     27100       //  this test's ports (27100 … 27114)
 
 typedef struct {
     const char *point;          //  "commit", "publish" or "answer"
-    const char *action;         //  "fail" (or drop) or "exit"
+    const char *action;         //  "fail" (or drop), "exit" or "cut" (a power cut)
 } s_mode_t;
 
 //  Request i of the workload: a report of testkit's shape; every third from the third is
@@ -297,10 +305,15 @@ int
 main (void)
 {
     printf ("countdown fault injection over the commit-then-publish path\n");
+    //  "answer" last: the dispatcher answers nothing in this workload, so it runs every mode but
+    //  that one (its points are commits, syncs, releases and publications, each of a batch of
+    //  messages it consumed).
     static const s_mode_t modes [] = {
-        { "commit", "fail" }, { "commit", "exit" }, { "publish", "fail" },
+        { "commit", "fail" }, { "commit", "exit" }, { "commit", "cut" }, { "sync", "exit" },
+        { "sync", "cut" }, { "release", "exit" }, { "release", "cut" }, { "publish", "fail" },
         { "publish", "exit" }, { "answer", "exit" },
     };
+    const size_t nmodes = sizeof modes / sizeof modes [0];
     //  GL_COUNTDOWN=victim:point:N:action runs that one pass alone (to look at one failure).
     const char *only = getenv ("GL_COUNTDOWN");
     char victim [16], point [16], action [16];
@@ -308,16 +321,14 @@ main (void)
     if (only && sscanf (only, "%15[a-z]:%15[a-z]:%u:%15[a-z]", victim, point, &n, action) == 4) {
         s_mode_t mode = { point, action };
         printf ("%s:%s:%u:%s fired: %s\n", victim, point, n, action,
-                s_pass (&mode, victim, n, 24000)? "yes": "no");
+                s_pass (&mode, victim, n, S_PORTS)? "yes": "no");
         return 0;
     }
     unsigned passes = 0;
-    for (size_t m = 0; m < sizeof modes / sizeof modes [0]; m++)
-        passes += s_loop (&modes [m], "intake", 24000);
-    //  The dispatcher answers nothing in this workload: its points are commits and
-    //  publications, each a batch of messages it consumed.
-    for (size_t m = 0; m < 4; m++)
-        passes += s_loop (&modes [m], "dispatcher", 24000);
+    for (size_t m = 0; m < nmodes; m++)
+        passes += s_loop (&modes [m], "intake", S_PORTS);
+    for (size_t m = 0; m < nmodes - 1; m++)
+        passes += s_loop (&modes [m], "dispatcher", S_PORTS);
     printf ("%u passes, every one proven\n", passes);
     printf ("1 passed, 0 failed\n");
     return 0;

@@ -75,12 +75,12 @@ test_defaults_match_the_documented_values (void **state)
         int64_t map_mb;
         const char *reads;
     } want [] = {
-        { GL_SVC_INTAKE, "tcp://127.0.0.1:7410", "sync", 256, "dispatcher" },
-        { GL_SVC_DISPATCHER, "tcp://127.0.0.1:7411", "sync", 256, "intake escalation" },
-        { GL_SVC_ESCALATION, "tcp://127.0.0.1:7412", "sync", 256, "dispatcher" },
+        { GL_SVC_INTAKE, "tcp://127.0.0.1:7410", "pipelined", 256, "dispatcher" },
+        { GL_SVC_DISPATCHER, "tcp://127.0.0.1:7411", "pipelined", 256, "intake escalation" },
+        { GL_SVC_ESCALATION, "tcp://127.0.0.1:7412", "pipelined", 256, "dispatcher" },
         { GL_SVC_ARCHIVE, "tcp://127.0.0.1:7413", "metasync", 1024,
           "intake dispatcher escalation metrics" },
-        { GL_SVC_METRICS, "tcp://127.0.0.1:7414", "sync", 256,
+        { GL_SVC_METRICS, "tcp://127.0.0.1:7414", "pipelined", 256,
           "intake dispatcher escalation" },
     };
     for (size_t i = 0; i < sizeof want / sizeof want [0]; i++) {

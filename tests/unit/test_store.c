@@ -388,6 +388,50 @@ test_metasync_store_writes_reads_and_reopens (void **state)
     gl_store_destroy (&store);
 }
 
+static int
+s_nothing_fn (MDB_txn *txn, void *arg)
+{
+    return 0;
+}
+
+//  The commit pipeline's marks: under sync every commit is durable when it returns; under
+//  pipelined a commit leaves itself uncovered and covers the one before it, a commit that
+//  writes nothing moves nothing, and a flush covers what was committed when it began.
+static void
+test_pipeline_marks_say_which_commits_are_durable (void **state)
+{
+    gl_err_t err;
+    gl_store_t *store = gl_store_new (s_path ("marks-sync"), s_dbs, 1, GL_SYNC, &err);
+    assert_non_null (store);
+    assert_int_equal (s_put (store, "items", "a", "1"), 0);
+    assert_true (gl_store_synced (store) == gl_store_committed (store));
+    gl_store_destroy (&store);
+
+    store = gl_store_new (s_path ("marks-pipelined"), s_dbs, 1, GL_PIPELINED, &err);
+    assert_non_null (store);
+    uint64_t opened = gl_store_committed (store);
+    assert_true (gl_store_synced (store) == opened);
+    assert_int_equal (s_put (store, "items", "a", "1"), 0);
+    uint64_t first = gl_store_committed (store);
+    assert_true (first == opened + 1);
+    assert_true (gl_store_synced (store) == opened);
+    assert_int_equal (gl_store_write (store, s_nothing_fn, NULL), 0);
+    assert_true (gl_store_committed (store) == first && gl_store_synced (store) == opened);
+    assert_int_equal (s_put (store, "items", "b", "2"), 0);
+    assert_true (gl_store_committed (store) == first + 1);
+    assert_true (gl_store_synced (store) == first);
+    gl_store_flush (store);
+    gl_store_covered (store, gl_store_committed (store));
+    assert_true (gl_store_synced (store) == first + 1);
+    gl_store_destroy (&store);
+    //  What it committed is there after a reopen.
+    store = gl_store_new (s_path ("marks-pipelined"), s_dbs, 1, GL_PIPELINED, &err);
+    char got [64];
+    assert_int_equal (s_get (store, "items", "b", got), 0);
+    assert_string_equal (got, "2");
+    gl_store_destroy (&store);
+}
+
 static void
 test_a_second_open_of_a_directory_is_refused_naming_the_holder (void **state)
 {
@@ -508,6 +552,7 @@ main (void)
         cmocka_unit_test (test_read_transaction_cannot_write),
         cmocka_unit_test (test_full_map_grows_and_the_whole_write_commits),
         cmocka_unit_test (test_metasync_store_writes_reads_and_reopens),
+        cmocka_unit_test (test_pipeline_marks_say_which_commits_are_durable),
         cmocka_unit_test (test_a_second_open_of_a_directory_is_refused_naming_the_holder),
         cmocka_unit_test (test_more_databases_than_a_store_holds_is_an_error_not_a_cut),
         cmocka_unit_test (test_backup_opens_with_the_same_data_and_a_new_epoch),
