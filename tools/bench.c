@@ -7,6 +7,7 @@
     0 when every measurement ran (1 when one could not be run, 2 on bad usage).  */
 #define _GNU_SOURCE                     //  nftw, statfs
 #include "gl_client.h"
+#include "gl_security.h"
 #include "gl_config.h"
 #include "gl_org.h"
 
@@ -266,6 +267,8 @@ static struct {
     const char *domain;         //  directory of the county's org.json, categories.json …
     const char *durability;     //  intake's in the current run: "pipelined", or "sync" (baseline)
     const char *archive_reads;  //  the streams the archive consumes
+    const char *security;       //  the run's security/mode: "plain", or "curve" (its pair)
+    char keys [3][41];          //  curve: the clients' public and secret keys, intake's public
     bool e2e;                   //  --e2e: the whole loop instead of measurements 1 to 3
     bool window_set;            //  --window was given
     int64_t bus_msgs;
@@ -278,7 +281,7 @@ static struct {
     s_proc_t procs [S_NPROCS];
 } s_bench = {
     .reports = 200000, .clients = 64, .window = 1, .pipelined = 16, .durability = "pipelined", .domain = GL_SOURCE_DIR "/deploy/yunyang", .bus_msgs = 1000000, .port_base = 27400,
-    .archive_reads = "intake",
+    .archive_reads = "intake", .security = "plain",
     .procs = { { "bus", 0, 0 }, { "intake", 0, 0 }, { "archive", 0, 0 }, { "dispatcher", 0, 0 },
                { "escalation", 0, 0 } },
 };
@@ -317,10 +320,10 @@ s_write_config (void)
         "    reads = \"%s\"\n"
         "metrics\n"
         "    endpoint = \"tcp://127.0.0.1:%d\"\n"
-        //  The raw clients below speak plain ZeroMQ: the figures are those of the transport
-        //  without CURVE.
+        //  Plain but for the pair that measures what CURVE costs (s_security_pair).
         "security\n"
-        "    mode = \"plain\"\n"
+        "    mode = \"%s\"\n"
+        "    certs = \"%s/certs\"\n"
         "domain\n"
         "    org = \"%s/org.json\"\n"
         "    categories = \"%s/categories.json\"\n"
@@ -328,7 +331,7 @@ s_write_config (void)
         "    calendar = \"%s/calendar.json\"\n"
         "    limits = \"%s/limits.json\"\n",
         b, s_bench.scratch, b, b + 1, b + 9, b + 10, s_bench.durability, b + 11, b + 12, b + 13,
-        s_bench.archive_reads, b + 14,
+        s_bench.archive_reads, b + 14, s_bench.security, s_bench.scratch,
         s_bench.domain, s_bench.domain, s_bench.domain, s_bench.domain, s_bench.domain);
     if (fclose (file)) {
         fprintf (stderr, "gridloop-bench: cannot write %s: %s\n", s_bench.cfg_path,
@@ -340,6 +343,33 @@ s_write_config (void)
         fprintf (stderr, "gridloop-bench: the generated configuration is refused: %s\n",
                  err.message);
         return -1;
+    }
+    //  Under curve: the installation's certificates, this process as its operator seat, and
+    //  the keys the raw clients set on their sockets.
+    gl_sec_init (&s_bench.cfg, s_bench.cfg.cert_name);
+    if (gl_sec_on (&s_bench.cfg)) {
+        if (gl_sec_county (&s_bench.cfg, &err) < 0) {
+            fprintf (stderr, "gridloop-bench: certificates: %s\n", err.message);
+            return -1;
+        }
+        char path [PATH_MAX + 64];
+        snprintf (path, sizeof path, "%s/%s.cert_secret", s_bench.cfg.certs_dir,
+                  s_bench.cfg.cert_name);
+        zcert_t *mine = zcert_load (path);
+        snprintf (path, sizeof path, "%s/intake.cert", s_bench.cfg.certs_dir);
+        zcert_t *intake = zcert_load (path);
+        if (!mine || !intake) {
+            fprintf (stderr, "gridloop-bench: cannot read the certificates in %s\n",
+                     s_bench.cfg.certs_dir);
+            zcert_destroy (&mine);
+            zcert_destroy (&intake);
+            return -1;
+        }
+        snprintf (s_bench.keys [0], 41, "%s", zcert_public_txt (mine));
+        snprintf (s_bench.keys [1], 41, "%s", zcert_secret_txt (mine));
+        snprintf (s_bench.keys [2], 41, "%s", zcert_public_txt (intake));
+        zcert_destroy (&mine);
+        zcert_destroy (&intake);
     }
     return 0;
 }
@@ -584,6 +614,11 @@ s_new_dealer (void *ctx, const char *endpoint)
     int zero = 0;
     zmq_setsockopt (sock, ZMQ_MAXMSGSIZE, &max, sizeof max);
     zmq_setsockopt (sock, ZMQ_LINGER, &zero, sizeof zero);
+    if (gl_sec_on (&s_bench.cfg)) {     //  CURVE towards intake, as the operator seat
+        zmq_setsockopt (sock, ZMQ_CURVE_PUBLICKEY, s_bench.keys [0], 40);
+        zmq_setsockopt (sock, ZMQ_CURVE_SECRETKEY, s_bench.keys [1], 40);
+        zmq_setsockopt (sock, ZMQ_CURVE_SERVERKEY, s_bench.keys [2], 40);
+    }
     zmq_connect (sock, endpoint);
     return sock;
 }
@@ -1915,6 +1950,38 @@ s_pipeline_pair (int window, unsigned *run)
     return rc;
 }
 
+//  Measurement 1b: what CURVE costs. Intake alone, pipelined, one report in flight, first plain
+//  then with every connection encrypted and authenticated (the bus restarted with it), and the
+//  ratio. Returns 0, or 1 when a run could not be made.
+static int
+s_security_pair (unsigned *run)
+{
+    static const char *const modes [2] = { "plain", "curve" };
+    double rate [2] = { 0, 0 }, p99 [2] = { 0, 0 };
+    s_bench.window = 1;
+    for (int m = 0; m < 2; m++) {
+        char name [96];
+        s_bench.security = modes [m];
+        snprintf (name, sizeof name, "durable reports, 1 in flight, intake pipelined, %s",
+                  modes [m]);
+        s_stop (S_BUS);
+        if (s_write_config () || s_start (S_BUS) || s_reports_run (name, false, (*run)++))
+            return 1;
+        rate [m] = s_results [s_nresults - 1].rate;
+        p99 [m] = s_results [s_nresults - 1].p99;
+        if (s_interrupted ())
+            return 0;
+    }
+    printf ("\nCURVE, 1 in flight per client: curve / plain\n");
+    printf ("  throughput   %.2f (%.0f / %.0f reports/s)\n", rate [1] / (rate [0]? rate [0]: 1),
+            rate [1], rate [0]);
+    printf ("  p99 latency  %.2f\n", p99 [1] / (p99 [0]? p99 [0]: 1));
+    fflush (stdout);
+    s_bench.security = "plain";
+    s_stop (S_BUS);
+    return s_write_config () || s_start (S_BUS)? 1: 0;
+}
+
 static int64_t
 s_parse_count (const char *flag, const char *text, int64_t min, int64_t max)
 {
@@ -2045,6 +2112,8 @@ main (int argc, char **argv)
         unsigned run = 1;
         for (int i = 0; i < (s_bench.pipelined > 1? 2: 1) && rc == 0 && !s_interrupted (); i++)
             rc = s_pipeline_pair (windows [i], &run);
+        if (rc == 0 && !s_interrupted ())
+            rc = s_security_pair (&run);
         if (rc == 0 && !s_interrupted () && s_flood_run ())
             rc = 1;
         if (rc == 0 && !s_interrupted () && s_bus_runs ())

@@ -1,14 +1,14 @@
 /*  Fault test: countdown fault injection (common/gl_fault.h), as SQLite tests its VFS. For each
-    point of the commit-then-publish path — a commit that fails, a crash right after a commit, a
-    publication dropped, a crash before a publication, a crash before an answer — and of the
-    commit pipeline (durability pipelined) — a crash before the sync that makes a held batch
-    durable, a crash before a durable batch is released — each also as a power cut that loses
-    whatever no sync has covered yet (the newest meta page, when it is not durable), and for
-    N = 1, 2, …, a fresh intake runs a scripted workload with the fault at its N-th passage,
-    until a pass in which the fault no longer fires. Then the same for the dispatcher, a
-    consumer that is also a producer. The client acts as a real one: it retries an unanswered
-    or UNAVAILABLE request with the same bytes, and restarts a service that died (without the
-    fault, as its supervisor would).
+    point of the commit-then-publish path and of the commit pipeline (durability pipelined) —
+    a commit, the sync that makes a held batch durable, the release of a durable batch, a
+    publication, an answer — with the fault that proves most there (a power cut that loses
+    whatever no sync has covered yet, the newest meta page when it is not durable, wherever a
+    commit or a sync is pending; a crash where publications or answers are on their way; a
+    commit that fails and a publication dropped), and for N = 1, 2, …, a fresh intake runs a
+    scripted workload with the fault at its N-th passage, until a pass in which the fault no
+    longer fires. Then the same for the dispatcher, a consumer that is also a producer. The
+    client acts as a real one: it retries an unanswered or UNAVAILABLE request with the same
+    bytes, and restarts a service that died (without the fault, as its supervisor would).
 
     Each pass proves:
     - a refused request wrote nothing: the six valid reports get the ids 1 to 6 in order, with
@@ -305,14 +305,16 @@ int
 main (void)
 {
     printf ("countdown fault injection over the commit-then-publish path\n");
-    //  "answer" last: the dispatcher answers nothing in this workload, so it runs every mode but
-    //  that one (its points are commits, syncs, releases and publications, each of a batch of
-    //  messages it consumed).
+    //  Every point of the path, each with the fault that proves most there: a power cut ("cut",
+    //  which is a crash that also loses what no sync has covered) wherever a commit or a sync is
+    //  pending, a crash where messages or answers are on their way, and a failing commit (the
+    //  batch runs again). intake runs all of them; the dispatcher, which answers nothing in this
+    //  workload, those of the batches of messages it consumes.
     static const s_mode_t modes [] = {
-        { "commit", "fail" }, { "commit", "exit" }, { "commit", "cut" }, { "sync", "exit" },
-        { "sync", "cut" }, { "release", "exit" }, { "release", "cut" }, { "publish", "fail" },
-        { "publish", "exit" }, { "answer", "exit" },
+        { "commit", "cut" }, { "sync", "cut" }, { "release", "cut" }, { "publish", "exit" },
+        { "commit", "fail" }, { "publish", "fail" }, { "answer", "exit" },
     };
+    const size_t dispatcher_modes = 4;  //  the first four
     const size_t nmodes = sizeof modes / sizeof modes [0];
     //  GL_COUNTDOWN=victim:point:N:action runs that one pass alone (to look at one failure).
     const char *only = getenv ("GL_COUNTDOWN");
@@ -327,7 +329,7 @@ main (void)
     unsigned passes = 0;
     for (size_t m = 0; m < nmodes; m++)
         passes += s_loop (&modes [m], "intake", S_PORTS);
-    for (size_t m = 0; m < nmodes - 1; m++)
+    for (size_t m = 0; m < dispatcher_modes; m++)
         passes += s_loop (&modes [m], "dispatcher", S_PORTS);
     printf ("%u passes, every one proven\n", passes);
     printf ("1 passed, 0 failed\n");
