@@ -97,7 +97,8 @@ static const s_flag_t s_flags [] = {
 #define S_FILTERS_USAGE \
     "[--unit UNIT] [--holder UNIT] [--state STATE] [--category LL.SS] " \
     "[--sanshi major|minor|private] [--priority P1..P4] [--channel CHANNEL] [--role ROLE] " \
-    "[--source ID] [--overdue yes|no] [--card yellow|red|any] [--reported-from T] [--reported-to T] [--closed-from T] [--closed-to T] " \
+    "[--source ID] [--overdue yes|no] [--card yellow|red|any] [--reported-from T] " \
+    "[--reported-to T] [--closed-from T] [--closed-to T] " \
     "[--month YYYY-MM] (T: YYYY-MM-DD[THH:MM] in county time, or ms)"
 
 //  Read the filter flag at argv [*i] (and its value) into w. Returns 1 taken, 0 not a filter
@@ -497,6 +498,24 @@ s_timeline_line (const gl_config_t *cfg, const char *topic, const msgpack_object
         s_why (body, d, sizeof d);
         if (*d)
             printf ("%21s why: %s\n", "", d);
+    }
+    else
+    if (streq (src, "escalation") && body && gl_get_strbuf (body, "stage", b, sizeof b)) {
+        //  A deadline, light, card, reminder or notice: for which stage, and when it fell due.
+        uint64_t step = 0;
+        int64_t due;
+        gl_get_strbuf (body, "unit", a, sizeof a);
+        gl_get_u64 (body, "step", &step);
+        if (streq (type, "card") && gl_get_strbuf (body, "level", c, sizeof c))
+            snprintf (d, sizeof d, "%s card", c);
+        else
+            snprintf (d, sizeof d, "%s", type);
+        printf ("%s  %-14s %s of step %llu at %s", when, d, b, (unsigned long long) step, a);
+        if (gl_get_i64 (body, "due", &due) || gl_get_i64 (body, "yellow_at", &due)) {
+            s_local (cfg, due, c, sizeof c);
+            printf (", %s %.16s", streq (type, "deadline")? "yellow card at": "due", c);
+        }
+        printf ("\n");
     }
     else {
         char *line = body? gl_json_line (body): NULL;

@@ -30,8 +30,8 @@ typedef struct {
     uint64_t yellow_cards;      //  yellow cards: escalation's, and supervisors' by hand
     uint64_t red_cards;         //  red cards, the same
     char overdue [4];           //  "yes": carded in the stage it is still in; else "no"
-    char overdue_stage [12];    //  the stage of escalation's last card, while the event has
-                                //  not moved on from it ("" none): dispatch | sign | handle | verify
+    char overdue_stage [12];    //  the stage of escalation's last card (dispatch, sign, handle,
+                                //  verify) until the event moves on from it ("" none)
     uint64_t overdue_step;      //  … and its step (0 none)
     uint64_t attached;          //  reports attached to it by dedup key
     char rating [20];           //  the reporter's satisfaction at the last callback

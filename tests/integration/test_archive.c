@@ -416,6 +416,23 @@ test_overdue_and_cards_follow_escalation_and_supervisors (void **state)
     assert_non_null (strstr (text, "(1 events match)"));
     free (text);
     assert_int_equal (s_cli ("search --card green", "search.txt", path, sizeof path), 1);
+    char args [128];
+    snprintf (args, sizeof args, "show %s", r1);
+    assert_int_equal (s_cli (args, "show.txt", path, sizeof path), 0);
+    text = s_slurp (path);
+    char says [128];
+    snprintf (says, sizeof says, "yellow card    sign of step 1 at %s, due 2026-11-27 12:00",
+              board);
+    if (!strstr (text, says) || !strstr (text, "supervised     by CTY-C"))
+        fail_msg ("show does not say \"%s\" and who gave the red card:\n%s", says, text);
+    free (text);
+
+    //  The board sends r1 up to its street's centre: a new step, so no longer overdue; its
+    //  cards stay.
+    s_command ("escalate", r1, board, "{\"reason\": \"需街道协调消防部门\"}");
+    s_settle ();
+    s_expect ("{\"overdue\": \"yes\", \"unit\": \"QL-01-01\"}", 0);
+    s_expect ("{\"card\": \"red\", \"overdue\": \"no\"}", 1, r1);
     free (r1), free (r2), free (r3);
     //  Escalation's clock is now past every new step's deadline: it would card the events of
     //  the tests below while they compare pages. They need no timers.
