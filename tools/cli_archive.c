@@ -77,7 +77,8 @@ static const s_flag_t s_flags [] = {
     { "--state", "state", S_STR }, { "--category", "category", S_STR },
     { "--sanshi", "sanshi", S_STR }, { "--priority", "priority", S_STR },
     { "--channel", "channel", S_STR }, { "--role", "role", S_STR },
-    { "--source", "source", S_STR },
+    { "--source", "source", S_STR }, { "--overdue", "overdue", S_STR },
+    { "--card", "card", S_STR },
     { "--reported-from", "reported_from", S_TIME }, { "--reported-to", "reported_to", S_TIME },
     { "--closed-from", "closed_from", S_TIME }, { "--closed-to", "closed_to", S_TIME },
     { "--month", NULL, S_MONTH },
@@ -86,7 +87,8 @@ static const s_flag_t s_flags [] = {
 #define S_FILTERS_USAGE \
     "[--unit UNIT] [--holder UNIT] [--state STATE] [--category LL.SS] " \
     "[--sanshi major|minor|private] [--priority P1..P4] [--channel CHANNEL] [--role ROLE] " \
-    "[--source ID] [--reported-from T] [--reported-to T] [--closed-from T] [--closed-to T] " \
+    "[--source ID] [--overdue yes|no] [--card yellow|red|any] [--reported-from T] " \
+    "[--reported-to T] [--closed-from T] [--closed-to T] " \
     "[--month YYYY-MM] (T: YYYY-MM-DD[THH:MM] in county time, or ms)"
 
 //  Read the filter flag at argv [*i] (and its value) into w. Returns 1 taken, 0 not a filter
@@ -167,15 +169,19 @@ s_table_row (const gl_config_t *cfg, const msgpack_object *ev)
 {
     char id [80], state [24], cat [16], sanshi [16], pri [8], grid [72], unit [72], chan [24],
          rep [32], clo [32];
-    uint64_t returns = 0;
+    uint64_t returns = 0, cards = 0;
+    bool overdue = false;
     gl_get_u64 (ev, "returns", &returns);
-    printf ("%-25s %-12s %-5s %-7s %-3s %-9s %-14s %-10s %-16s %-16s %llu\n",
+    gl_get_u64 (ev, "cards", &cards);
+    gl_get_bool (ev, "overdue", &overdue);
+    printf ("%-25s %-12s %-5s %-7s %-3s %-9s %-14s %-10s %-16s %-16s %-7llu %-5llu %s\n",
             s_str (ev, "id", id, sizeof id), s_str (ev, "state", state, sizeof state),
             s_str (ev, "category", cat, sizeof cat), s_str (ev, "sanshi", sanshi, sizeof sanshi),
             s_str (ev, "priority", pri, sizeof pri), s_str (ev, "grid", grid, sizeof grid),
             s_str (ev, "unit", unit, sizeof unit), s_str (ev, "channel", chan, sizeof chan),
             s_when (cfg, ev, "reported_at", rep, sizeof rep),
-            s_when (cfg, ev, "closed_at", clo, sizeof clo), (unsigned long long) returns);
+            s_when (cfg, ev, "closed_at", clo, sizeof clo), (unsigned long long) returns,
+            (unsigned long long) cards, overdue? "yes": "no");
 }
 
 int
@@ -229,9 +235,9 @@ cli_archive_search (const gl_config_t *cfg, int argc, char **argv)
     else
     if (rc == 0) {
         const msgpack_object *events = gl_map_get (&answer.root, "events");
-        printf ("%-25s %-12s %-5s %-7s %-3s %-9s %-14s %-10s %-16s %-16s %s\n", "ID", "STATE",
-                "CAT", "SANSHI", "PRI", "GRID", "HOLDER", "CHANNEL", "REPORTED", "CLOSED",
-                "RETURNS");
+        printf ("%-25s %-12s %-5s %-7s %-3s %-9s %-14s %-10s %-16s %-16s %-7s %-5s %s\n", "ID",
+                "STATE", "CAT", "SANSHI", "PRI", "GRID", "HOLDER", "CHANNEL", "REPORTED",
+                "CLOSED", "RETURNS", "CARDS", "OVERDUE");
         for (uint32_t i = 0; events && i < events->via.array.size; i++)
             s_table_row (cfg, &events->via.array.ptr [i]);
         uint64_t count;
@@ -252,7 +258,8 @@ cli_archive_search (const gl_config_t *cfg, int argc, char **argv)
 //  the county's local time for people and spreadsheets.
 static const char *const s_columns [] = { "id", "state", "category", "sanshi", "priority",
     "grid", "community", "street", "unit", "step", "role", "channel", "source", "reported_at",
-    "closed_at", "returns", "cards", "attached", "rating", "updated_at", NULL };
+    "closed_at", "returns", "cards", "yellow_cards", "red_cards", "overdue", "overdue_stage",
+    "overdue_step", "attached", "rating", "updated_at", NULL };
 
 //  One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break, quotes
 //  doubled.
@@ -289,6 +296,9 @@ s_csv_row (const gl_config_t *cfg, FILE *out, const msgpack_object *ev)
         else
         if (v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
             fprintf (out, "%lld", (long long) v->via.i64);
+        else
+        if (v->type == MSGPACK_OBJECT_BOOLEAN)
+            fputs (v->via.boolean? "true": "false", out);
     }
     char when [32];
     int64_t ms;
@@ -478,6 +488,24 @@ s_timeline_line (const gl_config_t *cfg, const char *topic, const msgpack_object
         s_why (body, d, sizeof d);
         if (*d)
             printf ("%21s why: %s\n", "", d);
+    }
+    else
+    if (streq (src, "escalation") && body && gl_get_strbuf (body, "stage", b, sizeof b)) {
+        //  A deadline, light, card, reminder or notice: for which stage, and when it fell due.
+        uint64_t step = 0;
+        int64_t due;
+        gl_get_strbuf (body, "unit", a, sizeof a);
+        gl_get_u64 (body, "step", &step);
+        if (streq (type, "card") && gl_get_strbuf (body, "level", c, sizeof c))
+            snprintf (d, sizeof d, "%s card", c);
+        else
+            snprintf (d, sizeof d, "%s", type);
+        printf ("%s  %-14s %s of step %llu at %s", when, d, b, (unsigned long long) step, a);
+        if (gl_get_i64 (body, "due", &due) || gl_get_i64 (body, "yellow_at", &due)) {
+            s_local (cfg, due, c, sizeof c);
+            printf (", %s %.16s", streq (type, "deadline")? "yellow card at": "due", c);
+        }
+        printf ("\n");
     }
     else {
         char *line = body? gl_json_line (body): NULL;

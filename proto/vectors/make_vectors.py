@@ -505,13 +505,17 @@ def build_valid():
     valid("request.search.time_ranges", "request", {
         "op": "search", "unit": "SJ-01-01", "reported_from": 1793462400000,
         "reported_to": 1796054400000, "closed_from": 1793462400000})
+    valid("request.search.overdue_cards", "request", {
+        "op": "search", "unit": "SJ-B4", "overdue": "yes", "card": "red", "count": True})
 
     def summary(event_id, grid, community, street, unit, reported_at):
         return {"id": event_id, "state": "DISPATCHED", "category": "03.01", "sanshi": "major",
                 "priority": "P2", "grid": grid, "community": community, "street": street,
                 "unit": unit, "step": 1, "role": "grid_worker", "channel": "app",
                 "source": None, "reported_at": reported_at, "closed_at": None, "returns": 0,
-                "cards": 0, "attached": 0, "rating": None, "updated_at": reported_at + 207}
+                "cards": 0, "yellow_cards": 0, "red_cards": 0, "overdue": False,
+                "overdue_stage": None, "overdue_step": 0, "attached": 0, "rating": None,
+                "updated_at": reported_at + 207}
     valid("reply.search", "reply", {
         "ok": True,
         "events": [summary(ID_40, "QL-02-03", "QL-02", "QL", "QL-B4", 1795741000250),

@@ -29,6 +29,8 @@ static const char *const s_states [] = { "REPORTED", "SELF_HANDLED", "FILED", "D
     "IN_PROGRESS", "SUSPENDED", "HANDLED", "FEEDBACK", "CLOSED", "ARCHIVED", "CANCELLED", NULL };
 static const char *const s_sanshi [] = { "major", "minor", "private", NULL };
 static const char *const s_priorities [] = { "P1", "P2", "P3", "P4", NULL };
+static const char *const s_yes_no [] = { "yes", "no", NULL };
+static const char *const s_card_levels [] = { "yellow", "red", "any", NULL };
 static const char *const s_channels [] = { "app", "hotline", "department", "sensor", "walkin",
     "cli", NULL };
 static const char *const s_roles [] = { "grid_leader", "grid_worker", "grid_worker_part_time",
@@ -54,6 +56,10 @@ static const gl_field_t s_search_fields [] = {
       .hint = "the reporter's role, e.g. \"grid_worker\" or \"resident\"" },
     { .key = "source", .type = GL_F_STR, .min = 1, .max = AR_UNIT_MAX,
       .hint = "a departmental source id, e.g. \"hotline-12345\"" },
+    { .key = "overdue", .type = GL_F_STR, .choices = s_yes_no,
+      .hint = "yes: carded by escalation in the stage it is still in; no: not" },
+    { .key = "card", .type = GL_F_STR, .choices = s_card_levels,
+      .hint = "events that ever got a card: yellow, red or any" },
     { .key = "reported_from", .type = GL_F_INT, .min = 0, .max = INT64_MAX,
       .hint = "reported at or after this time, ms since 1970" },
     { .key = "reported_to", .type = GL_F_INT, .min = 1, .max = INT64_MAX,
@@ -74,6 +80,7 @@ const gl_schema_t ar_search_schema = GL_SCHEMA ("search", s_search_fields);
 typedef struct {
     const char *eq [16];        //  per ar_dims entry: the value asked, or NULL
     char unit [AR_UNIT_MAX + 1];    //  "unit" filter ("" none): touched, any tier
+    char card [8];              //  "card" filter ("" none): yellow, red or any
     int64_t rep_from, rep_to;   //  reported range [from, to); to 0: no upper bound
     bool rep;                   //  a reported range was asked
     int64_t cl_from, cl_to;     //  closed range [from, to)
@@ -112,6 +119,9 @@ s_match (s_walk_t *w, const ar_summary_t *s, const char *id, size_t id_len)
         return false;
     if (q->closed && (!s->closed_at || s->closed_at < q->cl_from
                   ||  (q->cl_to && s->closed_at >= q->cl_to)))
+        return false;
+    if ((streq (q->card, "yellow") && !s->yellow_cards)
+    ||  (streq (q->card, "red") && !s->red_cards) || (streq (q->card, "any") && !s->cards))
         return false;
     if (*q->unit) {
         gl_key_t k;
@@ -219,6 +229,7 @@ ar_op_search (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err
         if (gl_get_strbuf (req, ar_dims [i].name, values [i], sizeof values [i]))
             q.eq [i] = values [i];
     gl_get_strbuf (req, "unit", q.unit, sizeof q.unit);
+    gl_get_strbuf (req, "card", q.card, sizeof q.card);
     for (size_t i = 0; i < ar_dim_count; i++) {
         if (!q.eq [i])
             continue;
@@ -286,20 +297,18 @@ ar_op_search (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err
             if (n < best)
                 best = n, dim = ar_dims [i].name, value = q.eq [i];
         }
-    if (*q.unit) {
-        filters++;
-        if ((rc = ar_index_count (txn, counts, "unit", q.unit, strlen (q.unit), &n)))
-            return rc;
-        if (n < best)
-            best = n, dim = "unit", value = q.unit;
-    }
-    if (q.closed) {
-        filters++;
-        if ((rc = ar_index_count (txn, counts, "closed", "yes", 3, &n)))
-            return rc;
-        if (n < best)
-            best = n, dim = "closed", value = "yes";
-    }
+    //  The multi-valued dimensions, and closed events for a closed range.
+    const char *more [][2] = { { "unit", q.unit }, { "card", q.card },
+                               { "closed", q.closed? "yes": "" } };
+    for (size_t i = 0; i < sizeof more / sizeof more [0]; i++)
+        if (*more [i][1]) {
+            filters++;
+            if ((rc = ar_index_count (txn, counts, more [i][0], more [i][1],
+                                      strlen (more [i][1]), &n)))
+                return rc;
+            if (n < best)
+                best = n, dim = more [i][0], value = more [i][1];
+        }
     gl_listw_t list;
     gl_listw_init (&list);
     size_t budget = (size_t) cfg->replay_kb << 10;

@@ -7,8 +7,10 @@
 
     "summary": event id -> the summary, one msgpack map (the `events` items of `search`).
     "index":   dimension, 0x00, value, 0x00, event id -> empty. One entry per event and
-               single-valued dimension (state, category, …: the summary's value now), one per
-               unit the event ever touched ("unit"), and "closed" "yes" for a closed event.
+               single-valued dimension (state, category, …, overdue: the summary's value now),
+               one per unit the event ever touched ("unit"), one per level of card it ever got
+               ("card": "yellow", "red", and "any" for either), and "closed" "yes" for a closed
+               event.
                The event id ends the key, so the entries of one value read back in id order,
                which is the order of every search (ids sort by date, then counter).
     "counts":  dimension, 0x00, value, 0x00 -> big-endian number of entries under it: how a
@@ -34,7 +36,7 @@ s_field (const ar_summary_t *s, size_t offset)
 const ar_dim_t ar_dims [] = {
     D ("state", state), D ("category", category), D ("sanshi", sanshi),
     D ("priority", priority), D ("channel", channel), D ("role", role), D ("source", source),
-    D ("holder", unit),
+    D ("holder", unit), D ("overdue", overdue),
 };
 #undef D
 const size_t ar_dim_count = sizeof ar_dims / sizeof ar_dims [0];
@@ -87,21 +89,20 @@ s_index (gl_ctx_t *ctx, const char *dim, const char *value, const char *id, int 
     return gl_db_add_u64 (txn, counts, c.bytes, c.len, (uint64_t) -1, NULL);
 }
 
-//  Record that the event touched unit (once per unit: the entry is never removed).
+//  Add the entry dim = value for id of a multi-valued dimension ("unit", "card") unless it is
+//  there: such an entry records that something ever happened, and is never removed.
 static int
-s_touch (gl_ctx_t *ctx, const char *unit, const char *id)
+s_mark (gl_ctx_t *ctx, const char *dim, const char *value, const char *id)
 {
-    if (!*unit || streq (unit, "auto"))
-        return 0;
     gl_key_t k;
-    ar_index_key (&k, "unit", unit, strlen (unit), id, strlen (id));
+    ar_index_key (&k, dim, value, strlen (value), id, strlen (id));
     const void *val;
     size_t vlen;
     int rc = gl_db_get (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "index"), k.bytes, k.len, &val,
                         &vlen);
     if (rc != MDB_NOTFOUND)
-        return rc;              //  0: already touched
-    return s_index (ctx, "unit", unit, id, 1);
+        return rc;              //  0: already there
+    return s_index (ctx, dim, value, id, 1);
 }
 
 //  ---------------------------------------------------------------------------------------------
@@ -145,6 +146,11 @@ s_encode (const ar_summary_t *s, gl_mapw_t *w)
     s_put_time (w, "closed_at", s->closed_at);
     gl_mapw_u64 (w, "returns", s->returns);
     gl_mapw_u64 (w, "cards", s->cards);
+    gl_mapw_u64 (w, "yellow_cards", s->yellow_cards);
+    gl_mapw_u64 (w, "red_cards", s->red_cards);
+    gl_mapw_bool (w, "overdue", streq (s->overdue, "yes"));
+    s_put_str (w, "overdue_stage", s->overdue_stage);
+    gl_mapw_u64 (w, "overdue_step", s->overdue_step);
     gl_mapw_u64 (w, "attached", s->attached);
     s_put_str (w, "rating", s->rating);
     gl_mapw_i64 (w, "updated_at", s->updated_at);
@@ -176,6 +182,13 @@ ar_summary_decode (const void *bytes, size_t len, ar_summary_t *s)
         gl_get_i64 (m, "closed_at", &s->closed_at);
         gl_get_u64 (m, "returns", &s->returns);
         gl_get_u64 (m, "cards", &s->cards);
+        gl_get_u64 (m, "yellow_cards", &s->yellow_cards);
+        gl_get_u64 (m, "red_cards", &s->red_cards);
+        bool overdue;
+        if (gl_get_bool (m, "overdue", &overdue))     //  absent: a summary from before it
+            snprintf (s->overdue, sizeof s->overdue, "%s", overdue? "yes": "no");
+        gl_get_strbuf (m, "overdue_stage", s->overdue_stage, sizeof s->overdue_stage);
+        gl_get_u64 (m, "overdue_step", &s->overdue_step);
         gl_get_u64 (m, "attached", &s->attached);
         gl_get_strbuf (m, "rating", s->rating, sizeof s->rating);
         gl_get_i64 (m, "updated_at", &s->updated_at);
@@ -229,11 +242,59 @@ s_reported (ar_summary_t *s, const msgpack_object *b, int64_t ts)
         s->reported_at = ts;
 }
 
+//  The stage escalation times in a state (proto/escalation.md §2), "" for none.
+static const char *
+s_stage (const char *state)
+{
+    if (streq (state, "REPORTED") || streq (state, "FILED"))
+        return "dispatch";
+    if (streq (state, "DISPATCHED"))
+        return "sign";
+    if (streq (state, "IN_PROGRESS") || streq (state, "SUSPENDED"))
+        return "handle";
+    if (streq (state, "HANDLED"))
+        return "verify";
+    return "";
+}
+
+//  Count one card of level ("yellow" or "red"; anything else is no card).
+static void
+s_card (ar_summary_t *s, const char *level)
+{
+    if (streq (level, "yellow"))
+        s->yellow_cards++;
+    else
+    if (streq (level, "red"))
+        s->red_cards++;
+    s->cards = s->yellow_cards + s->red_cards;
+}
+
+//  escalation.card: a card for a stage of a step. The event is overdue while it is still in
+//  that stage of that step; the card may reach the archive before the dispatcher's message
+//  that started the stage (the two streams are read apart), so the stage is kept, not judged
+//  now.
+static void
+s_escalation_card (ar_summary_t *s, const msgpack_object *b)
+{
+    char level [16] = "";
+    gl_get_strbuf (b, "level", level, sizeof level);
+    s_card (s, level);
+    uint64_t step = 0;
+    char stage [sizeof s->overdue_stage] = "";
+    if (gl_get_u64 (b, "step", &step) && gl_get_strbuf (b, "stage", stage, sizeof stage)
+    &&  step >= s->step) {
+        memcpy (s->overdue_stage, stage, sizeof stage);
+        s->overdue_step = step;
+    }
+}
+
 //  dispatcher.event.*: the state, the holder and what the action changed.
 static void
 s_lifecycle (ar_summary_t *s, const msgpack_object *b, int64_t ts)
 {
-    char action [32] = "", level [16] = "";
+    char action [32] = "", level [16] = "", actor [AR_UNIT_MAX + 1] = "";
+    uint64_t was_step = s->step;
+    const char *was_stage = s_stage (s->state);
     gl_get_strbuf (b, "action", action, sizeof action);
     s_take (b, "state", s->state, sizeof s->state);
     s->unit [0] = 0;            //  absent: no unit holds it
@@ -249,13 +310,24 @@ s_lifecycle (ar_summary_t *s, const msgpack_object *b, int64_t ts)
         s_take (b, "rating", s->rating, sizeof s->rating);
     else
     if (streq (action, "supervised")) {
+        //  A supervisor's card by hand. Escalation's automatic cards come on its own stream
+        //  only, so one the dispatcher made by itself ("auto") would be a second word for one
+        //  of them: not counted.
         gl_get_strbuf (b, "level", level, sizeof level);
-        if (streq (level, "yellow") || streq (level, "red"))
-            s->cards++;
+        s_take (gl_map_get (b, "actor"), "unit", actor, sizeof actor);
+        if (!streq (actor, "auto"))
+            s_card (s, level);
     }
     else
     if (streq (action, "closed") && !gl_get_i64 (b, "when", &s->closed_at))
         s->closed_at = ts;
+    //  Moving on from the carded stage (a later step, another stage, closing) ends it.
+    bool was_carded = s->overdue_step == was_step && streq (s->overdue_stage, was_stage);
+    bool moved = s->step != was_step || !streq (s_stage (s->state), was_stage);
+    if ((was_carded && moved) || s->step > s->overdue_step) {
+        s->overdue_stage [0] = 0;
+        s->overdue_step = 0;
+    }
 }
 
 int
@@ -265,9 +337,11 @@ ar_summary_apply (gl_ctx_t *ctx, const char *topic, const gl_envelope_t *env)
         return 0;
     bool from_intake = env->src_len == 6 && memcmp (env->src, "intake", 6) == 0;
     bool from_dispatcher = env->src_len == 10 && memcmp (env->src, "dispatcher", 10) == 0;
+    bool from_escalation = env->src_len == 10 && memcmp (env->src, "escalation", 10) == 0;
     //  Only what changes a summary; every other message is history only.
     if (!(from_intake && (s_type_is (env, "event.reported") || s_type_is (env, "event.attached")))
-    &&  !(from_dispatcher && env->type_len > 6 && memcmp (env->type, "event.", 6) == 0))
+    &&  !(from_dispatcher && env->type_len > 6 && memcmp (env->type, "event.", 6) == 0)
+    &&  !(from_escalation && s_type_is (env, "card")))
         return 0;
     MDB_txn *txn = gl_ctx_txn (ctx);
     MDB_dbi summary = gl_ctx_dbi (ctx, "summary");
@@ -296,10 +370,16 @@ ar_summary_apply (gl_ctx_t *ctx, const char *topic, const gl_envelope_t *env)
         if (gl_get_u64 (b, "attached", &attached) && attached > s.attached)
             s.attached = attached;
     }
+    else
+    if (from_escalation)
+        s_escalation_card (&s, b);
     else {
         s_lifecycle (&s, b, env->ts);
         s_take (actor, "unit", actor_unit, sizeof actor_unit);
     }
+    bool overdue = *s.overdue_stage && s.overdue_step == s.step
+                && streq (s.overdue_stage, s_stage (s.state));
+    snprintf (s.overdue, sizeof s.overdue, "%s", overdue? "yes": "no");
     s.updated_at = env->ts;
 
     gl_mapw_t w;
@@ -327,7 +407,15 @@ ar_summary_apply (gl_ctx_t *ctx, const char *topic, const gl_envelope_t *env)
     //  every unit that acted on it.
     const char *touched [] = { s.grid, s.community, s.street, s.unit, actor_unit };
     for (size_t i = 0; rc == 0 && i < sizeof touched / sizeof touched [0]; i++)
-        rc = s_touch (ctx, touched [i], s.id);
+        if (*touched [i] && !streq (touched [i], "auto"))
+            rc = s_mark (ctx, "unit", touched [i], s.id);
+    //  Every level of card it ever got.
+    if (rc == 0 && s.yellow_cards)
+        rc = s_mark (ctx, "card", "yellow", s.id);
+    if (rc == 0 && s.red_cards)
+        rc = s_mark (ctx, "card", "red", s.id);
+    if (rc == 0 && s.cards)
+        rc = s_mark (ctx, "card", "any", s.id);
     return rc;
 }
 
@@ -340,7 +428,8 @@ ar_summary_apply (gl_ctx_t *ctx, const char *topic, const gl_envelope_t *env)
 //  recomputes each event from its whole history in arrival order, so live messages applied
 //  meanwhile are never counted twice: an event reached later is simply recomputed with them.
 
-#define S_VERSION 1             //  what the summaries of this code are
+#define S_VERSION 2             //  what the summaries of this code are (2: cards by level and
+                                //  overdue, from escalation's stream)
 
 static int
 s_open_txn (MDB_txn *txn, void *arg)

@@ -26,14 +26,21 @@ typedef struct {
     int64_t reported_at;        //  ms since 1970 (0: the report has not arrived yet)
     int64_t closed_at;          //  ms since 1970 of dispatcher.event.closed (0: not closed)
     uint64_t returns;           //  returns (退回)
-    uint64_t cards;             //  yellow and red supervision cards (督办)
+    uint64_t cards;             //  yellow and red cards (督办): yellow_cards + red_cards
+    uint64_t yellow_cards;      //  yellow cards: escalation's, and supervisors' by hand
+    uint64_t red_cards;         //  red cards, the same
+    char overdue [4];           //  "yes": carded in the stage it is still in; else "no"
+    char overdue_stage [12];    //  the stage of escalation's last card (dispatch, sign, handle,
+                                //  verify) until the event moves on from it ("" none)
+    uint64_t overdue_step;      //  … and its step (0 none)
     uint64_t attached;          //  reports attached to it by dedup key
     char rating [20];           //  the reporter's satisfaction at the last callback
     int64_t updated_at;         //  ts of the last message that changed it
 } ar_summary_t;
 
 /*  The single-valued dimensions a search can ask for by equality, and the summary field each
-    reads. "unit" (every unit the event touched) is multi-valued and kept apart.  */
+    reads. "unit" (every unit the event touched) and "card" (every level of card it ever got)
+    are multi-valued and kept apart.  */
 typedef struct {
     const char *name;           //  field of the search request and of the index key
     size_t offset;              //  offsetof (ar_summary_t, field)

@@ -1,7 +1,8 @@
 /*  Integration: the archive's search (proto/archive.md §3) through real bus, intake, dispatcher
     and archive processes on loopback, driven through the public protocol only: every search
     dimension alone and combined, counts, cursor paging that neither skips nor repeats while
-    reports arrive, bad input refused with INVALID and nothing changed; each producer's stream
+    reports arrive, bad input refused with INVALID and nothing changed; overdue and cards from
+    escalation's cards (fired on the manual clock) and supervisors' cards; each producer's stream
     served from the archive's copy byte for byte as the producer replays it; an archive from
     before summaries rebuilt from its history to the same answers; and the command line's
     show, search and export of a large set in CSV and JSON lines, read back and compared field
@@ -16,18 +17,20 @@
 #include <signal.h>
 #include <sys/wait.h>
 
-#define S_PORTS     24600       //  this test's ports (24600..24614)
+#define S_PORTS     26000       //  this test's ports (26000..26014)
 #define S_WAIT_MS   20000       //  longest wait for another process to catch up
 #define S_START_MS  1795744800000LL     //  2026-11-27 10:00 in Yunyang (UTC+8)
 #define S_DAY_MS    86400000LL
 #define S_DAY2_MS   1795795200000LL     //  2026-11-28 00:00 in Yunyang
-//  Events loaded for the export test. The issue asks for 100 000; 20 000 keeps the suite fast
-//  on a small machine and exercises the same paging (20 export pages and more). Raise it here
-//  to check the larger figure.
-#define S_EXPORT_EVENTS 20000
+//  Events loaded for the export test, as the issue asks: the whole file takes about 25 s on a
+//  2-core VM, most of it reporting them through intake.
+#define S_EXPORT_EVENTS 100000
 
 static tk_net_t *s_net;
 static unsigned s_req;          //  fresh req_ids
+
+static int s_cli (const char *args, const char *out_name, char *out_path, size_t size);
+static char *s_slurp (const char *path);
 
 //  The events of the dimension tests (set by the first test).
 static char *e1, *e2, *e3, *e4, *e5;
@@ -35,13 +38,26 @@ static char *e1, *e2, *e3, *e4, *e5;
 //  ---------------------------------------------------------------------------------------------
 //  Plumbing: JSON in, JSON out.
 
-//  Wait until the archive has applied everything intake and the dispatcher published.
+//  Wait until the archive has applied everything intake, the dispatcher and escalation
+//  published (escalation: while it runs).
+static bool s_escalation_up;
+
+static void
+s_settle_within (int ms)
+{
+    assert_int_equal (tk_wait_caught_up (s_net, "dispatcher", "intake", 0, ms), 0);
+    assert_int_equal (tk_wait_caught_up (s_net, "archive", "intake", 0, ms), 0);
+    assert_int_equal (tk_wait_caught_up (s_net, "archive", "dispatcher", 0, ms), 0);
+    if (s_escalation_up) {
+        assert_int_equal (tk_wait_caught_up (s_net, "escalation", "dispatcher", 0, ms), 0);
+        assert_int_equal (tk_wait_caught_up (s_net, "archive", "escalation", 0, ms), 0);
+    }
+}
+
 static void
 s_settle (void)
 {
-    assert_int_equal (tk_wait_caught_up (s_net, "dispatcher", "intake", 0, S_WAIT_MS), 0);
-    assert_int_equal (tk_wait_caught_up (s_net, "archive", "intake", 0, S_WAIT_MS), 0);
-    assert_int_equal (tk_wait_caught_up (s_net, "archive", "dispatcher", 0, S_WAIT_MS), 0);
+    s_settle_within (S_WAIT_MS);
 }
 
 static char *
@@ -317,6 +333,119 @@ test_paging_neither_skips_nor_repeats_while_reports_arrive (void **state)
         free (ids [i]);
 }
 
+//  The one event a search finds, as JSON (the test fails unless there is exactly one).
+static json_t *
+s_one (const char *fields)
+{
+    gl_code_t code;
+    char message [512];
+    json_t *answer = s_search_raw (fields, &code, message, sizeof message);
+    if (code != GL_OK)
+        fail_msg ("search %s refused: %s", fields, message);
+    json_t *events = json_object_get (answer, "events");
+    if (json_array_size (events) != 1)
+        fail_msg ("search %s found %zu events, expected one", fields, json_array_size (events));
+    json_t *ev = json_incref (json_array_get (events, 0));
+    json_decref (answer);
+    return ev;
+}
+
+static void
+test_overdue_and_cards_follow_escalation_and_supervisors (void **state)
+{
+    //  Three fire hazards of QL-01-01, filed and dispatched at once to the safety board
+    //  QL-B4 (P2: sign for within 2 working hours, 10:00 -> a yellow card at 12:00).
+    char *r1 = s_report ("03.01", "QL-01-01", "grid_worker", "GW-0002", "app");
+    char *r2 = s_report ("03.01", "QL-01-01", "grid_worker", "GW-0002", "app");
+    char *r3 = s_report ("03.01", "QL-01-01", "grid_worker", "GW-0002", "app");
+    s_settle ();
+    json_t *ev = s_one ("{\"unit\": \"QL-01-01\", \"limit\": 1}");
+    char board [72];
+    snprintf (board, sizeof board, "%s", json_string_value (json_object_get (ev, "unit")));
+    json_decref (ev);
+    //  r2 is signed for in time; then the yellow cards fall due for r1 and r3.
+    s_command ("sign", r2, board, NULL);
+    s_settle ();
+    int64_t cards = tk_status (s_net, "escalation", "yellow_cards");
+    tk_advance (s_net, "escalation", 3 * 3600 * 1000);
+    int64_t end = zclock_mono () + S_WAIT_MS;
+    while (tk_status (s_net, "escalation", "yellow_cards") < cards + 2 && zclock_mono () < end)
+        zclock_sleep (20);      //  another process: nothing to wait on but time
+    s_settle ();
+    s_expect ("{\"overdue\": \"yes\", \"unit\": \"QL-01-01\"}", 2, r1, r3);
+    s_expect ("{\"overdue\": \"no\", \"unit\": \"QL-01-01\"}", 1, r2);
+    s_expect ("{\"card\": \"yellow\", \"unit\": \"QL-01-01\"}", 2, r1, r3);
+    s_expect ("{\"card\": \"any\", \"unit\": \"QL-01-01\"}", 2, r1, r3);
+    s_expect ("{\"card\": \"red\"}", 0);
+    ev = s_one ("{\"overdue\": \"yes\", \"unit\": \"QL-01-01\", \"limit\": 1}");
+    assert_string_equal (json_string_value (json_object_get (ev, "id")), r1);
+    assert_true (json_is_true (json_object_get (ev, "overdue")));
+    assert_string_equal (json_string_value (json_object_get (ev, "overdue_stage")), "sign");
+    assert_int_equal (json_integer_value (json_object_get (ev, "overdue_step")), 1);
+    assert_int_equal (json_integer_value (json_object_get (ev, "cards")), 1);
+    assert_int_equal (json_integer_value (json_object_get (ev, "yellow_cards")), 1);
+    json_decref (ev);
+    //  Every overdue event, counted from the index, holds r1 and r3.
+    long long count = -1;
+    char *all = s_search_all ("{\"overdue\": \"yes\"}", 1000, &count);
+    assert_non_null (strstr (all, r1));
+    assert_non_null (strstr (all, r3));
+    assert_int_equal (count, (long long) (strlen (all) + 1) / (long long) (strlen (r1) + 1));
+    free (all);
+
+    //  Signing for r3 moves it on to the next stage: no longer overdue, its card stays. The
+    //  county centre gives r1 a red card by hand: counted once, from the dispatcher's message.
+    s_command ("sign", r3, board, NULL);
+    s_command ("supervise", r1, "CTY-C", "{\"level\": \"red\", \"note\": \"超时未签收\"}");
+    s_settle ();
+    s_expect ("{\"overdue\": \"yes\", \"unit\": \"QL-01-01\"}", 1, r1);
+    s_expect ("{\"overdue\": \"no\", \"card\": \"yellow\", \"unit\": \"QL-01-01\"}", 1,
+              r3);
+    s_expect ("{\"card\": \"red\"}", 1, r1);
+    s_expect ("{\"card\": \"red\", \"overdue\": \"yes\", \"category\": \"03.01\"}", 1, r1);
+    ev = s_one ("{\"card\": \"red\"}");
+    assert_int_equal (json_integer_value (json_object_get (ev, "cards")), 2);
+    assert_int_equal (json_integer_value (json_object_get (ev, "red_cards")), 1);
+    json_decref (ev);
+    ev = s_one ("{\"card\": \"yellow\", \"overdue\": \"no\", \"unit\": \"QL-01-01\"}");
+    assert_true (json_is_null (json_object_get (ev, "overdue_stage")));
+    assert_int_equal (json_integer_value (json_object_get (ev, "overdue_step")), 0);
+    json_decref (ev);
+
+    //  The command line's flags.
+    char path [512];
+    assert_int_equal (s_cli ("search --overdue yes --unit QL-01-01 --card red --count",
+                             "search.txt", path, sizeof path), 0);
+    char *text = s_slurp (path);
+    assert_non_null (strstr (text, r1));
+    assert_non_null (strstr (text, "(1 events match)"));
+    free (text);
+    assert_int_equal (s_cli ("search --card green", "search.txt", path, sizeof path), 1);
+    char args [128];
+    snprintf (args, sizeof args, "show %s", r1);
+    assert_int_equal (s_cli (args, "show.txt", path, sizeof path), 0);
+    text = s_slurp (path);
+    char says [128];
+    snprintf (says, sizeof says, "yellow card    sign of step 1 at %s, due 2026-11-27 12:00",
+              board);
+    if (!strstr (text, says) || !strstr (text, "supervised     by CTY-C"))
+        fail_msg ("show does not say \"%s\" and who gave the red card:\n%s", says, text);
+    free (text);
+
+    //  The board sends r1 up to its street's centre: a new step, so no longer overdue; its
+    //  cards stay.
+    s_command ("escalate", r1, board, "{\"reason\": \"需街道协调消防部门\"}");
+    s_settle ();
+    s_expect ("{\"overdue\": \"yes\", \"unit\": \"QL-01-01\"}", 0);
+    s_expect ("{\"card\": \"red\", \"overdue\": \"no\"}", 1, r1);
+    free (r1), free (r2), free (r3);
+    //  Escalation's clock is now past every new step's deadline: it would card the events of
+    //  the tests below while they compare pages. They need no timers.
+    s_settle ();
+    tk_kill (s_net, "escalation", SIGTERM);
+    s_escalation_up = false;
+}
+
 //  The search is refused with INVALID saying what; the archive is left as it was.
 static void
 s_refused (const char *fields, const char *says)
@@ -343,6 +472,8 @@ test_bad_search_is_invalid_with_a_clear_message_and_changes_nothing (void **stat
     s_refused ("{\"category\": \"88.88\"}", "category '88.88' is not on the county's list");
     s_refused ("{\"priority\": \"P9\"}", "priority");
     s_refused ("{\"channel\": \"fax\"}", "channel");
+    s_refused ("{\"overdue\": \"maybe\"}", "overdue");
+    s_refused ("{\"card\": \"green\"}", "card");
     s_refused ("{\"after\": \"500235-20991231-000000001\"}", "bad cursor");
     s_refused ("{\"limit\": 0}", "limit");
     s_refused ("{\"limit\": 1001}", "limit");
@@ -467,8 +598,10 @@ static void
 test_an_archive_from_before_summaries_is_rebuilt_from_its_history (void **state)
 {
     s_settle ();
-    long long count_sj = -1, count_all = -1;
+    long long count_sj = -1, count_all = -1, count_carded = -1, count_overdue = -1;
     char *sj = s_search_all ("{\"unit\": \"SJ\"}", 100, &count_sj);
+    char *carded = s_search_all ("{\"card\": \"any\"}", 100, &count_carded);
+    char *overdue = s_search_all ("{\"overdue\": \"yes\"}", 100, &count_overdue);
     char *all = s_search_all ("{}", 1000, &count_all);
     json_t *stream = s_stream_all ("intake", true, 1000);
     tk_kill (s_net, "archive", SIGTERM);
@@ -500,6 +633,14 @@ test_an_archive_from_before_summaries_is_rebuilt_from_its_history (void **state)
     assert_string_equal (got, all);
     assert_int_equal (count, count_all);
     free (got);
+    got = s_search_all ("{\"card\": \"any\"}", 100, &count);
+    assert_string_equal (got, carded);
+    assert_int_equal (count, count_carded);
+    free (got);
+    got = s_search_all ("{\"overdue\": \"yes\"}", 100, &count);
+    assert_string_equal (got, overdue);
+    assert_int_equal (count, count_overdue);
+    free (got);
     json_t *again = s_stream_all ("intake", true, 1000);
     assert_true (json_equal (stream, again));
     json_decref (again);
@@ -514,6 +655,8 @@ test_an_archive_from_before_summaries_is_rebuilt_from_its_history (void **state)
     json_decref (answer);
     free (sj);
     free (all);
+    free (carded);
+    free (overdue);
 }
 
 //  ---------------------------------------------------------------------------------------------
@@ -639,9 +782,16 @@ s_csv_record (char **p, char fields [][80], size_t max)
 static void
 test_export_of_a_large_set_in_csv_and_jsonl_matches_search_field_by_field (void **state)
 {
-    tk_load_t load = { .total = S_EXPORT_EVENTS, .clients = 8, .timeout_ms = 5000 };
+    //  32 clients: intake's group commits fill, so the load takes a third of the time 8 take.
+    tk_load_t load = { .total = S_EXPORT_EVENTS, .clients = 32, .timeout_ms = 5000 };
+    int64_t t0 = zclock_mono ();
     assert_int_equal (tk_load_run (s_net, &load), 0);
-    s_settle ();
+    int64_t load_ms = zclock_mono () - t0;
+    //  The dispatcher files and routes each report after intake has answered it, and the
+    //  archive applies both streams: on a busy machine that backlog takes longer than a
+    //  single step's wait.
+    s_settle_within (6 * S_WAIT_MS);
+    int64_t settle_ms = zclock_mono () - t0 - load_ms;
     //  What search says, page by page.
     const char *filter = "{\"channel\": \"app\"}";
     json_t *want = json_array ();
@@ -669,7 +819,7 @@ test_export_of_a_large_set_in_csv_and_jsonl_matches_search_field_by_field (void 
 
     //  JSON lines: one summary a line, equal to search's.
     char path [512];
-    int64_t t0 = zclock_mono ();
+    t0 = zclock_mono ();
     assert_int_equal (s_cli ("export --channel app --format jsonl", "export.jsonl", path,
                              sizeof path), 0);
     int64_t jsonl_ms = zclock_mono () - t0;
@@ -697,13 +847,13 @@ test_export_of_a_large_set_in_csv_and_jsonl_matches_search_field_by_field (void 
     char *p = text, fields [32][80];
     char header [32][80];
     size_t columns = s_csv_record (&p, header, 32);
-    assert_int_equal (columns, 22);
-    assert_string_equal (header [20], "reported_local");
+    assert_int_equal (columns, 27);
+    assert_string_equal (header [25], "reported_local");
     for (i = 0; *p; i++) {
         assert_int_equal (s_csv_record (&p, fields, 32), columns);
         assert_true (i < n);
         json_t *ev = json_array_get (want, i);
-        for (size_t c = 0; c < 20; c++) {
+        for (size_t c = 0; c < 25; c++) {
             json_t *v = json_object_get (ev, header [c]);
             char expect [80] = "";
             if (json_is_string (v))
@@ -711,6 +861,9 @@ test_export_of_a_large_set_in_csv_and_jsonl_matches_search_field_by_field (void 
             else
             if (json_is_integer (v))
                 snprintf (expect, sizeof expect, "%lld", (long long) json_integer_value (v));
+            else
+            if (json_is_boolean (v))
+                snprintf (expect, sizeof expect, "%s", json_is_true (v)? "true": "false");
             if (strcmp (fields [c], expect))
                 fail_msg ("CSV row %zu column %s is '%s', search says '%s'", i + 1, header [c],
                           fields [c], expect);
@@ -719,8 +872,9 @@ test_export_of_a_large_set_in_csv_and_jsonl_matches_search_field_by_field (void 
     assert_int_equal (i, n);
     free (text);
     json_decref (want);
-    print_message ("export of %zu events: jsonl %lld ms, csv %lld ms\n", n,
-                   (long long) jsonl_ms, (long long) csv_ms);
+    print_message ("%u reports in %lld ms, the archive caught up %lld ms later; export of %zu "
+                   "events: jsonl %lld ms, csv %lld ms\n", load.total, (long long) load_ms,
+                   (long long) settle_ms, n, (long long) jsonl_ms, (long long) csv_ms);
 }
 
 //  ---------------------------------------------------------------------------------------------
@@ -729,12 +883,14 @@ static int
 s_setup (void **state)
 {
     char extra [256];
-    snprintf (extra, sizeof extra, "archive\n    reads = \"intake dispatcher\"\n"
+    snprintf (extra, sizeof extra, "archive\n    reads = \"intake dispatcher escalation\"\n"
               "clock\n    mode = \"manual\"\n    start_ms = \"%lld\"\n", S_START_MS);
     s_net = tk_net_new (S_PORTS, extra);
     tk_start (s_net, "bus");
     tk_start (s_net, "intake");
     tk_start (s_net, "dispatcher");
+    tk_start (s_net, "escalation");
+    s_escalation_up = true;
     tk_start (s_net, "archive");
     return 0;
 }
@@ -754,6 +910,7 @@ main (void)
         cmocka_unit_test (test_search_finds_events_by_each_dimension_and_their_combinations),
         cmocka_unit_test (test_search_summary_holds_state_holder_returns_and_times),
         cmocka_unit_test (test_paging_neither_skips_nor_repeats_while_reports_arrive),
+        cmocka_unit_test (test_overdue_and_cards_follow_escalation_and_supervisors),
         cmocka_unit_test (test_bad_search_is_invalid_with_a_clear_message_and_changes_nothing),
         cmocka_unit_test (
             test_stream_serves_a_producers_stream_byte_for_byte_from_the_archive),
