@@ -20,14 +20,47 @@ typedef struct {
     uint64_t dropped;           //  published messages not forwarded: over the size limit, or
                                 //  not of two frames
     uint64_t forged;            //  published messages on a topic their certificate does not own
+    uint64_t sub_refused;       //  subscriptions a certificate may not make
     uint64_t requests;          //  status requests answered
     uint64_t errors;            //  malformed requests
 } s_bus_t;
 
-//  Move up to S_BURST subscription messages from the backend up to the frontend, as they are.
+//  May the subscriber of this subscription message follow its prefix? The services and the
+//  operator seats follow anything. A unit's or a department's certificate follows only its
+//  own: intake's answers to its source ("intake.ack.<name>"), and the dispatcher's and
+//  escalation's messages qualified by its unit ("dispatcher.event.<action>.<unit>",
+//  "escalation.<type>.<unit>"). Under plain there is no certificate to go by.
+static bool
+s_may_follow (s_bus_t *self, zmq_msg_t *msg)
+{
+    if (!gl_sec_on (self->cfg) || zmq_msg_size (msg) < 1)
+        return true;
+    gl_caller_t c;
+    gl_sec_caller_msg (msg, &c);
+    if (gl_sec_any_unit (&c))
+        return true;
+    char prefix [GL_MAX_TOPIC + 1];
+    size_t len = zmq_msg_size (msg) - 1;
+    if (len > GL_MAX_TOPIC)
+        return false;
+    memcpy (prefix, (const char *) zmq_msg_data (msg) + 1, len);
+    prefix [len] = 0;
+    char ack [128], tail [80];
+    snprintf (ack, sizeof ack, "intake.ack.%s", c.name);
+    snprintf (tail, sizeof tail, ".%s", c.unit);
+    size_t tl = strlen (tail);
+    bool own_unit = *c.unit && len > tl && streq (prefix + len - tl, tail)
+                 && (strncmp (prefix, "dispatcher.event.", 17) == 0
+                     || strncmp (prefix, "escalation.", 11) == 0);
+    return strncmp (prefix, ack, strlen (ack)) == 0 || own_unit;
+}
+
+//  Move up to S_BURST subscription messages from the backend up to the frontend. The backend
+//  is in manual mode (ZMQ_XPUB_MANUAL): a subscription takes effect only when applied here,
+//  so one a certificate may not make is refused, counted and logged, and never matches.
 //  Returns how many moved.
 static uint64_t
-s_move_up (void *from, void *to)
+s_move_up (s_bus_t *self, void *from, void *to)
 {
     uint64_t moved = 0;
     zmq_msg_t part;
@@ -35,6 +68,29 @@ s_move_up (void *from, void *to)
     while (moved < S_BURST) {
         if (zmq_msg_recv (&part, from, ZMQ_DONTWAIT) < 0)
             break;
+        const uint8_t *bytes = zmq_msg_data (&part);
+        size_t size = zmq_msg_size (&part);
+        if (size >= 1 && (bytes [0] == 1 || bytes [0] == 0)) {
+            if (bytes [0] == 0 || s_may_follow (self, &part))
+                zmq_setsockopt (from, bytes [0]? ZMQ_SUBSCRIBE: ZMQ_UNSUBSCRIBE, bytes + 1,
+                                size - 1);
+            else {
+                self->sub_refused++;
+                gl_caller_t c;
+                gl_sec_caller_msg (&part, &c);
+                static int64_t last_log;
+                if (zclock_mono () - last_log > 5000) {
+                    last_log = zclock_mono ();
+                    gl_log_warning ("bus: refused certificate %s (unit %s, role %s) the "
+                                    "subscription '%.*s': not its own (refused so far: %llu)",
+                                    c.name, c.unit, c.role, (int) (size - 1 > 64? 64: size - 1),
+                                    (const char *) bytes + 1,
+                                    (unsigned long long) self->sub_refused);
+                }
+                moved++;
+                continue;
+            }
+        }
         int more;
         do {
             more = zmq_msg_more (&part);
@@ -155,6 +211,7 @@ s_answer (s_bus_t *self)
             gl_mapw_u64 (&w, "subscriptions", self->subscriptions);
             gl_mapw_u64 (&w, "dropped", self->dropped);
             gl_mapw_u64 (&w, "forged", self->forged);
+            gl_mapw_u64 (&w, "sub_refused", self->sub_refused);
             gl_mapw_u64 (&w, "auth_refused", gl_sec_refused ());
             gl_mapw_key (&w, "inbox");
             msgpack_pack_map (&w.pk, 0);
@@ -215,6 +272,8 @@ s_start (s_bus_t *self, gl_err_t *err)
         s_destroy (self);
         return -1;
     }
+    //  Subscriptions take effect when the bus applies them (s_move_up checks each one).
+    zsock_set_xpub_manual (self->backend, 1);
     //  Per-subscriber queue: past it, that subscriber alone loses messages (and replays them).
     zsock_set_sndhwm (self->backend, (int) cfg->sub_hwm);
     zsock_set_rcvhwm (self->frontend, (int) cfg->pub_hwm);
@@ -253,7 +312,7 @@ gl_bus_actor (zsock_t *pipe, void *cfg)
         if (items [0].revents & ZMQ_POLLIN)
             self.forwarded += s_move_down (&self, items [0].socket, items [1].socket);
         if (items [1].revents & ZMQ_POLLIN)
-            self.subscriptions += s_move_up (items [1].socket, items [0].socket);
+            self.subscriptions += s_move_up (&self, items [1].socket, items [0].socket);
         if (items [2].revents & ZMQ_POLLIN)
             s_answer (&self);
         if (items [3].revents & ZMQ_POLLIN) {

@@ -2,8 +2,9 @@
     loopback. A client without a certificate, with an unknown one or a revoked one gets nothing
     through and is counted; a unit's certificate acts and reads only as its unit, and a body
     that claims another is refused; the bus refuses a message on a topic its publisher's
-    certificate does not own, even one forged with the producer's real epoch and next seq; a
-    req_id's kept answer belongs to the caller that made it.  */
+    certificate does not own, even one forged with the producer's real epoch and next seq, and
+    lets a unit follow only its own work; a req_id's kept answer belongs to the caller that
+    made it.  */
 #include "testkit.h"
 #include "gl_clock.h"
 #include "gl_json.h"
@@ -224,6 +225,53 @@ test_the_bus_refuses_a_topic_its_publisher_does_not_own (void **state)
     assert_int_equal (s_dispatcher_as (NULL, text, message, sizeof message), GL_NOT_FOUND);
 }
 
+//  A subscriber as certificate `as`, following prefix.
+static zsock_t *
+s_follow (const char *as, const char *prefix)
+{
+    zsock_t *sub = zsock_new (ZMQ_SUB);
+    zsock_set_subscribe (sub, prefix);
+    gl_err_t err;
+    if (gl_sec_connect_as (NULL, sub, s_net->cfg.bus_backend, as, &err))
+        fail_msg ("%s", err.message);
+    return sub;
+}
+
+static void
+test_a_unit_follows_only_its_own_work_on_the_bus (void **state)
+{
+    static const char *const at_bus [] = { "bus", NULL };
+    s_cert ("b3-watch", "SJ-B3", "unit", at_bus);
+    s_cert ("b4-watch", "SJ-B4", "unit", at_bus);
+    int64_t refused = tk_status (s_net, "bus", "sub_refused");
+    //  SJ-B3 asks for the whole dispatcher stream: refused, counted, and nothing comes.
+    zsock_t *prying = s_follow ("b3-watch", "dispatcher.");
+    int64_t end = zclock_mono () + S_WAIT_MS;
+    while (tk_status (s_net, "bus", "sub_refused") <= refused) {
+        if (zclock_mono () > end)
+            fail_msg ("the bus did not refuse SJ-B3's subscription to the whole stream");
+        zclock_sleep (20);
+    }
+    //  SJ-B4 follows what is dispatched to it: it gets each new dispatch (reported until one
+    //  arrives: a subscription takes effect a moment after the connection).
+    zsock_t *own = s_follow ("b4-watch", "dispatcher.event.dispatched.SJ-B4");
+    zpoller_t *poller = zpoller_new (own, NULL);
+    bool got = false;
+    end = zclock_mono () + S_WAIT_MS;
+    while (!got && zclock_mono () < end) {
+        assert_int_equal (s_report_as (NULL, NULL, NULL, 0), GL_OK);
+        got = zpoller_wait (poller, 500) != NULL;
+    }
+    zpoller_destroy (&poller);
+    assert_true (got);
+    //  Everything those reports caused went past SJ-B3's subscriber: none of it reached it.
+    poller = zpoller_new (prying, NULL);
+    assert_null (zpoller_wait (poller, S_QUIET_MS));
+    zpoller_destroy (&poller);
+    zsock_destroy (&own);
+    zsock_destroy (&prying);
+}
+
 static void
 test_a_kept_answer_belongs_to_the_caller_that_made_it (void **state)
 {
@@ -263,6 +311,7 @@ main (void)
         cmocka_unit_test (test_no_unknown_or_revoked_certificate_gets_nothing_through),
         cmocka_unit_test (test_a_unit_acts_and_reads_only_as_its_certificate),
         cmocka_unit_test (test_the_bus_refuses_a_topic_its_publisher_does_not_own),
+        cmocka_unit_test (test_a_unit_follows_only_its_own_work_on_the_bus),
         cmocka_unit_test (test_a_kept_answer_belongs_to_the_caller_that_made_it),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
