@@ -108,12 +108,40 @@ s_message_item (void *arg, const MDB_val *key, const MDB_val *val, bool peek)
     return GL_ITEM_TAKE;
 }
 
+//  A unit's or department's certificate reads only the events its unit touched (the "unit"
+//  index of summary.c: its grid, community and street, every holder, every unit that acted);
+//  the whole streams (list, stream) are for the operator seats and the services.
+static int
+s_may_read (gl_ctx_t *ctx, const char *id, size_t id_len, gl_err_t *err)
+{
+    const gl_caller_t *c = gl_ctx_caller (ctx);
+    if (gl_sec_any_unit (c))
+        return 0;
+    if (!id)
+        return gl_fail (err, GL_FORBIDDEN, "your certificate %s is for %s: it reads the events "
+                        "its unit touched (get, search), not the whole archive", c->name,
+                        c->unit);
+    gl_key_t k;
+    ar_index_key (&k, "unit", c->unit, strlen (c->unit), id, id_len);
+    const void *val;
+    size_t vlen;
+    int rc = gl_db_get (gl_ctx_txn (ctx), gl_ctx_dbi (ctx, "index"), k.bytes, k.len, &val, &vlen);
+    if (rc == MDB_NOTFOUND)
+        return gl_fail (err, GL_FORBIDDEN, "your certificate %s is for %s, which never touched "
+                        "event %.*s: it reads only its unit's events", c->name, c->unit,
+                        (int) id_len, id);
+    return rc;
+}
+
 static int
 s_op_get (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t *err)
 {
     const char *id;
     size_t id_len;
     gl_get_str (req, "id", &id, &id_len);
+    int allowed = s_may_read (ctx, id, id_len, err);
+    if (allowed)
+        return allowed;
     gl_key_t prefix;
     gl_key_init (&prefix);
     gl_key_strn (&prefix, id, id_len);
@@ -170,6 +198,8 @@ s_id_item (void *arg, const MDB_val *key, const MDB_val *val, bool peek)
 static int
 s_op_list (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t *err)
 {
+    if (s_may_read (ctx, NULL, 0, err))
+        return GL_REFUSED;
     const char *after = NULL;
     size_t after_len = 0;
     uint64_t limit = 100;
@@ -247,6 +277,8 @@ s_stream_item (void *arg, const MDB_val *key, const MDB_val *val, bool peek)
 static int
 s_op_stream (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t *err)
 {
+    if (s_may_read (ctx, NULL, 0, err))
+        return GL_REFUSED;
     const char *src;
     size_t src_len;
     uint64_t epoch = 0, from = 1, max = 1000;

@@ -230,6 +230,15 @@ ar_op_search (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err
             q.eq [i] = values [i];
     gl_get_strbuf (req, "unit", q.unit, sizeof q.unit);
     gl_get_strbuf (req, "card", q.card, sizeof q.card);
+    //  A unit's or department's certificate searches only the events its unit touched.
+    const gl_caller_t *caller = gl_ctx_caller (ctx);
+    if (!gl_sec_any_unit (caller)) {
+        if (*q.unit && !streq (q.unit, caller->unit))
+            return gl_fail (err, GL_FORBIDDEN, "your certificate %s is for %s: it searches only "
+                            "the events %s touched, not %s's", caller->name, caller->unit,
+                            caller->unit, q.unit);
+        snprintf (q.unit, sizeof q.unit, "%s", caller->unit);
+    }
     for (size_t i = 0; i < ar_dim_count; i++) {
         if (!q.eq [i])
             continue;

@@ -63,7 +63,18 @@ s_report_as (const char *as, const char *req_id, char *id, size_t size)
 //  A lifecycle request to the dispatcher as certificate `as` (a JSON object text); its code
 //  and message.
 static gl_code_t
+s_ask_as (const char *service, const char *as, const char *text, char *message, size_t size);
+
+static gl_code_t
 s_dispatcher_as (const char *as, const char *text, char *message, size_t size)
+{
+    return s_ask_as ("dispatcher", as, text, message, size);
+}
+
+//  A request to a service as certificate `as` (a JSON object text; "req_id": null gets a
+//  fresh one); its code and message.
+static gl_code_t
+s_ask_as (const char *service, const char *as, const char *text, char *message, size_t size)
 {
     json_t *doc = tk_json (text);
     if (json_object_get (doc, "req_id")) {
@@ -78,7 +89,7 @@ s_dispatcher_as (const char *as, const char *text, char *message, size_t size)
     gl_err_t err;
     assert_int_equal (gl_json_to_msgpack (doc, &pk, &err), 0);
     json_decref (doc);
-    gl_client_t *client = gl_client_new_as (NULL, tk_endpoint (s_net, "dispatcher"), S_WAIT_MS,
+    gl_client_t *client = gl_client_new_as (NULL, tk_endpoint (s_net, service), S_WAIT_MS,
                                             s_net->cfg.max_msg_bytes, as);
     gl_doc_t answer;
     gl_code_t code = GL_UNAVAILABLE;
@@ -134,7 +145,7 @@ test_no_unknown_or_revoked_certificate_gets_nothing_through (void **state)
 static void
 test_a_unit_acts_and_reads_only_as_its_certificate (void **state)
 {
-    static const char *const at_dispatcher [] = { "dispatcher", NULL };
+    static const char *const at_dispatcher [] = { "dispatcher", "archive", NULL };
     s_cert ("b3-desk", "SJ-B3", "unit", at_dispatcher);
     s_cert ("b4-desk", "SJ-B4", "unit", at_dispatcher);
     //  A fire hazard in SJ-01-01: dispatched to SJ-B4 (the operator seat reports it).
@@ -164,6 +175,20 @@ test_a_unit_acts_and_reads_only_as_its_certificate (void **state)
     assert_int_equal (tk_status (s_net, "dispatcher", "identity_refused"), claimed + 1);
     //  The same from SJ-B4's own certificate is carried out.
     assert_int_equal (s_dispatcher_as ("b4-desk", text, message, sizeof message), GL_OK);
+    //  The archive, likewise: SJ-B4 reads the event's history, SJ-B3 neither that, nor a
+    //  search of SJ-B4's events, nor the whole archive.
+    if (tk_wait_caught_up (s_net, "archive", "dispatcher",
+                           tk_status (s_net, "dispatcher", "last_seq"), S_WAIT_MS))
+        fail_msg ("the archive did not catch up with the dispatcher");
+    snprintf (text, sizeof text, "{\"op\": \"get\", \"id\": \"%s\"}", id);
+    assert_int_equal (s_ask_as ("archive", "b4-desk", text, message, sizeof message), GL_OK);
+    assert_int_equal (s_ask_as ("archive", "b3-desk", text, message, sizeof message),
+                      GL_FORBIDDEN);
+    assert_non_null (strstr (message, "never touched"));
+    assert_int_equal (s_ask_as ("archive", "b3-desk", "{\"op\": \"search\", \"unit\": \"SJ-B4\"}",
+                                message, sizeof message), GL_FORBIDDEN);
+    assert_int_equal (s_ask_as ("archive", "b3-desk", "{\"op\": \"list\"}", message,
+                                sizeof message), GL_FORBIDDEN);
 }
 
 static void
@@ -290,10 +315,12 @@ test_a_kept_answer_belongs_to_the_caller_that_made_it (void **state)
 static int
 s_setup (void **state)
 {
-    s_net = tk_net_new (S_PORTS, "intake\n    sources = \"police-110 hotline-12345\"\n");
+    s_net = tk_net_new (S_PORTS, "intake\n    sources = \"police-110 hotline-12345\"\n"
+                                 "archive\n    reads = \"intake dispatcher\"\n");
     tk_start (s_net, "bus");
     tk_start (s_net, "intake");
     tk_start (s_net, "dispatcher");
+    tk_start (s_net, "archive");
     return 0;
 }
 
