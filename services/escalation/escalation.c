@@ -693,6 +693,15 @@ s_op_overdue (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err
     gl_get_strbuf (req, "unit", unit, sizeof unit);
     gl_get_strbuf (req, "after", after, sizeof after);
     gl_get_u64 (req, "limit", &limit);
+    //  A unit's or department's certificate lists its own unit's overdue steps only.
+    const gl_caller_t *caller = gl_ctx_caller (ctx);
+    if (!gl_sec_any_unit (caller)) {
+        if (*unit && !streq (unit, caller->unit))
+            return gl_fail (err, GL_FORBIDDEN, "your certificate %s is for %s: it lists %s's "
+                            "overdue steps only, not %s's", caller->name, caller->unit,
+                            caller->unit, unit);
+        snprintf (unit, sizeof unit, "%s", caller->unit);
+    }
     gl_key_t from;
     gl_key_init (&from);
     if (*after) {
