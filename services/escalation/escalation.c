@@ -688,7 +688,7 @@ s_overdue_item (void *arg, const MDB_val *key, const MDB_val *val, bool peek)
 static int
 s_op_overdue (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_t *err)
 {
-    char unit [33] = "", after [GL_MAX_NAME + 24] = "";
+    char unit [65] = "", after [GL_MAX_NAME + 24] = "";
     uint64_t limit = 100;
     gl_get_strbuf (req, "unit", unit, sizeof unit);
     gl_get_strbuf (req, "after", after, sizeof after);
