@@ -9,7 +9,7 @@
     SIGTERM set zsys_interrupted (CZMQ's handler, installed before ncurses starts, so ncurses
     leaves them alone), and the loop ends through endwin like q does.  */
 #include "cli_top.h"
-#include "cli_metrics.h"
+#include "cli_metrics_view.h"
 #include "gl_client.h"
 #include "gl_clock.h"
 
@@ -228,7 +228,7 @@ s_bus_message (s_top_t *self)
 }
 
 //  ---------------------------------------------------------------------------------------------
-//  Drawing. Every cell goes through cli_pad, so that it takes exactly its columns whatever the
+//  Drawing. Every cell goes through cli_view_pad, so that it takes exactly its columns whatever the
 //  names are, and nothing is written past the screen's edge.
 
 //  text at row y, column x, as exactly cols columns (fewer at the right edge), with attr.
@@ -242,7 +242,7 @@ s_put (int y, int x, int cols, attr_t attr, const char *text)
     if (cols > 255)
         cols = 255;
     char cell [4 * 255 + 1];
-    cli_pad (cell, sizeof cell, text, cols);
+    cli_view_pad (cell, sizeof cell, text, cols);
     attron (attr);
     mvaddstr (y, x, cell);
     attroff (attr);
@@ -270,17 +270,17 @@ s_colour (int pair)
 }
 
 static attr_t
-s_light_attr (cli_light_t light)
+s_light_attr (cli_view_light_t light)
 {
-    return light == CLI_LIGHT_RED? s_colour (S_RED) | A_BOLD:
-           light == CLI_LIGHT_YELLOW? s_colour (S_YELLOW) | A_BOLD: s_colour (S_GREEN);
+    return light == CLI_VIEW_LIGHT_RED? s_colour (S_RED) | A_BOLD:
+           light == CLI_VIEW_LIGHT_YELLOW? s_colour (S_YELLOW) | A_BOLD: s_colour (S_GREEN);
 }
 
 //  A name cut or padded to cols columns (for building rows with snprintf).
 static const char *
 s_cell (char *buf, size_t size, const char *text, int cols)
 {
-    cli_pad (buf, size, text, cols);
+    cli_view_pad (buf, size, text, cols);
     return buf;
 }
 
@@ -323,7 +323,7 @@ s_draw_title (s_top_t *self)
     }
     s_putf (0, 0, COLS, A_REVERSE | A_BOLD, " gridloop top  %s  %s  month %s  %s",
             self->cfg->county_name, day, period, at);
-    int width = cli_width (status);
+    int width = cli_view_width (status);
     if (width) {
         if (width > COLS / 2)
             width = COLS / 2;
@@ -342,17 +342,17 @@ s_draw_county (s_top_t *self)
                " No figures yet.");
         return;
     }
-    cli_figures_t f;
-    cli_figures_read (county, &f);
+    cli_view_figures_t f;
+    cli_view_figures_read (county, &f);
     char c [4][24], r [3][16];
     for (int i = 0; i < 3; i++) {       //  "95.0%", or "-" while a rate has no value
-        cli_rate_text (i == 0? f.response: i == 1? f.on_time: f.satisfaction, r [i]);
+        cli_view_rate_text (i == 0? f.response: i == 1? f.on_time: f.satisfaction, r [i]);
         strcat (r [i], r [i][0] == '-'? "": "%");
     }
     s_putf (1, 0, COLS, A_BOLD, " county  reported today %-6s closed today %-6s open %-6s "
-            "overdue %-6s", cli_count_text (f.reported_today, c [0]),
-            cli_count_text (f.closed_today, c [1]), cli_count_text (f.open, c [2]),
-            cli_count_text (f.overdue, c [3]));
+            "overdue %-6s", cli_view_count_text (f.reported_today, c [0]),
+            cli_view_count_text (f.closed_today, c [1]), cli_view_count_text (f.open, c [2]),
+            cli_view_count_text (f.overdue, c [3]));
     s_putf (2, 0, COLS, A_NORMAL, "         response %s  on time %s  satisfaction %s  "
             "(this month)", r [0], r [1], r [2]);
 }
@@ -361,7 +361,7 @@ s_draw_county (s_top_t *self)
 static int
 s_by_overdue (const void *a, const void *b)
 {
-    const cli_figures_t *x = a, *y = b;
+    const cli_view_figures_t *x = a, *y = b;
     if (x->overdue != y->overdue)
         return x->overdue < y->overdue? 1: -1;
     return x->open < y->open? 1: x->open > y->open? -1: 0;
@@ -369,20 +369,20 @@ s_by_overdue (const void *a, const void *b)
 
 //  One unit's row of the lights panel.
 static void
-s_draw_unit_row (int y, int x, int cols, const cli_figures_t *f)
+s_draw_unit_row (int y, int x, int cols, const cli_view_figures_t *f)
 {
-    cli_light_t light = cli_light (f);
-    s_put (y, x, 7, s_light_attr (light), cli_light_name (light));
+    cli_view_light_t light = cli_view_light (f);
+    s_put (y, x, 7, s_light_attr (light), cli_view_light_name (light));
     char name [4 * 16 + 1], c [2][24], r [2][16];
     if (cols >= 62)
         s_putf (y, x + 7, cols - 7, A_NORMAL, "%s %6s %8s %9s %8s", s_cell (name, sizeof name,
-                f->name [0]? f->name: f->unit, 16), cli_count_text (f->open, c [0]),
-                cli_count_text (f->overdue, c [1]), cli_rate_text (f->response, r [0]),
-                cli_rate_text (f->on_time, r [1]));
+                f->name [0]? f->name: f->unit, 16), cli_view_count_text (f->open, c [0]),
+                cli_view_count_text (f->overdue, c [1]), cli_view_rate_text (f->response, r [0]),
+                cli_view_rate_text (f->on_time, r [1]));
     else
         s_putf (y, x + 7, cols - 7, A_NORMAL, "%s %6s %8s", s_cell (name, sizeof name,
-                f->name [0]? f->name: f->unit, 16), cli_count_text (f->open, c [0]),
-                cli_count_text (f->overdue, c [1]));
+                f->name [0]? f->name: f->unit, 16), cli_view_count_text (f->open, c [0]),
+                cli_view_count_text (f->overdue, c [1]));
 }
 
 //  The lights panel: every street, then the departments holding work, most overdue first.
@@ -398,12 +398,12 @@ s_draw_lights (s_top_t *self, int top, int bottom, int x, int cols)
     uint32_t ns = streets && streets->type == MSGPACK_OBJECT_ARRAY? streets->via.array.size: 0,
              nd = departments && departments->type == MSGPACK_OBJECT_ARRAY?
                   departments->via.array.size: 0;
-    cli_figures_t *rows = zmalloc ((ns + nd + 1) * sizeof *rows);
+    cli_view_figures_t *rows = zmalloc ((ns + nd + 1) * sizeof *rows);
     size_t count = 0, holding = 0;
     for (uint32_t i = 0; i < ns; i++)
-        cli_figures_read (&streets->via.array.ptr [i], &rows [count++]);
+        cli_view_figures_read (&streets->via.array.ptr [i], &rows [count++]);
     for (uint32_t i = 0; i < nd; i++) {
-        cli_figures_read (&departments->via.array.ptr [i], &rows [count]);
+        cli_view_figures_read (&departments->via.array.ptr [i], &rows [count]);
         if (rows [count].open > 0 || rows [count].overdue > 0) {
             count++;
             holding++;
@@ -427,8 +427,8 @@ s_draw_lights (s_top_t *self, int top, int bottom, int x, int cols)
 static void
 s_draw_rank_row (s_top_t *self, int y, int x, int cols, const msgpack_object *map)
 {
-    cli_rank_row_t row;
-    cli_rank_row_read (map, &row);
+    cli_view_rank_row_t row;
+    cli_view_rank_row_read (map, &row);
     char rank [24] = "-", name [4 * 16 + 1], score [16], cards [32] = "";
     if (row.rank)
         snprintf (rank, sizeof rank, "%lld", (long long) row.rank);
@@ -442,7 +442,7 @@ s_draw_rank_row (s_top_t *self, int y, int x, int cols, const msgpack_object *ma
                   A_NORMAL;
     s_putf (y, x, cols, attr, "%4s %s %6s %-5s %5lld%s", rank,
             s_cell (name, sizeof name, row.name [0]? row.name: row.unit, 16),
-            cli_rate_text (row.score, score), row.grade [0]? row.grade: "-",
+            cli_view_rate_text (row.score, score), row.grade [0]? row.grade: "-",
             (long long) (row.items < 0? 0: row.items), cards);
 }
 
@@ -473,7 +473,7 @@ s_draw_ranking (s_top_t *self, int top, int bottom, int x, int cols)
     //  More than fit: the top of the ranking, a gap, and its bottom (the last ranked rows;
     //  the unranked ones after them have too few items to be judged).
     uint32_t ranked = 0;
-    while (ranked < n && cli_number (&rows->via.array.ptr [ranked], "rank") > 0)
+    while (ranked < n && cli_view_number (&rows->via.array.ptr [ranked], "rank") > 0)
         ranked++;
     int best = room / 2, worst = room - 1 - best;
     if ((uint32_t) (best + worst) >= ranked) {
@@ -507,7 +507,7 @@ s_draw_pipeline (s_top_t *self, int top, int rows)
         return;
     }
     char summary [1024];
-    cli_pipeline_summary (self->pipeline, summary, sizeof summary);
+    cli_view_pipeline_summary (self->pipeline, summary, sizeof summary);
     s_putf (top, 0, COLS, A_BOLD, " pipeline: %s", summary);
     if (rows == 1)
         return;
@@ -515,14 +515,14 @@ s_draw_pipeline (s_top_t *self, int top, int rows)
             "last seq", "per s", "lag", "errors");
     const msgpack_object *services = gl_map_get (self->pipeline, "services");
     for (int i = 0; i < rows - 2; i++) {
-        cli_service_t s;
-        cli_service_read (&services->via.array.ptr [i], &s);
+        cli_view_service_t s;
+        cli_view_service_read (&services->via.array.ptr [i], &s);
         char seq [24], lag [24], errors [24], per_s [16];
         attr_t attr = !s.up? s_colour (S_RED) | A_BOLD:
                       s.lag > 0 || s.errors > 0? s_colour (S_YELLOW): A_NORMAL;
         s_putf (top + 2 + i, 0, COLS, attr, " %-12s %-5s %10s %9s %8s %8s", s.name,
-                s.up? "up": "DOWN", cli_count_text (s.last_seq, seq), cli_rate_text (s.per_s,
-                per_s), cli_count_text (s.lag, lag), cli_count_text (s.errors, errors));
+                s.up? "up": "DOWN", cli_view_count_text (s.last_seq, seq), cli_view_rate_text (s.per_s,
+                per_s), cli_view_count_text (s.lag, lag), cli_view_count_text (s.errors, errors));
     }
 }
 
@@ -604,7 +604,7 @@ cli_top (const gl_config_t *cfg, int argc, char **argv)
     s_locale ();
     //  ncurses writes to a file descriptor of its own: stdout is the CLI's filter (cli_out),
     //  which would show every escape sequence instead of obeying it. What top draws is
-    //  filtered by cli_pad instead.
+    //  filtered by cli_view_pad instead.
     FILE *terminal = fdopen (dup (STDOUT_FILENO), "w");
     SCREEN *screen = terminal? newterm (NULL, terminal, stdin): NULL;
     if (!screen) {

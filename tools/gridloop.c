@@ -10,7 +10,7 @@
 #include "cli_archive.h"
 #include "cli_calendar.h"
 #include "cli_escalation.h"
-#include "cli_metrics.h"
+#include "cli_metrics_view.h"
 #include "cli_out.h"
 #include "cli_top.h"
 
@@ -506,8 +506,8 @@ s_tail (int argc, char **argv)
                                                  &env, &err) == 0) {
             if (hb || !gl_envelope_is (&env, "hb")) {
                 //  metrics.* in columns of their own; everything else as one generic line.
-                if (!cli_metrics_print (stdout, &s_cfg, (const char *) zframe_data (topic),
-                                        zframe_size (topic), &env))
+                if (!cli_view_print (stdout, &s_cfg, (const char *) zframe_data (topic),
+                                     zframe_size (topic), &env))
                     s_print_line ((const char *) zframe_data (topic), zframe_size (topic),
                                   &env);
                 seen++;

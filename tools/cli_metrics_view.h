@@ -1,9 +1,9 @@
-/*  cli_metrics — the metrics stream (proto/metrics.md §5) read for people: a unit's live
+/*  cli_metrics_view — the metrics stream (proto/metrics.md §5) read for people: a unit's live
     figures, a service's health and a ranking row as plain structs, text cells padded to
     terminal columns (Chinese names take two columns a character), and the readable lines
     `gridloop tail metrics.` prints. `gridloop top` (cli_top.c) draws from the same readers.  */
-#ifndef CLI_METRICS_H
-#define CLI_METRICS_H
+#ifndef CLI_METRICS_VIEW_H
+#define CLI_METRICS_VIEW_H
 
 #include "gl_config.h"
 #include "gl_proto.h"
@@ -21,7 +21,7 @@ typedef struct {
     double response;                //  this month's rates in percent; NAN when not defined
     double on_time;
     double satisfaction;
-} cli_figures_t;
+} cli_view_figures_t;
 
 /*  One service of metrics.pipeline.  */
 typedef struct {
@@ -31,7 +31,7 @@ typedef struct {
     double per_s;                   //  messages published per second; NAN when absent
     int64_t errors;                 //  error counters summed; -1 when absent
     int64_t lag;                    //  most messages still to apply from one producer
-} cli_service_t;
+} cli_view_service_t;
 
 /*  One row of a ranking answer (§4.3).  */
 typedef struct {
@@ -43,43 +43,45 @@ typedef struct {
     int64_t items;
     int64_t yellow_cards;
     int64_t red_cards;
-} cli_rank_row_t;
+} cli_view_rank_row_t;
 
 /*  Read one element. Fields absent or of another type read as -1, NAN or "".  */
-void cli_figures_read (const msgpack_object *map, cli_figures_t *figures);
-void cli_service_read (const msgpack_object *map, cli_service_t *service);
-void cli_rank_row_read (const msgpack_object *map, cli_rank_row_t *row);
+void cli_view_figures_read (const msgpack_object *map, cli_view_figures_t *figures);
+void cli_view_service_read (const msgpack_object *map, cli_view_service_t *service);
+void cli_view_rank_row_read (const msgpack_object *map, cli_view_rank_row_t *row);
 
 /*  A number field as a double (any msgpack number); NAN when absent, nil or not a number.  */
-double cli_number (const msgpack_object *map, const char *key);
+double cli_view_number (const msgpack_object *map, const char *key);
 
 /*  A unit's light (红黄绿灯) from its live figures: green when nothing it holds is overdue,
     yellow when something is, red when at least half of what it holds is overdue.  */
-typedef enum { CLI_LIGHT_GREEN, CLI_LIGHT_YELLOW, CLI_LIGHT_RED } cli_light_t;
-cli_light_t cli_light (const cli_figures_t *figures);
-const char *cli_light_name (cli_light_t light);
+typedef enum {
+    CLI_VIEW_LIGHT_GREEN, CLI_VIEW_LIGHT_YELLOW, CLI_VIEW_LIGHT_RED
+} cli_view_light_t;
+cli_view_light_t cli_view_light (const cli_view_figures_t *figures);
+const char *cli_view_light_name (cli_view_light_t light);
 
 /*  Columns a terminal gives text (UTF-8): two for East Asian wide characters, one else.  */
-int cli_width (const char *text);
+int cli_view_width (const char *text);
 /*  Copy text into buf as exactly cols columns: padded with spaces, or cut with "~" at the end
     when wider. Control characters become '?', so that a name cannot move the cursor or break
     the alignment. buf must hold 4 * cols + 1 bytes.  */
-void cli_pad (char *buf, size_t size, const char *text, int cols);
+void cli_view_pad (char *buf, size_t size, const char *text, int cols);
 /*  A rate (percent) as "95.0" or "-" when not defined; buf of 16 bytes.  */
-const char *cli_rate_text (double rate, char *buf);
+const char *cli_view_rate_text (double rate, char *buf);
 /*  A count as digits, or "-" when absent (< 0); buf of 24 bytes.  */
-const char *cli_count_text (int64_t count, char *buf);
+const char *cli_view_count_text (int64_t count, char *buf);
 
 /*  The pipeline in one line: how many services are up (and which are down), their total
     output rate, the largest lag (and whose) and the errors (and whose), e.g.
     "6/6 up  out 12.5/s  lag 0  errors 0".  */
-void cli_pipeline_summary (const msgpack_object *body, char *buf, size_t size);
+void cli_view_pipeline_summary (const msgpack_object *body, char *buf, size_t size);
 
 /*  The readable lines of `gridloop tail` for a metrics.* message on topic: metrics.live as a
     county line, a line per street and one per department holding work; metrics.pipeline as a
     summary line; rankings and points as one line each. Times in cfg's county time. Returns
     false, having printed nothing, for any other topic or a body it cannot read.  */
-bool cli_metrics_print (FILE *out, const gl_config_t *cfg, const char *topic, size_t topic_len,
-                        const gl_envelope_t *env);
+bool cli_view_print (FILE *out, const gl_config_t *cfg, const char *topic, size_t topic_len,
+                     const gl_envelope_t *env);
 
 #endif

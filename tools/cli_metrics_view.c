@@ -1,5 +1,5 @@
-/*  cli_metrics — the metrics stream read for people: readers, column padding, tail's lines.  */
-#include "cli_metrics.h"
+/*  cli_metrics_view — the metrics stream read for people: readers, column padding, tail's lines.  */
+#include "cli_metrics_view.h"
 #include "gl_clock.h"
 #include "gl_json.h"
 
@@ -7,7 +7,7 @@
 #include <string.h>
 
 double
-cli_number (const msgpack_object *map, const char *key)
+cli_view_number (const msgpack_object *map, const char *key)
 {
     const msgpack_object *v = gl_map_get (map, key);
     if (!v)
@@ -25,12 +25,12 @@ cli_number (const msgpack_object *map, const char *key)
 static int64_t
 s_count (const msgpack_object *map, const char *key)
 {
-    double v = cli_number (map, key);
+    double v = cli_view_number (map, key);
     return isnan (v) || v < 0? -1: (int64_t) v;
 }
 
 void
-cli_figures_read (const msgpack_object *map, cli_figures_t *f)
+cli_view_figures_read (const msgpack_object *map, cli_view_figures_t *f)
 {
     memset (f, 0, sizeof *f);
     gl_get_strbuf (map, "unit", f->unit, sizeof f->unit);
@@ -39,25 +39,25 @@ cli_figures_read (const msgpack_object *map, cli_figures_t *f)
     f->closed_today = s_count (map, "closed_today");
     f->open = s_count (map, "open");
     f->overdue = s_count (map, "overdue");
-    f->response = cli_number (map, "response");
-    f->on_time = cli_number (map, "on_time");
-    f->satisfaction = cli_number (map, "satisfaction");
+    f->response = cli_view_number (map, "response");
+    f->on_time = cli_view_number (map, "on_time");
+    f->satisfaction = cli_view_number (map, "satisfaction");
 }
 
 void
-cli_service_read (const msgpack_object *map, cli_service_t *s)
+cli_view_service_read (const msgpack_object *map, cli_view_service_t *s)
 {
     memset (s, 0, sizeof *s);
     gl_get_strbuf (map, "name", s->name, sizeof s->name);
     gl_get_bool (map, "up", &s->up);
     s->last_seq = s_count (map, "last_seq");
-    s->per_s = cli_number (map, "per_s");
+    s->per_s = cli_view_number (map, "per_s");
     s->errors = s_count (map, "errors");
     s->lag = s_count (map, "lag");
 }
 
 void
-cli_rank_row_read (const msgpack_object *map, cli_rank_row_t *row)
+cli_view_rank_row_read (const msgpack_object *map, cli_view_rank_row_t *row)
 {
     memset (row, 0, sizeof *row);
     row->rank = s_count (map, "rank");
@@ -65,25 +65,25 @@ cli_rank_row_read (const msgpack_object *map, cli_rank_row_t *row)
         row->rank = 0;
     gl_get_strbuf (map, "unit", row->unit, sizeof row->unit);
     gl_get_strbuf (map, "name", row->name, sizeof row->name);
-    row->score = cli_number (map, "score");
+    row->score = cli_view_number (map, "score");
     gl_get_strbuf (map, "grade", row->grade, sizeof row->grade);
     row->items = s_count (map, "items");
     row->yellow_cards = s_count (map, "yellow_cards");
     row->red_cards = s_count (map, "red_cards");
 }
 
-cli_light_t
-cli_light (const cli_figures_t *f)
+cli_view_light_t
+cli_view_light (const cli_view_figures_t *f)
 {
     if (f->overdue <= 0)
-        return CLI_LIGHT_GREEN;
-    return f->open > 0 && f->overdue * 2 >= f->open? CLI_LIGHT_RED: CLI_LIGHT_YELLOW;
+        return CLI_VIEW_LIGHT_GREEN;
+    return f->open > 0 && f->overdue * 2 >= f->open? CLI_VIEW_LIGHT_RED: CLI_VIEW_LIGHT_YELLOW;
 }
 
 const char *
-cli_light_name (cli_light_t light)
+cli_view_light_name (cli_view_light_t light)
 {
-    return light == CLI_LIGHT_RED? "red": light == CLI_LIGHT_YELLOW? "yellow": "green";
+    return light == CLI_VIEW_LIGHT_RED? "red": light == CLI_VIEW_LIGHT_YELLOW? "yellow": "green";
 }
 
 //  ---------------------------------------------------------------------------------------------
@@ -118,7 +118,7 @@ s_columns (uint32_t cp)
 }
 
 int
-cli_width (const char *text)
+cli_view_width (const char *text)
 {
     int width = 0;
     const unsigned char *p = (const unsigned char *) text;
@@ -131,11 +131,11 @@ cli_width (const char *text)
 }
 
 void
-cli_pad (char *buf, size_t size, const char *text, int cols)
+cli_view_pad (char *buf, size_t size, const char *text, int cols)
 {
     size_t o = 0;
     int width = 0;
-    bool cut = cli_width (text) > cols;
+    bool cut = cli_view_width (text) > cols;
     int room = cut? cols - 1: cols;     //  a cut name ends in "~"
     const unsigned char *p = (const unsigned char *) text;
     while (*p && o + 5 < size) {
@@ -165,7 +165,7 @@ cli_pad (char *buf, size_t size, const char *text, int cols)
 }
 
 const char *
-cli_rate_text (double rate, char *buf)
+cli_view_rate_text (double rate, char *buf)
 {
     if (isnan (rate))
         snprintf (buf, 16, "-");
@@ -175,7 +175,7 @@ cli_rate_text (double rate, char *buf)
 }
 
 const char *
-cli_count_text (int64_t count, char *buf)
+cli_view_count_text (int64_t count, char *buf)
 {
     if (count < 0)
         snprintf (buf, 24, "-");
@@ -185,7 +185,7 @@ cli_count_text (int64_t count, char *buf)
 }
 
 void
-cli_pipeline_summary (const msgpack_object *body, char *buf, size_t size)
+cli_view_pipeline_summary (const msgpack_object *body, char *buf, size_t size)
 {
     const msgpack_object *services = gl_map_get (body, "services");
     uint32_t count = services && services->type == MSGPACK_OBJECT_ARRAY?
@@ -196,8 +196,8 @@ cli_pipeline_summary (const msgpack_object *body, char *buf, size_t size)
     double out = 0;
     int64_t lag = 0, errors = 0;
     for (uint32_t i = 0; i < count; i++) {
-        cli_service_t s;
-        cli_service_read (&services->via.array.ptr [i], &s);
+        cli_view_service_t s;
+        cli_view_service_read (&services->via.array.ptr [i], &s);
         if (s.up)
             up++;
         else
@@ -232,17 +232,17 @@ cli_pipeline_summary (const msgpack_object *body, char *buf, size_t size)
 static void
 s_print_figures (FILE *out, const char *when, const char *what, const msgpack_object *map)
 {
-    cli_figures_t f;
-    cli_figures_read (map, &f);
+    cli_view_figures_t f;
+    cli_view_figures_read (map, &f);
     char id [4 * 13 + 1], name [4 * 18 + 1], c [4][24], r [3][16];
-    cli_pad (id, sizeof id, f.unit, 13);
-    cli_pad (name, sizeof name, f.name, 18);
+    cli_view_pad (id, sizeof id, f.unit, 13);
+    cli_view_pad (name, sizeof name, f.name, 18);
     fprintf (out, "%s %-6s %s %s reported %4s  closed %4s  open %4s  overdue %4s %-6s "
              "response %5s  on-time %5s  satisfaction %5s\n", when, what, id, name,
-             cli_count_text (f.reported_today, c [0]), cli_count_text (f.closed_today, c [1]),
-             cli_count_text (f.open, c [2]), cli_count_text (f.overdue, c [3]),
-             cli_light_name (cli_light (&f)), cli_rate_text (f.response, r [0]),
-             cli_rate_text (f.on_time, r [1]), cli_rate_text (f.satisfaction, r [2]));
+             cli_view_count_text (f.reported_today, c [0]), cli_view_count_text (f.closed_today, c [1]),
+             cli_view_count_text (f.open, c [2]), cli_view_count_text (f.overdue, c [3]),
+             cli_view_light_name (cli_view_light (&f)), cli_view_rate_text (f.response, r [0]),
+             cli_view_rate_text (f.on_time, r [1]), cli_view_rate_text (f.satisfaction, r [2]));
 }
 
 //  A list of unit ids (an array of str) as "A B C", or "-".
@@ -264,8 +264,8 @@ s_ids (const msgpack_object *map, const char *key, char *buf, size_t size)
 }
 
 bool
-cli_metrics_print (FILE *out, const gl_config_t *cfg, const char *topic, size_t topic_len,
-                   const gl_envelope_t *env)
+cli_view_print (FILE *out, const gl_config_t *cfg, const char *topic, size_t topic_len,
+                const gl_envelope_t *env)
 {
     char full [48], when [16];
     gl_clock_local (env->ts, (int) cfg->utc_offset_min, false, full, sizeof full);
@@ -292,8 +292,8 @@ cli_metrics_print (FILE *out, const gl_config_t *cfg, const char *topic, size_t 
         //  county's departments hold nothing, and hours of their zeros would bury the rest.
         for (uint32_t i = 0; departments && departments->type == MSGPACK_OBJECT_ARRAY
                              && i < departments->via.array.size; i++) {
-            cli_figures_t f;
-            cli_figures_read (&departments->via.array.ptr [i], &f);
+            cli_view_figures_t f;
+            cli_view_figures_read (&departments->via.array.ptr [i], &f);
             if (f.open > 0 || f.overdue > 0 || f.reported_today > 0 || f.closed_today > 0)
                 s_print_figures (out, when, "dept", &departments->via.array.ptr [i]);
         }
@@ -301,7 +301,7 @@ cli_metrics_print (FILE *out, const gl_config_t *cfg, const char *topic, size_t 
     else
     if (streq (t, "metrics.pipeline")) {
         char summary [1024];
-        cli_pipeline_summary (body, summary, sizeof summary);
+        cli_view_pipeline_summary (body, summary, sizeof summary);
         fprintf (out, "%s pipeline %s\n", when, summary);
     }
     else
