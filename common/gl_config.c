@@ -83,6 +83,10 @@ static const s_setting_t s_settings [] = {
             "the time limits (时限) per priority and stage, optionally narrowed by category and "
             "tier, in working or natural time; a step keeps the limits in force when it "
             "started; a relative path is relative to the configuration file's directory"),
+    S_STRF ("domain/scores", scores_path, "yunyang/scores.json",
+            "how units are scored and ranked (考核评价): each formula's weights, the grades, the "
+            "minimum number of items to be ranked, the red and black lists and the floor; a "
+            "relative path is relative to the configuration file's directory"),
     S_ENUMF ("log/level", log_level, "debug|info|notice|warning|error", "info",
              "least severe log level written"),
     S_ENUMF ("clock/mode", clock_mode, "wall|manual", "wall",
@@ -154,6 +158,13 @@ static const s_setting_t s_settings [] = {
                "intake dispatcher escalation metrics"),
     S_SERVICE ("metrics", GL_SVC_METRICS, "7414", "sync", "256",
                "intake dispatcher escalation"),
+    S_INTF ("metrics/interval_s", metrics_interval_s, 1, 3600, "10",
+            "seconds of wall time between the live county figures (metrics.live) and the "
+            "pipeline's health (metrics.pipeline); shorter is livelier and fills the outbox "
+            "and the archive faster"),
+    S_STRF ("metrics/http", metrics_http, "127.0.0.1:9414",
+            "where gridloop-metrics serves Prometheus (GET /metrics), host:port; \"\" serves "
+            "nothing; keep it on loopback or behind a firewall: it has no authentication"),
 };
 #define S_COUNT (sizeof s_settings / sizeof s_settings [0])
 
@@ -324,6 +335,9 @@ gl_config_load (gl_config_t *cfg, const char *path, gl_err_t *err)
                         sizeof cfg->calendar_path, err);
     if (rc == 0)
         rc = s_resolve (path, "domain/limits", cfg->limits_path, sizeof cfg->limits_path,
+                        err);
+    if (rc == 0)
+        rc = s_resolve (path, "domain/scores", cfg->scores_path, sizeof cfg->scores_path,
                         err);
     return rc;
 }

@@ -36,6 +36,7 @@ typedef struct {
     char admission_path [512];  //  admission.json (事项准入); "": none, everything admitted
     char calendar_path [512];   //  calendar.json (working days and hours); relative: as org
     char limits_path [512];     //  limits.json (time limits per priority and stage); as org
+    char scores_path [512];     //  scores.json (formulas, weights, grades, lists); as org
     char log_level [16];        //  debug|info|notice|warning|error
     char clock_mode [16];       //  wall|manual
     int64_t clock_start_ms;     //  manual mode start (0 = now)
@@ -59,6 +60,8 @@ typedef struct {
     char intake_sources [1024]; //  registered departmental sources, space-separated
     int64_t reopen_days;        //  days a 私事 closed with advice may be reopened (0: never)
     int64_t archive_grace_days; //  days after an event's evaluation month before it is archived
+    int64_t metrics_interval_s; //  seconds between the live figures (metrics.live)
+    char metrics_http [128];    //  Prometheus listener, "host:port" ("" off)
 } gl_config_t;
 
 /*  The durability a service's setting names.  */
@@ -73,7 +76,7 @@ void gl_config_defaults (gl_config_t *cfg);
 /*  Load a file (or, for tests, ZPL text): defaults, then the file's values, each checked. An
     unknown key, a bad value or an unreadable file returns -1 with err naming the file, the key
     and what is expected. gl_config_load then makes a relative domain/org, domain/categories,
-    domain/admission, domain/calendar or domain/limits absolute against the configuration
+    domain/admission, domain/calendar, domain/limits or domain/scores absolute against the configuration
     file's directory;
     gl_config_load_text leaves them as given.  */
 int gl_config_load (gl_config_t *cfg, const char *path, gl_err_t *err);

@@ -18,7 +18,7 @@ GL_PACKAGES=(
     build-essential cmake pkg-config
     libzmq3-dev libczmq-dev libmsgpack-dev liblmdb-dev libcmocka-dev libjansson-dev
     python3-zmq python3-msgpack lmdb-utils
-    clang libclang-rt-dev
+    clang libclang-rt-dev libmicrohttpd-dev
     libncurses-dev tmux
 )
 

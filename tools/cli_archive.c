@@ -1,5 +1,6 @@
 /*  cli_archive — `gridloop show`, `search` and `export`: the archive on the command line.  */
 #include "cli_archive.h"
+#include "cli_call.h"
 #include "gl_client.h"
 #include "gl_json.h"
 #include "gl_proto.h"
@@ -22,18 +23,7 @@ s_usage (const char *what)
 static int
 s_call (const gl_config_t *cfg, const char *op, gl_mapw_t *fields, gl_doc_t *answer)
 {
-    msgpack_sbuffer req;
-    gl_request_build (&req, op, false, fields);
-    gl_client_t *client = gl_client_new (cfg->svc [GL_SVC_ARCHIVE].endpoint,
-                                         cfg->request_timeout_ms, cfg->max_msg_bytes);
-    gl_err_t err;
-    int rc = gl_client_call (client, req.data, req.size, answer, 3, &err);
-    gl_client_destroy (&client);
-    msgpack_sbuffer_destroy (&req);
-    if (rc == 0 && gl_answer_check (&answer->root, &err) == 0)
-        return 0;
-    fprintf (stderr, "gridloop: archive: %s: %s\n", gl_code_name (err.code), err.message);
-    return 1;
+    return cli_call (cfg, GL_SVC_ARCHIVE, op, false, fields, answer);
 }
 
 //  ms since 1970 as the county's local time "YYYY-MM-DD HH:MM:SS".

@@ -2,6 +2,7 @@
     with their age and light, and `gridloop mode`, which shows and switches peacetime and
     wartime (proto/escalation.md §5).  */
 #include "cli_escalation.h"
+#include "cli_call.h"
 #include "gl_client.h"
 
 #include <time.h>
@@ -19,22 +20,7 @@ s_usage_error (const char *what)
 static int
 s_call (const gl_config_t *cfg, const char *op, bool mutating, gl_mapw_t *w, gl_doc_t *answer)
 {
-    msgpack_sbuffer req;
-    gl_request_build (&req, op, mutating, w);
-    gl_client_t *client = gl_client_new (cfg->svc [GL_SVC_ESCALATION].endpoint,
-                                         cfg->request_timeout_ms, cfg->max_msg_bytes);
-    gl_err_t err;
-    int rc = gl_client_call (client, req.data, req.size, answer, 5, &err);
-    gl_client_destroy (&client);
-    msgpack_sbuffer_destroy (&req);
-    if (rc == 0)
-        rc = gl_answer_check (&answer->root, &err);
-    if (rc) {
-        fprintf (stderr, "gridloop: escalation: %s: %s\n", gl_code_name (err.code),
-                 err.message);
-        return 1;
-    }
-    return 0;
+    return cli_call (cfg, GL_SVC_ESCALATION, op, mutating, w, answer);
 }
 
 //  ms as county-local "YYYY-MM-DD HH:MM".

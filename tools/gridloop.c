@@ -10,6 +10,7 @@
 #include "cli_archive.h"
 #include "cli_calendar.h"
 #include "cli_escalation.h"
+#include "cli_metrics.h"
 #include "cli_metrics_view.h"
 #include "cli_out.h"
 #include "cli_top.h"
@@ -66,6 +67,16 @@ static const char *s_usage_format =
     "  calendar --add START DURATION   a deadline in working or natural time (START\n"
     "                        YYYY-MM-DD[THH:MM] or now; DURATION 30m, 2h, 1d, 4wh, 5wd, 0.5wd)\n"
     "                        with its working-time arithmetic\n"
+    "  score UNIT [--period YYYY-MM|YYYY-Www] [--wartime] [--why] [--json]\n"
+    "                        a unit's (or person's) counters, rates, weights, cards, points,\n"
+    "                        score and grade (考核评价); --why lists the events behind them\n"
+    "  ranking GROUP [--period P] [--version N] [--wartime] [--json]\n"
+    "                        a peer group (street community grid centre board department\n"
+    "                        mediation worker) ranked now, or a published version\n"
+    "  publish PERIOD --as CTY-ASSESS --person ID [--reason TEXT]\n"
+    "                        publish the period's rankings as a new, immutable version\n"
+    "  points UNIT POINTS --reason TEXT --as CTY-ASSESS --person ID [--period P]\n"
+    "                        manual points (-100..100) with their reason and author\n"
     "  call SERVICE JSON     send any request (JSON) to a service; prints the answer\n"
     "  config                every setting with its default and meaning; with --config\n"
     "                        FILE first: the value each setting takes from that file\n"
@@ -1136,6 +1147,14 @@ main (int argc, char **argv)
         return cli_overdue (&s_cfg, nargs, args);
     if (streq (command, "mode"))
         return cli_mode (&s_cfg, nargs, args);
+    if (streq (command, "score"))
+        return cli_score (&s_cfg, nargs, args);
+    if (streq (command, "ranking"))
+        return cli_ranking (&s_cfg, nargs, args);
+    if (streq (command, "publish"))
+        return cli_publish (&s_cfg, nargs, args);
+    if (streq (command, "points"))
+        return cli_points (&s_cfg, nargs, args);
     const gl_dop_t *verb = gl_dop_by_verb (command);
     if (verb)
         return s_verb (verb, nargs, args);

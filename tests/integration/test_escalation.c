@@ -22,18 +22,6 @@
 static tk_net_t *s_net;
 static unsigned s_req;          //  fresh req_ids
 
-//  County-local (UTC+8) "YYYY-MM-DDTHH:MM" as ms, computed without the calendar.
-static int64_t
-s_at (const char *text)
-{
-    int y, mo, d, h, mi;
-    if (sscanf (text, "%d-%d-%dT%d:%d", &y, &mo, &d, &h, &mi) != 5)
-        fail_msg ("bad test instant \"%s\"", text);
-    struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
-                     .tm_min = mi };
-    return ((int64_t) timegm (&tm) - 8 * 3600) * 1000;
-}
-
 //  A network on the manual clock at start: bus, intake, dispatcher, escalation (and the
 //  archive reading every stream when with_archive).
 static void
@@ -43,7 +31,7 @@ s_up (const char *start, bool with_archive)
     snprintf (extra, sizeof extra,
               "clock\n    mode = \"manual\"\n    start_ms = %lld\n"
               "archive\n    reads = \"intake dispatcher escalation\"\n",
-              (long long) s_at (start));
+              (long long) tk_local_ms (start));
     s_net = tk_net_new (S_PORTS, extra);
     tk_start (s_net, "bus");
     tk_start (s_net, "intake");
@@ -120,28 +108,7 @@ s_dispatched (void)
 static void
 s_ok (const char *op, const char *id, const char *actor, const char *fields)
 {
-    char req_id [32];
-    snprintf (req_id, sizeof req_id, "escalation-test-%u", ++s_req);
-    json_t *doc = json_pack ("{s:s, s:s, s:s, s:{s:s}}", "op", op, "req_id", req_id, "id", id,
-                             "actor", "unit", actor);
-    //  A unit acts through its people: the first of its staff the county allows for op.
-    const char *person = tk_person_for (s_net, op, actor);
-    if (person)
-        json_object_set_new (json_object_get (doc, "actor"), "person", json_string (person));
-    if (fields) {
-        json_error_t error;
-        json_t *extra = json_loads (fields, 0, &error);
-        assert_non_null (extra);
-        json_object_update (doc, extra);
-        json_decref (extra);
-    }
-    gl_code_t code;
-    char message [512];
-    json_t *answer = tk_send_json (s_net, "dispatcher", doc, &code, message, sizeof message);
-    json_decref (doc);
-    json_decref (answer);
-    if (code != GL_OK)
-        fail_msg ("%s of %s by %s refused: %s %s", op, id, actor, gl_code_name (code), message);
+    tk_act (s_net, op, id, actor, fields);
     s_caught_up ();
 }
 
@@ -155,7 +122,7 @@ s_clock_to (const char *service, const char *when)
     int64_t now = 0;
     gl_get_i64 (&answer.root, "now_ms", &now);
     gl_doc_fini (&answer);
-    int64_t to = s_at (when);
+    int64_t to = tk_local_ms (when);
     if (now == 0)
         fail_msg ("%s's status has no now_ms", service);
     if (to > now)
@@ -258,8 +225,8 @@ s_expect_deadline (const char *id, const char *stage, const char *light, const c
 {
     json_t *msgs = s_published ("escalation", id);
     json_t *d = s_deadline (msgs, stage);
-    if (s_int (d, "light_at") != s_at (light) || s_int (d, "yellow_at") != s_at (yellow)
-    ||  (red && s_int (d, "red_at") != s_at (red))) {
+    if (s_int (d, "light_at") != tk_local_ms (light) || s_int (d, "yellow_at") != tk_local_ms (yellow)
+    ||  (red && s_int (d, "red_at") != tk_local_ms (red))) {
         char *text = json_dumps (d, 0);
         fail_msg ("%s of %s: expected light %s, yellow %s, red %s; got %s", stage, id, light,
                   yellow, red? red: "-", text);
@@ -376,7 +343,7 @@ test_each_light_card_and_reminder_fires_exactly_once_across_many_ticks_and_overd
         if (streq (s_str (m, "type"), "card")) {
             assert_string_equal (s_str (m, "topic"), "escalation.card.SJ-B4");
             assert_int_equal (s_int (m, "deduction"), 5);
-            assert_int_equal (s_int (m, "due"), s_at ("2026-10-14T11:00"));
+            assert_int_equal (s_int (m, "due"), tk_local_ms ("2026-10-14T11:00"));
             assert_int_equal (s_int (m, "step"), 1);
         }
     json_decref (msgs);
@@ -479,7 +446,7 @@ test_a_unit_overdue_5_working_days_without_a_reason_is_named_for_the_notice_once
     size_t i;
     json_array_foreach (msgs, i, m)
         if (streq (s_str (m, "type"), "notice"))
-            assert_int_equal (s_int (m, "due"), s_at ("2026-10-21T18:00"));
+            assert_int_equal (s_int (m, "due"), tk_local_ms ("2026-10-21T18:00"));
     json_decref (msgs);
     msgs = s_published ("escalation", explained);
     assert_int_equal (s_count (msgs, "card", "handle", "red"), 1);
@@ -543,8 +510,8 @@ test_a_switch_to_wartime_gives_new_steps_in_its_scope_wartime_limits_and_is_reco
     char *during = s_dispatched ();
     json_t *msgs = s_published ("escalation", during);
     json_t *d = s_deadline (msgs, "sign");
-    assert_int_equal (s_int (d, "yellow_at"), s_at ("2026-10-14T09:15"));
-    assert_int_equal (s_int (d, "light_at"), s_at ("2026-10-14T09:10"));
+    assert_int_equal (s_int (d, "yellow_at"), tk_local_ms ("2026-10-14T09:15"));
+    assert_int_equal (s_int (d, "light_at"), tk_local_ms ("2026-10-14T09:10"));
     assert_true (json_is_true (json_object_get (d, "wartime")));
     assert_string_equal (s_str (d, "limit"), "15m");
     json_decref (msgs);
@@ -562,7 +529,7 @@ test_a_switch_to_wartime_gives_new_steps_in_its_scope_wartime_limits_and_is_reco
     assert_string_equal (s_str (json_array_get (war, 0), "unit"), "SJ-C");
     assert_string_equal (s_str (json_array_get (war, 0), "person"), "ST-0001");
     assert_string_equal (s_str (json_array_get (war, 0), "reason"), "暴雨洪涝Ⅳ级应急响应");
-    assert_int_equal (s_int (json_array_get (war, 0), "since"), s_at ("2026-10-14T09:00"));
+    assert_int_equal (s_int (json_array_get (war, 0), "since"), tk_local_ms ("2026-10-14T09:00"));
     json_decref (mode);
     //  The same from the command line.
     char cmd [1024], out [4096] = "";
@@ -623,7 +590,7 @@ test_a_restart_after_the_due_time_fires_what_fell_due_exactly_once (void **state
     tk_kill (s_net, "escalation", SIGKILL);
     char text [128];
     snprintf (text, sizeof text, "clock\n    start_ms = %lld\n",
-              (long long) s_at ("2026-10-15T12:00"));
+              (long long) tk_local_ms ("2026-10-15T12:00"));
     s_configure (text);
     tk_start (s_net, "escalation");
     tk_status (s_net, "escalation", "last_seq");
@@ -659,7 +626,7 @@ test_killed_between_the_due_time_and_the_publish_the_card_is_published_exactly_o
     tk_kill (s_net, "escalation", SIGTERM);
     char text [128];
     snprintf (text, sizeof text, "clock\n    start_ms = %lld\n",
-              (long long) s_at ("2026-10-14T11:30"));
+              (long long) tk_local_ms ("2026-10-14T11:30"));
     s_configure (text);
     tk_spawn_fault (s_net, "escalation", "publish:1:exit");
     int64_t end = zclock_mono () + S_WAIT_MS;

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 
@@ -77,14 +78,16 @@ tk_net_new (int port_base, const char *extra_cfg)
         "dispatcher\n    endpoint = \"tcp://127.0.0.1:%d\"\n"
         "escalation\n    endpoint = \"tcp://127.0.0.1:%d\"\n"
         "archive\n    endpoint = \"tcp://127.0.0.1:%d\"\n    reads = \"intake\"\n"
-        "metrics\n    endpoint = \"tcp://127.0.0.1:%d\"\n"
+        "metrics\n    endpoint = \"tcp://127.0.0.1:%d\"\n    http = \"127.0.0.1:%d\"\n"
         "domain\n    org = \"%s/deploy/yunyang/org.json\"\n"
         "    categories = \"%s/deploy/yunyang/categories.json\"\n"
         "    admission = \"%s/deploy/yunyang/admission.json\"\n"
         "    calendar = \"%s/deploy/yunyang/calendar.json\"\n"
-        "    limits = \"%s/deploy/yunyang/limits.json\"\n",
-        self->dir, self->dir, b, b + 1, b + 9, b + 10, b + 11, b + 12, b + 13, b + 14, GL_SOURCE_DIR,
-        GL_SOURCE_DIR, GL_SOURCE_DIR, GL_SOURCE_DIR, GL_SOURCE_DIR);
+        "    limits = \"%s/deploy/yunyang/limits.json\"\n"
+        "    scores = \"%s/deploy/yunyang/scores.json\"\n",
+        self->dir, self->dir, b, b + 1, b + 9, b + 10, b + 11, b + 12, b + 13, b + 14, b + 8,
+        GL_SOURCE_DIR, GL_SOURCE_DIR, GL_SOURCE_DIR, GL_SOURCE_DIR, GL_SOURCE_DIR,
+        GL_SOURCE_DIR);
     fclose (f);
     //  Extra settings are appended as sections of their own: the loader applies every
     //  setting in file order, so a later value overrides an earlier one.
@@ -664,6 +667,44 @@ tk_check_exactly_once (tk_net_t *net, tk_load_t *load)
         free (ids [i]);
     free (ids);
     free (counts);
+}
+
+int64_t
+tk_local_ms (const char *text)
+{
+    int y, mo, d, h, mi;
+    if (sscanf (text, "%d-%d-%dT%d:%d", &y, &mo, &d, &h, &mi) != 5) {
+        fprintf (stderr, "FAIL: bad test instant \"%s\"\n", text);
+        exit (1);
+    }
+    struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
+                     .tm_min = mi };
+    return ((int64_t) timegm (&tm) - 8 * 3600) * 1000;
+}
+
+void
+tk_act (tk_net_t *net, const char *op, const char *id, const char *actor, const char *fields)
+{
+    static unsigned requests;
+    char req_id [48];
+    snprintf (req_id, sizeof req_id, "tk-act-%d-%u", (int) getpid (), ++requests);
+    json_t *doc = json_pack ("{s:s, s:s, s:s, s:{s:s}}", "op", op, "req_id", req_id, "id", id,
+                             "actor", "unit", actor);
+    const char *person = tk_person_for (net, op, actor);
+    if (person)
+        json_object_set_new (json_object_get (doc, "actor"), "person", json_string (person));
+    if (fields) {
+        json_t *extra = tk_json (fields);
+        json_object_update (doc, extra);
+        json_decref (extra);
+    }
+    gl_code_t code;
+    char message [512];
+    json_t *answer = tk_send_json (net, "dispatcher", doc, &code, message, sizeof message);
+    json_decref (doc);
+    json_decref (answer);
+    TK_CHECK (net, code == GL_OK, "%s of %s by %s refused: %s %s", op, id, actor,
+              gl_code_name (code), message);
 }
 
 const char *

@@ -110,6 +110,15 @@ json_t *tk_json (const char *text);
     for it. The county is the network's (its domain files).  */
 const char *tk_person_for (tk_net_t *net, const char *op, const char *unit);
 
+/*  The county-local (UTC+8) instant "YYYY-MM-DDTHH:MM" in ms since 1970, worked out without
+    the calendar under test; fails the test on a malformed instant.  */
+int64_t tk_local_ms (const char *text);
+/*  A lifecycle operation of the dispatcher that must be carried out: op on event id by unit
+    actor (acting through tk_person_for's person), with the extra fields of a JSON object text
+    (may be NULL). Fails the test when it is refused.  */
+void tk_act (tk_net_t *net, const char *op, const char *id, const char *actor,
+             const char *fields);
+
 /*  Print and fail: "FAIL: ..." then exit(1) after cleaning up the network.  */
 void tk_fail (tk_net_t *self, const char *format, ...) __attribute__ ((format (printf, 2, 3)));
 #define TK_CHECK(net, cond, ...) do { if (!(cond)) tk_fail (net, __VA_ARGS__); } while (0)

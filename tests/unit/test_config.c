@@ -298,6 +298,7 @@ test_bundled_gridloop_cfg_loads_and_shows_the_defaults (void **state)
     s_beside (defaults.calendar_path, sizeof defaults.calendar_path, path,
               "yunyang/calendar.json");
     s_beside (defaults.limits_path, sizeof defaults.limits_path, path, "yunyang/limits.json");
+    s_beside (defaults.scores_path, sizeof defaults.scores_path, path, "yunyang/scores.json");
     //  The one setting that is not a default: the bundled county registers its departments.
     assert_string_equal (s_cfg.intake_sources, "police-110 hotline-12345 sensors-flood");
     snprintf (defaults.intake_sources, sizeof defaults.intake_sources, "%s",
@@ -309,6 +310,7 @@ test_bundled_gridloop_cfg_loads_and_shows_the_defaults (void **state)
     assert_int_equal (access (s_cfg.admission_path, R_OK), 0);
     assert_int_equal (access (s_cfg.calendar_path, R_OK), 0);
     assert_int_equal (access (s_cfg.limits_path, R_OK), 0);
+    assert_int_equal (access (s_cfg.scores_path, R_OK), 0);
 }
 
 static void
@@ -336,6 +338,8 @@ test_server_cfg_differs_from_bundled_only_in_data_dir_and_domain_paths (void **s
               "/etc/gridloop/yunyang/calendar.json");
     snprintf (defaults.limits_path, sizeof defaults.limits_path,
               "/etc/gridloop/yunyang/limits.json");
+    snprintf (defaults.scores_path, sizeof defaults.scores_path,
+              "/etc/gridloop/yunyang/scores.json");
     snprintf (defaults.intake_sources, sizeof defaults.intake_sources,
               "police-110 hotline-12345 sensors-flood");
     assert_memory_equal (&s_cfg, &defaults, sizeof defaults);
