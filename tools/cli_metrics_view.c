@@ -1,4 +1,4 @@
-/*  cli_metrics_view — the metrics stream read for people: readers, column padding, tail's lines.  */
+/*  cli_metrics_view — the metrics stream read for people: readers, columns, tail's lines.  */
 #include "cli_metrics_view.h"
 #include "gl_clock.h"
 #include "gl_json.h"
@@ -239,8 +239,9 @@ s_print_figures (FILE *out, const char *when, const char *what, const msgpack_ob
     cli_view_pad (name, sizeof name, f.name, 18);
     fprintf (out, "%s %-6s %s %s reported %4s  closed %4s  open %4s  overdue %4s %-6s "
              "response %5s  on-time %5s  satisfaction %5s\n", when, what, id, name,
-             cli_view_count_text (f.reported_today, c [0]), cli_view_count_text (f.closed_today, c [1]),
-             cli_view_count_text (f.open, c [2]), cli_view_count_text (f.overdue, c [3]),
+             cli_view_count_text (f.reported_today, c [0]),
+             cli_view_count_text (f.closed_today, c [1]), cli_view_count_text (f.open, c [2]),
+             cli_view_count_text (f.overdue, c [3]),
              cli_view_light_name (cli_view_light (&f)), cli_view_rate_text (f.response, r [0]),
              cli_view_rate_text (f.on_time, r [1]), cli_view_rate_text (f.satisfaction, r [2]));
 }

@@ -446,46 +446,50 @@ s_draw_rank_row (s_top_t *self, int y, int x, int cols, const msgpack_object *ma
             (long long) (row.items < 0? 0: row.items), cards);
 }
 
-//  The ranking panel: the best and the worst of the group, this month.
+//  The ranking panel: the best and the worst of the group this month. Units without any item
+//  this month are left out (most grids, most days: nothing to judge), and counted.
 static void
 s_draw_ranking (s_top_t *self, int top, int bottom, int x, int cols)
 {
     s_putf (top, x, cols, A_BOLD | A_UNDERLINE, "%4s %-16s %6s %-5s %5s%s", "rank",
             s_groups [self->group], "score", "grade", "items", cols >= 52? "  yel red": "");
-    const msgpack_object *rows = self->ranking? gl_map_get (self->ranking, "rows"): NULL;
-    uint32_t n = rows && rows->type == MSGPACK_OBJECT_ARRAY? rows->via.array.size: 0;
     if (!self->ranking) {
         s_put (top + 1, x, cols, A_DIM, "  no ranking yet");
         return;
     }
-    if (n == 0) {
-        s_put (top + 1, x, cols, A_DIM, "  nobody in this group has work this month");
-        return;
+    const msgpack_object *rows = gl_map_get (self->ranking, "rows");
+    uint32_t n = rows && rows->type == MSGPACK_OBJECT_ARRAY? rows->via.array.size: 0;
+    //  The rows shown, in the answer's order: the ranked ones first, best first.
+    uint32_t *shown = zmalloc ((n + 1) * sizeof *shown), count = 0, ranked = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        bool is_ranked = cli_view_number (&rows->via.array.ptr [i], "rank") > 0;
+        if (is_ranked || cli_view_number (&rows->via.array.ptr [i], "items") > 0)
+            shown [count++] = i;
+        ranked += is_ranked;
     }
-    int room = bottom - top - 1;
-    if (room <= 0)
-        return;
-    if ((int) n <= room) {
-        for (uint32_t i = 0; i < n; i++)
-            s_draw_rank_row (self, top + 1 + (int) i, x, cols, &rows->via.array.ptr [i]);
-        return;
+    uint32_t idle = n - count;
+    int room = bottom - top - 1 - (idle? 1: 0), y = top + 1;
+    if (count <= (uint32_t) (room > 0? room: 0))
+        for (uint32_t i = 0; i < count; i++)
+            s_draw_rank_row (self, y++, x, cols, &rows->via.array.ptr [shown [i]]);
+    else
+    if (room > 2) {
+        //  More than fit: the top of the ranking, a gap, and its bottom (the last ranked
+        //  rows; the unranked ones after them have too few items to be judged).
+        uint32_t best = (uint32_t) room / 2, worst = (uint32_t) room - 1 - best;
+        if (best + worst > ranked) {
+            best = (uint32_t) room - 1;
+            worst = 0;
+        }
+        for (uint32_t i = 0; i < best; i++)
+            s_draw_rank_row (self, y++, x, cols, &rows->via.array.ptr [shown [i]]);
+        s_putf (y++, x, cols, A_DIM, "   ... %u more", count - best - worst);
+        for (uint32_t i = worst; i > 0; i--)
+            s_draw_rank_row (self, y++, x, cols, &rows->via.array.ptr [shown [ranked - i]]);
     }
-    //  More than fit: the top of the ranking, a gap, and its bottom (the last ranked rows;
-    //  the unranked ones after them have too few items to be judged).
-    uint32_t ranked = 0;
-    while (ranked < n && cli_view_number (&rows->via.array.ptr [ranked], "rank") > 0)
-        ranked++;
-    int best = room / 2, worst = room - 1 - best;
-    if ((uint32_t) (best + worst) >= ranked) {
-        best = room - 1;
-        worst = 0;
-    }
-    int y = top + 1;
-    for (int i = 0; i < best; i++)
-        s_draw_rank_row (self, y++, x, cols, &rows->via.array.ptr [i]);
-    s_putf (y++, x, cols, A_DIM, "   ... %u more", n - (uint32_t) best - (uint32_t) worst);
-    for (int i = worst; i > 0; i--)
-        s_draw_rank_row (self, y++, x, cols, &rows->via.array.ptr [ranked - (uint32_t) i]);
+    if (idle && y < bottom)
+        s_putf (y, x, cols, A_DIM, "  %u without work this month", idle);
+    free (shown);
 }
 
 //  Rows the pipeline panel takes: a table when it fits in a third of the screen, else one line.
@@ -521,8 +525,9 @@ s_draw_pipeline (s_top_t *self, int top, int rows)
         attr_t attr = !s.up? s_colour (S_RED) | A_BOLD:
                       s.lag > 0 || s.errors > 0? s_colour (S_YELLOW): A_NORMAL;
         s_putf (top + 2 + i, 0, COLS, attr, " %-12s %-5s %10s %9s %8s %8s", s.name,
-                s.up? "up": "DOWN", cli_view_count_text (s.last_seq, seq), cli_view_rate_text (s.per_s,
-                per_s), cli_view_count_text (s.lag, lag), cli_view_count_text (s.errors, errors));
+                s.up? "up": "DOWN", cli_view_count_text (s.last_seq, seq),
+                cli_view_rate_text (s.per_s, per_s), cli_view_count_text (s.lag, lag),
+                cli_view_count_text (s.errors, errors));
     }
 }
 

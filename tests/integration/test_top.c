@@ -259,7 +259,8 @@ test_tail_metrics_prints_the_county_and_the_pipeline_as_readable_lines (void **s
         execl (bin, bin, "--config", s_net->cfg_path, "tail", "metrics.", (char *) NULL);
         _exit (127);
     }
-    //  The report changes the figures, so metrics publishes them within metrics/interval_s.
+    //  The report changes the figures, so metrics publishes them within metrics/interval_s
+    //  (1 s here).
     char county [64];
     snprintf (county, sizeof county, "reported %4d", S_REPORTS + 1);
     s_report ();
@@ -305,7 +306,8 @@ test_tail_metrics_prints_the_county_and_the_pipeline_as_readable_lines (void **s
 static int
 s_setup (void **state)
 {
-    s_net = tk_net_new (S_PORTS, NULL);
+    //  Live figures every second: the tail test waits for the next ones after a report.
+    s_net = tk_net_new (S_PORTS, "metrics\n    interval_s = 1\n");
     //  A tmux server of the test's own (its socket named after the test's pid, its settings
     //  from a file of the test's, none of the user's): no status line, so the pane is the
     //  whole window; dead panes kept, so top's exit status can be read.
