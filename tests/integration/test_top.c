@@ -78,16 +78,37 @@ s_wait_for (const char *session, const char *text)
     fail_msg ("the screen of %s never showed \"%s\"; it shows:\n%s", session, text, screen);
 }
 
+//  Wait until the pane of session no longer shows text.
+static void
+s_wait_gone (const char *session, const char *text)
+{
+    int64_t end = zclock_mono () + S_WAIT_MS;
+    char *screen = NULL;
+    while (zclock_mono () < end) {
+        free (screen);
+        screen = s_screen (session);
+        if (!strstr (screen, text)) {
+            free (screen);
+            return;
+        }
+        zclock_sleep (100);
+    }
+    fail_msg ("the screen of %s still shows \"%s\":\n%s", session, text, screen);
+}
+
 //  Start `gridloop top` in a new session of cols x rows. The pane's shell writes top's exit
 //  status to <dir>/<session>.status when it ends: tmux's own (pane_dead_status) is sometimes
 //  lost when the terminal closes before tmux reaps the process.
 static void
 s_top (const char *session, int cols, int rows)
 {
-    int rc = s_run (NULL, "new-session -d -s %s -x %d -y %d 'env LC_ALL=C.UTF-8 "
+    char *said;
+    int rc = s_run (&said, "new-session -d -s %s -x %d -y %d 'env LC_ALL=C.UTF-8 "
                     "%s/gridloop --config %s top --refresh 1; echo $? > %s/%s.status'",
                     session, cols, rows, s_net->bin_dir, s_net->cfg_path, s_net->dir, session);
-    assert_int_equal (rc, 0);
+    if (rc)
+        fail_msg ("tmux new-session failed (%d): %s", rc, said);
+    free (said);
 }
 
 //  The pid of top in session: the child of the pane's shell.
@@ -170,11 +191,20 @@ s_report (void)
         fail_msg ("report refused: %s %s", gl_code_name (code), message);
 }
 
+//  Stop the test's tmux server and remove its socket (tmux leaves the file behind).
 static void
 s_kill_tmux (void)
 {
-    if (s_tmux [0])
-        s_run (NULL, "kill-server");
+    if (!s_tmux [0])
+        return;
+    char *path;
+    s_run (&path, "display-message -p '#{socket_path}'");
+    s_run (NULL, "kill-server");
+    path [strcspn (path, "\n")] = 0;
+    if (path [0] == '/')
+        unlink (path);
+    free (path);
+    s_tmux [0] = 0;
 }
 
 //  ---------------------------------------------------------------------------------------------
@@ -233,6 +263,38 @@ test_top_shows_the_reports_of_today_survives_resizes_and_quits_on_q (void **stat
     s_close ("top");
 }
 
+//  metrics stops under a running top: the screen says so and keeps the last figures; metrics
+//  back, the figures are asked for again and the warning goes.
+static void
+test_top_keeps_the_last_figures_while_metrics_is_down_and_recovers (void **state)
+{
+    char figure [64];
+    snprintf (figure, sizeof figure, "reported today %d ", S_REPORTS);
+    s_top ("gone", 100, 30);
+    s_wait_for ("gone", figure);
+    tk_kill (s_net, "metrics", SIGKILL);
+    s_wait_for ("gone", "metrics not answering");
+    s_wait_for ("gone", figure);
+    tk_start (s_net, "metrics");
+    s_wait_gone ("gone", "metrics not answering");
+    s_wait_for ("gone", figure);
+    s_run (NULL, "send-keys -t gone q");
+    assert_int_equal (s_exit_status ("gone"), 0);
+    s_close ("gone");
+}
+
+//  Without a terminal there is nothing to draw on: top says so and exits 2 (bad usage).
+static void
+test_top_refuses_to_run_without_a_terminal (void **state)
+{
+    char command [1200];
+    snprintf (command, sizeof command, "%s/gridloop --config %s top </dev/null >/dev/null "
+              "2>&1", s_net->bin_dir, s_net->cfg_path);
+    int status = system (command);
+    assert_true (WIFEXITED (status));
+    assert_int_equal (WEXITSTATUS (status), 2);
+}
+
 //  SIGTERM (a service manager, a closed terminal) ends top as cleanly as q.
 static void
 test_top_quits_on_sigterm_with_status_0 (void **state)
@@ -244,8 +306,8 @@ test_top_quits_on_sigterm_with_status_0 (void **state)
     s_close ("term");
 }
 
-//  `gridloop tail metrics.` prints the county's figures as a line of columns (one more report
-//  makes metrics publish them) and the pipeline as a summary line.
+//  `gridloop tail metrics.` prints the county's figures and each street's as lines of columns
+//  (one more report makes metrics publish them) and the pipeline as a summary line.
 static void
 test_tail_metrics_prints_the_county_and_the_pipeline_as_readable_lines (void **state)
 {
@@ -261,13 +323,13 @@ test_tail_metrics_prints_the_county_and_the_pipeline_as_readable_lines (void **s
     }
     //  The report changes the figures, so metrics publishes them within metrics/interval_s
     //  (1 s here).
-    char county [64];
-    snprintf (county, sizeof county, "reported %4d", S_REPORTS + 1);
+    char reported [64];         //  every report was made in SJ: the county's and SJ's count
+    snprintf (reported, sizeof reported, "reported %4d", S_REPORTS + 1);
     s_report ();
     int64_t end = zclock_mono () + 60000;
-    bool figures = false, pipeline = false;
+    bool figures = false, pipeline = false, street = false;
     char *text = NULL;
-    while (zclock_mono () < end && !(figures && pipeline)) {
+    while (zclock_mono () < end && !(figures && pipeline && street)) {
         free (text);
         text = NULL;
         FILE *f = fopen (log, "r");
@@ -281,23 +343,27 @@ test_tail_metrics_prints_the_county_and_the_pipeline_as_readable_lines (void **s
             }
         }
         for (char *line = text? strtok (text, "\n"): NULL; line; line = strtok (NULL, "\n")) {
-            if (strstr (line, " county ") && strstr (line, "云阳县") && strstr (line, county))
+            if (strstr (line, " county ") && strstr (line, "云阳县") && strstr (line, reported))
                 figures = true;
             if (strstr (line, " pipeline ") && strstr (line, " up "))
                 pipeline = true;
+            if (strstr (line, " street ") && strstr (line, "双江街道")
+            &&  strstr (line, reported))
+                street = true;
         }
         zclock_sleep (100);
     }
     kill (pid, SIGTERM);
     waitpid (pid, NULL, 0);
-    if (!(figures && pipeline)) {
+    if (!(figures && pipeline && street)) {
         FILE *f = fopen (log, "r");
         char buf [8192] = "";
         size_t n = f? fread (buf, 1, sizeof buf - 1, f): 0;
         buf [n] = 0;
         if (f)
             fclose (f);
-        fail_msg ("tail metrics. showed %s%s; it printed:\n%s", figures? "": "no county line ",
+        fail_msg ("tail metrics. showed %s%s%s; it printed:\n%s",
+                  figures? "": "no county line ", street? "": "no line for SJ ",
                   pipeline? "": "no pipeline line", buf);
     }
     free (text);
@@ -310,12 +376,13 @@ s_setup (void **state)
     s_net = tk_net_new (S_PORTS, "metrics\n    interval_s = 1\n");
     //  A tmux server of the test's own (its socket named after the test's pid, its settings
     //  from a file of the test's, none of the user's): no status line, so the pane is the
-    //  whole window; dead panes kept, so top's exit status can be read.
+    //  whole window; dead panes kept, so the screen top leaves can be read; the server kept
+    //  when the last session is closed, so the next test's new session cannot race its exit.
     char conf [400];
     snprintf (conf, sizeof conf, "%s/tmux.conf", s_net->dir);
     FILE *f = fopen (conf, "w");
     assert_non_null (f);
-    fputs ("set -g status off\nset -g remain-on-exit on\n", f);
+    fputs ("set -g status off\nset -g remain-on-exit on\nset -g exit-empty off\n", f);
     fclose (f);
     snprintf (s_tmux, sizeof s_tmux, "tmux -u -f %s -L gridloop-test-top-%d", conf,
               (int) getpid ());
@@ -332,7 +399,6 @@ static int
 s_teardown (void **state)
 {
     s_kill_tmux ();
-    s_tmux [0] = 0;
     tk_net_destroy (&s_net);
     return 0;
 }
@@ -344,6 +410,8 @@ main (void)
     const struct CMUnitTest tests [] = {
         cmocka_unit_test (test_top_says_metrics_is_not_answering_while_it_is_down_and_still_quits),
         cmocka_unit_test (test_top_shows_the_reports_of_today_survives_resizes_and_quits_on_q),
+        cmocka_unit_test (test_top_keeps_the_last_figures_while_metrics_is_down_and_recovers),
+        cmocka_unit_test (test_top_refuses_to_run_without_a_terminal),
         cmocka_unit_test (test_top_quits_on_sigterm_with_status_0),
         cmocka_unit_test (test_tail_metrics_prints_the_county_and_the_pipeline_as_readable_lines),
     };
