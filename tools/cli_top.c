@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #define S_TICK_MS       250     //  longest wait: keys, resizes and signals are seen this soon
-#define S_REDRAW_MS     1000    //  redraw at least this often (the figures' age moves)
+#define S_REDRAW_MS     1000    //  redraw at least this often: the figures' age moves
 #define S_MIN_WAIT_MS   2000    //  least time an answer is given: a ranking of every grid of
                                 //  the county is computed on demand
 #define S_MIN_COLS      60      //  below this the panels do not fit: the screen says so
@@ -307,7 +307,14 @@ s_draw_title (s_top_t *self)
         char full [48];
         gl_clock_local (self->live_at, (int) self->cfg->utc_offset_min, false, full,
                         sizeof full);
-        snprintf (at, sizeof at, "figures of %.8s", full + 11);
+        //  How old they are matters most while metrics does not answer. A service on the
+        //  manual clock (tests, drills) has its own time: no age is shown then.
+        int64_t age_s = (zclock_time () - self->live_at) / 1000;
+        if (age_s >= 0 && age_s < 86400)
+            snprintf (at, sizeof at, "figures of %.8s (%llds ago)", full + 11,
+                      (long long) age_s);
+        else
+            snprintf (at, sizeof at, "figures of %.8s", full + 11);
     }
     if (self->answering == 0) {
         snprintf (status, sizeof status, "metrics not answering");
@@ -594,11 +601,12 @@ cli_top (const gl_config_t *cfg, int argc, char **argv)
         }
         else
         if (streq (argv [i], "--group") && i + 1 < argc) {
-            for (group = 0; group < S_GROUPS && !streq (s_groups [group], argv [i + 1]);)
-                group++;
+            i++;
+            for (group = 0; group < S_GROUPS; group++)
+                if (streq (s_groups [group], argv [i]))
+                    break;
             if (group == S_GROUPS)
                 return s_usage_error ("--group is street, department, grid or board");
-            i++;
         }
         else
             return s_usage_error ("unexpected argument");
