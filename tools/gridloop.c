@@ -12,6 +12,7 @@
 #include "cli_escalation.h"
 #include "cli_metrics.h"
 #include "cli_metrics_view.h"
+#include "cli_notice.h"
 #include "cli_out.h"
 #include "cli_top.h"
 
@@ -77,6 +78,9 @@ static const char *s_usage_format =
     "                        publish the period's rankings as a new, immutable version\n"
     "  points UNIT POINTS --reason TEXT --as CTY-ASSESS --person ID [--period P]\n"
     "                        manual points (-100..100) with their reason and author\n"
+    "  notice --period P [--version N] [--wartime] [--out FILE]\n"
+    "                        the period's notice (排榜通报) from published version N (default\n"
+    "                        the latest) as one self-contained HTML file, to stdout or FILE\n"
     "  call SERVICE JSON     send any request (JSON) to a service; prints the answer\n"
     "  config                every setting with its default and meaning; with --config\n"
     "                        FILE first: the value each setting takes from that file\n"
@@ -1155,6 +1159,8 @@ main (int argc, char **argv)
         return cli_publish (&s_cfg, nargs, args);
     if (streq (command, "points"))
         return cli_points (&s_cfg, nargs, args);
+    if (streq (command, "notice"))
+        return cli_notice (&s_cfg, nargs, args);
     const gl_dop_t *verb = gl_dop_by_verb (command);
     if (verb)
         return s_verb (verb, nargs, args);

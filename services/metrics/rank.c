@@ -343,12 +343,13 @@ s_rank (gl_ctx_t *ctx, gl_group_t group, const char *period, bool wartime, gl_ma
         gl_mapw_i64 (&item, "notices", r->notices);
         gl_listw_map (&list, &item);
         gl_mapw_fini (&item);
+        //  Red: the top k ranked. Black: the bottom k ranked that are not red (a group of few
+        //  units is not listed twice over), and anyone with items below the floor, red or not.
         bool is_red = i < ranked && i < red_k;
         if (is_red)
             gl_listw_str (&red, r->id);
-        //  Black: the bottom k ranked (never one that is red), and anyone below the floor.
-        else
-        if ((i < ranked && i + black_k >= ranked) || (r->s.below_floor && r->s.items > 0))
+        if ((!is_red && i < ranked && i + black_k >= ranked)
+        ||  (r->s.below_floor && r->s.items > 0))
             gl_listw_str (&black, r->id);
     }
     gl_mapw_list (w, "rows", &list);

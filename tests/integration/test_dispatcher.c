@@ -2039,20 +2039,36 @@ s_config_variant (const char *drop, const char *extra)
 static void
 test_cli_status_tells_not_built_and_not_configured_from_down (void **state)
 {
-    //  metrics is not built yet, and this network runs no escalation (its section is left
-    //  out): neither is a failure.
+    //  This network runs no escalation and no metrics (their sections are left out): neither
+    //  is a failure.
     char out [4096];
-    int status = s_cli_with (s_config_variant ("escalation", ""), "status", out, sizeof out);
+    int status = s_cli_with (s_config_variant ("escalation metrics", ""), "status", out,
+                             sizeof out);
     if (status != 0 || !strstr (out, "escalation  not configured")
-    ||  !strstr (out, "metrics     not built") || !strstr (out, "dispatcher  up"))
+    ||  !strstr (out, "metrics     not configured") || !strstr (out, "dispatcher  up"))
         fail_msg ("status of a healthy network exited %d:\n%s", status, out);
+    //  A CLI with no service programs beside it nor on its PATH: every process is not built.
+    char cmd [2400];
+    snprintf (cmd, sizeof cmd, "cp %s/gridloop %s/gridloop-alone && cd / && env PATH=/usr/bin:/bin "
+              "%s/gridloop-alone --config %s status 2>&1", s_net->bin_dir, s_net->dir,
+              s_net->dir, s_net->cfg_path);
+    FILE *p = popen (cmd, "r");
+    assert_non_null (p);
+    out [fread (out, 1, sizeof out - 1, p)] = 0;
+    status = pclose (p);
+    if (!WIFEXITED (status) || WEXITSTATUS (status) != 0 || !strstr (out, "metrics     not built")
+    ||  !strstr (out, "bus         not built"))
+        fail_msg ("status without the service programs exited %d:\n%s", status, out);
     //  A service with no section in the config is not configured, not down.
-    status = s_cli_with (s_config_variant ("archive escalation", ""), "status", out, sizeof out);
+    status = s_cli_with (s_config_variant ("archive escalation metrics", ""), "status", out,
+                         sizeof out);
     if (status != 0 || !strstr (out, "archive     not configured"))
         fail_msg ("status without an archive section exited %d:\n%s", status, out);
     //  A configured, built service that does not answer is DOWN, and status fails.
-    status = s_cli_with (s_config_variant ("escalation", s_fmt ("archive\n    endpoint = "
-                         "\"tcp://127.0.0.1:%d\"\n", S_PORTS + 99)), "status", out, sizeof out);
+    status = s_cli_with (s_config_variant ("escalation metrics",
+                                           s_fmt ("archive\n    endpoint = \"tcp://127.0.0.1:%d\"\n",
+                                                  S_PORTS + 99)),
+                         "status", out, sizeof out);
     if (status != 1 || !strstr (out, "archive     DOWN"))
         fail_msg ("status with the archive unreachable exited %d:\n%s", status, out);
 }
