@@ -60,40 +60,30 @@ s_screen (const char *session)
     return text;
 }
 
-//  Wait until the pane of session shows text; fail, printing the screen, if it does not.
+//  Wait until the pane of session shows text (or, shown false, no longer does); fail, printing
+//  the screen, if it does not.
 static void
-s_wait_for (const char *session, const char *text)
+s_wait_screen (const char *session, const char *text, bool shown)
 {
     int64_t end = zclock_mono () + S_WAIT_MS;
     char *screen = NULL;
     while (zclock_mono () < end) {
         free (screen);
         screen = s_screen (session);
-        if (strstr (screen, text)) {
+        if ((strstr (screen, text) != NULL) == shown) {
             free (screen);
             return;
         }
         zclock_sleep (100);             //  another process draws: nothing to wait on but time
     }
-    fail_msg ("the screen of %s never showed \"%s\"; it shows:\n%s", session, text, screen);
+    fail_msg ("the screen of %s %s \"%s\"; it shows:\n%s", session,
+              shown? "never showed": "still shows", text, screen);
 }
 
-//  Wait until the pane of session no longer shows text.
 static void
-s_wait_gone (const char *session, const char *text)
+s_wait_for (const char *session, const char *text)
 {
-    int64_t end = zclock_mono () + S_WAIT_MS;
-    char *screen = NULL;
-    while (zclock_mono () < end) {
-        free (screen);
-        screen = s_screen (session);
-        if (!strstr (screen, text)) {
-            free (screen);
-            return;
-        }
-        zclock_sleep (100);
-    }
-    fail_msg ("the screen of %s still shows \"%s\":\n%s", session, text, screen);
+    s_wait_screen (session, text, true);
 }
 
 //  Start `gridloop top` in a new session of cols x rows. The pane's shell writes top's exit
@@ -276,7 +266,7 @@ test_top_keeps_the_last_figures_while_metrics_is_down_and_recovers (void **state
     s_wait_for ("gone", "metrics not answering");
     s_wait_for ("gone", figure);
     tk_start (s_net, "metrics");
-    s_wait_gone ("gone", "metrics not answering");
+    s_wait_screen ("gone", "metrics not answering", false);
     s_wait_for ("gone", figure);
     s_run (NULL, "send-keys -t gone q");
     assert_int_equal (s_exit_status ("gone"), 0);
