@@ -311,10 +311,9 @@ s_draw_title (s_top_t *self)
         //  manual clock (tests, drills) has its own time: no age is shown then.
         int64_t age_s = (zclock_time () - self->live_at) / 1000;
         if (age_s >= 0 && age_s < 86400)
-            snprintf (at, sizeof at, "figures of %.8s (%llds ago)", full + 11,
-                      (long long) age_s);
+            snprintf (at, sizeof at, "figures %.8s, %llds ago", full + 11, (long long) age_s);
         else
-            snprintf (at, sizeof at, "figures of %.8s", full + 11);
+            snprintf (at, sizeof at, "figures %.8s", full + 11);
     }
     if (self->answering == 0) {
         snprintf (status, sizeof status, "metrics not answering");
@@ -328,8 +327,9 @@ s_draw_title (s_top_t *self)
         snprintf (status, sizeof status, "%s", self->refusal);
         status_attr = s_colour (S_YELLOW) | A_REVERSE;
     }
-    s_putf (0, 0, COLS, A_REVERSE | A_BOLD, " gridloop top  %s  %s  month %s  %s",
-            self->cfg->county_name, day, period, at);
+    //  Short enough to leave room for the status on 80 columns.
+    s_putf (0, 0, COLS, A_REVERSE | A_BOLD, " %s  %s (%s)  %s", self->cfg->county_name, day,
+            period, at);
     int width = cli_view_width (status);
     if (width) {
         if (width > COLS / 2)
