@@ -14,13 +14,15 @@ GL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 # Debian 12 packages needed to build, test and run gridloop (and lmdb-utils for mdb_stat/mdb_copy;
 # clang and libclang-rt-dev, its libFuzzer runtime, for the fuzz harnesses the tests build;
 # chromium, headless, opens the notice `gridloop notice` writes, and fonts-wqy-microhei gives its
-# screenshot Chinese glyphs).
+# screenshot Chinese glyphs; libncurses-dev for `gridloop top`, and tmux, the terminal its test
+# drives it in).
 GL_PACKAGES=(
     build-essential cmake pkg-config
     libzmq3-dev libczmq-dev libmsgpack-dev liblmdb-dev libcmocka-dev libjansson-dev
     python3-zmq python3-msgpack lmdb-utils
     clang libclang-rt-dev libmicrohttpd-dev
     chromium fonts-wqy-microhei
+    libncurses-dev tmux
 )
 
 # Every service, in start order. The bus comes first only so that the first messages have a path;

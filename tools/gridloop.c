@@ -13,9 +13,11 @@
 #include "cli_escalation.h"
 #include "gl_security.h"
 #include "cli_metrics.h"
+#include "cli_metrics_view.h"
 #include "cli_notice.h"
 #include "cli_out.h"
 #include "cli_simulate.h"
+#include "cli_top.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -54,7 +56,12 @@ static const char *s_usage_format =
     "                        not built or not configured; exits 1 if one is DOWN\n"
     "  tail PREFIX... [--count N] [--seconds S] [--hb]\n"
     "                        follow streams on the bus as readable lines, e.g.\n"
-    "                        `gridloop tail intake. dispatcher.`; '' follows everything\n"
+    "                        `gridloop tail intake. dispatcher.`; '' follows everything;\n"
+    "                        `gridloop tail metrics.` shows the county's live figures, a\n"
+    "                        line per street and the pipeline's health, in columns\n"
+    "  top [--refresh S] [--group street|department|grid|board]\n"
+    "                        live dashboard of the county (needs metrics): figures, lights,\n"
+    "                        rankings, pipeline; keys q quit, Tab/1-4 ranking group, r ask now\n"
     "  backup SERVICE NAME   online backup of a service's store into NAME under its backup_dir\n"
     "                        (absolute, on the service's host); restore by stopping the\n"
     "                        service and putting DIR's files in its data directory\n"
@@ -532,7 +539,11 @@ s_tail (int argc, char **argv)
         if (topic && body && gl_envelope_decode (&doc, zframe_data (body), zframe_size (body),
                                                  &env, &err) == 0) {
             if (hb || !gl_envelope_is (&env, "hb")) {
-                s_print_line ((const char *) zframe_data (topic), zframe_size (topic), &env);
+                //  metrics.* in columns of their own; everything else as one generic line.
+                if (!cli_view_print (stdout, &s_cfg, (const char *) zframe_data (topic),
+                                     zframe_size (topic), &env))
+                    s_print_line ((const char *) zframe_data (topic), zframe_size (topic),
+                                  &env);
                 seen++;
             }
         }
@@ -1118,7 +1129,7 @@ main (int argc, char **argv)
     if (rc >= 0)
         return rc;
     if (optind >= argc)
-        return s_usage_error ("which command? (report, show, list, status, tail, org, backup, call, config, "
+        return s_usage_error ("which command? (report, show, list, status, tail, top, org, backup, call, config, "
                                "event, queue, accept, dispatch, sign, handle, verify, …)");
     zsys_init ();
     zsys_set_logstream (NULL);
@@ -1143,6 +1154,8 @@ main (int argc, char **argv)
         return s_status (nargs, args);
     if (streq (command, "tail"))
         return s_tail (nargs, args);
+    if (streq (command, "top"))
+        return cli_top (&s_cfg, nargs, args);
     if (streq (command, "call"))
         return s_generic (nargs, args);
     if (streq (command, "backup"))
