@@ -51,36 +51,13 @@ s_caught_up (void)
 static char *
 s_report (void)
 {
-    char req_id [32];
-    snprintf (req_id, sizeof req_id, "metrics-report-%u", ++s_req);
-    json_t *doc = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:s}",
-                             "op", "report", "req_id", req_id, "category", "03.01",
+    json_t *doc = json_pack ("{s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:s}",
+                             "op", "report", "category", "03.01",
                              "grid", "SJ-01-01", "description", "楼道堆放杂物，堵塞消防通道",
                              "reporter", "id", "GW-0002", "role", "grid_worker",
                              "channel", "app");
-    gl_code_t code;
-    char message [512];
-    json_t *answer = tk_send_json (s_net, "intake", doc, &code, message, sizeof message);
+    char *id = tk_reported (s_net, doc, "DISPATCHED");
     json_decref (doc);
-    if (code != GL_OK)
-        fail_msg ("report refused: %s %s", gl_code_name (code), message);
-    char *id = strdup (json_string_value (json_object_get (answer, "id")));
-    json_decref (answer);
-    int64_t end = zclock_mono () + S_WAIT_MS;
-    for (;;) {
-        doc = json_pack ("{s:s, s:s}", "op", "get", "id", id);
-        answer = tk_send_json (s_net, "dispatcher", doc, &code, NULL, 0);
-        json_decref (doc);
-        const char *state = json_string_value (
-            json_object_get (json_object_get (answer, "event"), "state"));
-        bool done = code == GL_OK && state && streq (state, "DISPATCHED");
-        json_decref (answer);
-        if (done)
-            break;
-        if (zclock_mono () > end)
-            fail_msg ("%s is not dispatched within %d ms", id, S_WAIT_MS);
-        zclock_sleep (10);
-    }
     s_caught_up ();
     return id;
 }

@@ -703,6 +703,36 @@ tk_connect (tk_net_t *net, zsock_t *sock, const char *endpoint)
         tk_fail (net, "cannot connect to %s: %s", endpoint, err.message);
 }
 
+char *
+tk_reported (tk_net_t *net, json_t *doc, const char *want)
+{
+    static unsigned reports;
+    char req_id [48];
+    snprintf (req_id, sizeof req_id, "tk-report-%d-%u", (int) getpid (), ++reports);
+    json_object_set_new (doc, "req_id", json_string (req_id));
+    gl_code_t code;
+    char message [512];
+    json_t *answer = tk_send_json (net, "intake", doc, &code, message, sizeof message);
+    TK_CHECK (net, code == GL_OK, "report refused: %s %s", gl_code_name (code), message);
+    char *id = strdup (json_string_value (json_object_get (answer, "id")));
+    json_decref (answer);
+    //  The dispatcher takes it from intake's stream: poll until it holds it so.
+    int64_t end = zclock_mono () + 15000;
+    for (;;) {
+        json_t *get = json_pack ("{s:s, s:s}", "op", "get", "id", id);
+        answer = tk_send_json (net, "dispatcher", get, &code, NULL, 0);
+        json_decref (get);
+        const char *state = json_string_value (
+            json_object_get (json_object_get (answer, "event"), "state"));
+        bool done = code == GL_OK && state && (!want || streq (state, want));
+        json_decref (answer);
+        if (done)
+            return id;
+        TK_CHECK (net, zclock_mono () < end, "%s is not %s within 15 s", id, want? want: "held");
+        zclock_sleep (10);              //  another process: nothing to wait on but time
+    }
+}
+
 int64_t
 tk_local_ms (const char *text)
 {

@@ -113,6 +113,11 @@ json_t *tk_json (const char *text);
     for it. The county is the network's (its domain files).  */
 const char *tk_person_for (tk_net_t *net, const char *op, const char *unit);
 
+/*  Report doc (a JSON report request; its req_id is set here) to intake, which must accept
+    it, then wait until the dispatcher holds the new event in state (e.g. "DISPATCHED"; NULL:
+    any). Returns its id (free it). Fails the test on a refusal or after 15 s.  */
+char *tk_reported (tk_net_t *net, json_t *doc, const char *state);
+
 /*  The county-local (UTC+8) instant "YYYY-MM-DDTHH:MM" in ms since 1970, worked out without
     the calendar under test; fails the test on a malformed instant.  */
 int64_t tk_local_ms (const char *text);
