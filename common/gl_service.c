@@ -1202,6 +1202,9 @@ gl_service_new (const gl_service_def_t *def, const gl_config_t *cfg, gl_err_t *e
     gl_log_set_level (gl_log_level_parse (cfg->log_level));
     if (streq (cfg->clock_mode, "manual"))
         gl_clock_manual (cfg->clock_start_ms);
+    //  Before anything connects (open may start threads that do, as metrics' poller): every
+    //  connection the service makes goes out as its own certificate (gl_security.h).
+    gl_sec_init (&self->cfg, def->name);
 
     const char *names [GL_STORE_MAX_DBS + 1];
     size_t n = 0;
@@ -1242,9 +1245,7 @@ gl_service_new (const gl_service_def_t *def, const gl_config_t *cfg, gl_err_t *e
     if (def->open && def->open (self, err))
         goto fail;
 
-    //  Security before any socket: the service's own certificate for what it connects to, and
-    //  the ZAP handler before the ROUTER binds (gl_security.h).
-    gl_sec_init (&self->cfg, def->name);
+    //  The ZAP handler before the ROUTER binds (gl_security.h).
     self->router = zsock_new (ZMQ_ROUTER);
     if (gl_sec_server (&self->cfg, def->name, self->router, err))
         goto fail;

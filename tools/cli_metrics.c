@@ -2,6 +2,7 @@
     (cli_metrics.h, proto/metrics.md §4).  */
 #include "cli_metrics.h"
 #include "cli_call.h"
+#include "cli_metrics_view.h"
 #include "gl_json.h"
 
 static int
@@ -100,7 +101,7 @@ s_print_value (const msgpack_object *v, const char *format)
     if (v && v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
         printf (format, (double) v->via.i64);
     else
-        printf ("%*s", 7, "—");
+        printf ("%*s", 7, "-");
 }
 
 static void
@@ -215,7 +216,7 @@ cli_score (const gl_config_t *cfg, int argc, char **argv)
         printf ("  − cards %lld (%lld yellow, %lld red)  %+lld manual points  = score ",
                 (long long) deduction, (long long) yellow, (long long) red, (long long) points);
         s_print_value (gl_map_get (r, "score"), "%.2f");
-        printf ("  grade %s\n%lld items: %s\n", *grade? grade: "—", (long long) items,
+        printf ("  grade %s\n%lld items: %s\n", *grade? grade: "-", (long long) items,
                 ranked? "ranked": "listed, not ranked (fewer than the minimum)");
         (void) min_items;
         if (a.why)
@@ -257,7 +258,9 @@ cli_ranking (const gl_config_t *cfg, int argc, char **argv)
                 published? "published": "computed now, not published");
         if (published)
             printf ("version %llu\n", (unsigned long long) v);
-        printf ("%4s  %-14s %-28s %7s %5s %6s %6s %6s\n", "rank", "unit", "name", "score",
+        char cell [4 * 28 + 1];
+        cli_view_pad (cell, sizeof cell, "name", 28);
+        printf ("%4s  %-14s %s %7s %5s %6s %6s %6s\n", "rank", "unit", cell, "score",
                 "grade", "items", "cards", "points");
         const msgpack_object *rows = gl_map_get (r, "rows");
         for (uint32_t i = 0; rows && i < rows->via.array.size; i++) {
@@ -276,10 +279,12 @@ cli_ranking (const gl_config_t *cfg, int argc, char **argv)
             if (ranked)
                 printf ("%4llu  ", (unsigned long long) rank);
             else
-                printf ("%4s  ", "—");
-            printf ("%-14s %-28s ", unit, name);
+                printf ("%4s  ", "-");
+            //  Names in terminal columns: a Chinese character takes two.
+            cli_view_pad (cell, sizeof cell, name, 28);
+            printf ("%-14s %s ", unit, cell);
             s_print_value (gl_map_get (x, "score"), "%7.2f");
-            printf (" %5s %6lld %6lld %+6lld\n", *grade? grade: "—", (long long) items,
+            printf (" %5s %6lld %6lld %+6lld\n", *grade? grade: "-", (long long) items,
                     (long long) (yellow + red), (long long) points);
         }
         const char *lists [2] = { "red", "black" }, *titles [2] = { "red list 红榜", "black list 黑榜" };
