@@ -265,10 +265,13 @@ tk_net_destroy (tk_net_t **self_p)
     if (!self_p || !*self_p)
         return;
     tk_net_t *self = *self_p;
-    //  Every process told first, then each waited for: they stop in parallel.
+    //  Every process told first, then each waited for: they stop in parallel. SIGCONT too:
+    //  a process the test froze (SIGSTOP) and failed before thawing would never stop.
     for (int i = 0; i < TK_MAX_PROCS; i++)
-        if (self->pids [i])
+        if (self->pids [i]) {
             kill (self->pids [i], SIGTERM);
+            kill (self->pids [i], SIGCONT);
+        }
     for (int i = 0; i < TK_MAX_PROCS; i++)
         if (self->pids [i]) {
             waitpid (self->pids [i], NULL, 0);
