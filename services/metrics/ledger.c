@@ -14,8 +14,9 @@
     Tables
     "events":   id -> mt_event_t
     "steps":    id, 0x00, step (4 bytes big-endian) -> mt_step_t
-    "cards":    id, 0x00, step (4), stage (1), kind (1) -> mt_card_t (escalation's facts:
-                cards, notices, and the mark that a step started in wartime)
+    "cards":    id, 0x00, step (4), stage (1), kind (1), due (8) -> s_card_t (escalation's
+                facts: each timer's cards and notices, told apart by when they fell due, and
+                the mark that a step started in wartime)
     "counts":   period, 0x00, unit, 0x00, wartime (1), counter (1) -> big-endian int64, for
                 months and weeks
     "live":     the same for days ("D2026-11-29": reported and closed that day) and the
@@ -200,6 +201,7 @@ s_card_key (gl_key_t *k, const char *id, const s_card_t *c)
     s_step_key (k, id, c->step);
     uint8_t tail [2] = { c->stage, c->kind };
     gl_key_raw (k, tail, 2);
+    gl_key_u64 (k, (uint64_t) c->due);
 }
 
 typedef struct {
@@ -765,15 +767,19 @@ s_escalation (s_facts_t *f, const gl_envelope_t *env)
     else
     if (wartime) {
         c.kind = K_WARTIME;
-        c.stage = 0;            //  one mark per step, whatever the stage
+        c.stage = 0;            //  one mark per step, whatever the stage or the time
         c.unit [0] = 0;
+        c.due = 0;
     }
     else
         return;
+    //  One card per timer: a step's stage can be timed again (a failed verification restarts
+    //  handling), and each timer fires its own cards, told apart by when they fell due. The
+    //  same card again (a replay) is held already.
     for (size_t i = 0; i < f->ncards; i++)
         if (f->cards [i].step == c.step && f->cards [i].stage == c.stage
-        &&  f->cards [i].kind == c.kind)
-            return;             //  held already (each fires once; a replay brings it again)
+        &&  f->cards [i].kind == c.kind && f->cards [i].due == c.due)
+            return;
     if (f->ncards < S_CARDS_MAX)
         f->cards [f->ncards++] = c;
 }

@@ -421,6 +421,38 @@ test_live_figures_reach_the_bus_and_prometheus (void **state)
     free (page);
 }
 
+//  A step whose handling is timed twice (a failed verification sends it back: rework) is carded
+//  by each timer, and metrics credits every one of those cards.
+static void
+test_each_timer_of_a_reworked_step_is_carded_and_credited (void **state)
+{
+    json_t *doc = json_pack ("{s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:s}",
+                             "op", "report", "category", "03.01",
+                             "grid", "QL-02-03", "description", "楼道电动车违规充电",
+                             "reporter", "id", "GW-0001", "role", "grid_leader",
+                             "channel", "app");
+    char *id = tk_reported (s_net, doc, "DISPATCHED");
+    json_decref (doc);
+    s_caught_up ();
+    json_t *before = s_score ("QL-B4", false);
+    int64_t yellow = s_counter (before, "yellow_cards"), red = s_counter (before, "red_cards"),
+            deduction = s_counter (before, "deduction");
+    json_decref (before);
+    s_act ("sign", id, "QL-B4", NULL);
+    s_advance (49 * HOUR_MS);                   //  handle 24 h / 48 h natural: both cards
+    s_fired ("red_cards", 2);
+    s_act ("handle", id, "QL-B4", "{\"evidence\": \"已清理\"}");
+    s_act ("verify", id, "QL-02-03", "{\"pass\": false, \"reason\": \"仍有电瓶在楼道充电\"}");
+    s_advance (49 * HOUR_MS);                   //  the rework's own handle timer: both again
+    s_fired ("red_cards", 3);
+    json_t *after = s_score ("QL-B4", false);
+    assert_int_equal (s_counter (after, "yellow_cards"), yellow + 2);
+    assert_int_equal (s_counter (after, "red_cards"), red + 2);
+    assert_int_equal (s_counter (after, "deduction"), deduction + 2 * 5 + 2 * 10);
+    json_decref (after);
+    free (id);
+}
+
 static int
 s_setup (void **state)
 {
@@ -452,6 +484,7 @@ main (void)
         cmocka_unit_test (test_every_figure_is_recomputed_from_a_scripted_history),
         cmocka_unit_test (test_published_snapshots_never_change_and_points_carry_their_reason),
         cmocka_unit_test (test_live_figures_reach_the_bus_and_prometheus),
+        cmocka_unit_test (test_each_timer_of_a_reworked_step_is_carded_and_credited),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
