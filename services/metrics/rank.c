@@ -499,6 +499,18 @@ s_authorised (gl_ctx_t *ctx, const msgpack_object *req, char unit [33], char per
     return 0;
 }
 
+//  Who published or gave points, as stored and published: {unit, person}.
+static void
+s_put_by (gl_mapw_t *w, const char *key, const char *unit, const char *person)
+{
+    gl_mapw_t by;
+    gl_mapw_init (&by);
+    gl_mapw_str (&by, "unit", unit);
+    gl_mapw_str (&by, "person", person);
+    gl_mapw_map (w, key, &by);
+    gl_mapw_fini (&by);
+}
+
 static const gl_field_t s_publish_fields [] = {
     { .key = "period", .type = GL_F_STR, .required = true, .min = 7, .max = 8,
       .hint = "a month \"2026-11\" or an ISO week \"2026-W48\"" },
@@ -530,12 +542,7 @@ s_op_publish (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err
             gl_mapw_bool (&snap, "wartime", w);
             gl_mapw_u64 (&snap, "version", version);
             gl_mapw_i64 (&snap, "published_at", now);
-            gl_mapw_t by;
-            gl_mapw_init (&by);
-            gl_mapw_str (&by, "unit", unit);
-            gl_mapw_str (&by, "person", person);
-            gl_mapw_map (&snap, "published_by", &by);
-            gl_mapw_fini (&by);
+            s_put_by (&snap, "published_by", unit, person);
             if (*reason)
                 gl_mapw_str (&snap, "reason", reason);
             rc = s_rank (ctx, (gl_group_t) g, period, w, &snap);
@@ -641,12 +648,7 @@ s_op_points (gl_ctx_t *ctx, const msgpack_object *req, gl_mapw_t *reply, gl_err_
     gl_mapw_str (&rec, "period", period);
     gl_mapw_i64 (&rec, "points", points);
     gl_mapw_str (&rec, "reason", reason);
-    gl_mapw_t by;
-    gl_mapw_init (&by);
-    gl_mapw_str (&by, "unit", by_unit);
-    gl_mapw_str (&by, "person", person);
-    gl_mapw_map (&rec, "by", &by);
-    gl_mapw_fini (&by);
+    s_put_by (&rec, "by", by_unit, person);
     gl_mapw_i64 (&rec, "at", gl_ctx_now (ctx));
     msgpack_sbuffer out;
     gl_mapw_finish (&rec, &out);
