@@ -806,7 +806,6 @@ mt_ledger_apply (gl_ctx_t *ctx, const gl_envelope_t *env)
     if (rc || f->ev.archived)
         return rc;              //  archived: its scores are frozen
     s_credits (f, self->utc_offset_min, &s_work->old);
-    bool was_archived = f->ev.archived;
     if (intake)
         s_reported (self, &f->ev, env->body, env->ts);
     else
@@ -817,7 +816,8 @@ mt_ledger_apply (gl_ctx_t *ctx, const gl_envelope_t *env)
     s_credits (f, self->utc_offset_min, &s_work->new);
     if ((rc = s_save (ctx, id, f)) == 0)
         rc = s_apply_difference (ctx, id, &s_work->old, &s_work->new);
-    if (rc == 0 && f->ev.archived && !was_archived) {
+    //  An event already archived returned above: this message archived it.
+    if (rc == 0 && f->ev.archived) {
         gl_key_t k;
         gl_key_init (&k);
         gl_key_u64 (&k, (uint64_t) f->ev.archived_at);
